@@ -1,0 +1,224 @@
+"""``analyse()``: from a tidy answers table to a :class:`GradationResult`.
+
+This module only orchestrates; each statistical step lives in its own module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from importlib import metadata
+from typing import Any, TypeVar
+
+import numpy as np
+import pandas as pd
+
+from analysis.bradley_terry import fit_bradley_terry
+from analysis.descriptives import allowed_descriptives, rating_descriptives
+from analysis.models import SettingModels, fit_mixed, fit_ordinal, model_frame
+from analysis.pairwise import pairwise_verdicts, respondent_matrix, verdict_lookup
+from analysis.ranks import bootstrap_ranks, cell_rng
+from analysis.reference import ReferenceGradation, coerce_reference, compare_with_reference
+from analysis.result import (
+    SCHEMA,
+    AllowedSummary,
+    GradationResult,
+    GroupGradation,
+    MeasureSummary,
+    PairVerdict,
+    Snapshot,
+    Tier,
+)
+from analysis.settings import GradationSettings
+from analysis.snapshot import data_hash
+from analysis.tidy import GROUPS, SETTINGS, validate_tidy
+from analysis.tiers import build_tiers
+
+__all__ = ["GradationResult", "GradationSettings", "ReferenceGradation", "analyse", "software_version"]
+
+T = TypeVar("T")
+
+
+def software_version() -> str:
+    """The installed leastmeans version, or ``"0+unknown"`` when not installed."""
+    try:
+        return metadata.version("leastmeans")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+def _progress(items: Iterable[T], enabled: bool, desc: str, total: int | None = None) -> Iterator[T]:
+    if not enabled:
+        yield from items
+        return
+    from tqdm import tqdm
+
+    yield from tqdm(items, desc=desc, total=total, leave=False)
+
+
+def _opt(x: Any) -> float | None:
+    return None if x is None or pd.isna(x) else float(x)
+
+
+def _cell_order(keys: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    # Settings, then groups, in the contract's order (not alphabetical), so
+    # reports read patient, relative, staff.
+    return sorted(keys, key=lambda k: (SETTINGS.index(k[1]), GROUPS.index(k[0])))
+
+
+def analyse(
+    df: pd.DataFrame,
+    settings: GradationSettings | None = None,
+    reference: ReferenceGradation | dict[str, list[list[str]]] | None = None,
+    progress: bool = False,
+) -> GradationResult:
+    """Run the whole gradation analysis on a tidy answers table.
+
+    Args:
+        df: tidy answers (see :mod:`analysis.tidy`); validated here.
+        settings: method settings; defaults to :class:`GradationSettings()`.
+        reference: the authority's reference tiers per setting, or None.
+        progress: show progress bars for the long steps.
+
+    Returns:
+        A :class:`GradationResult`; for the same data and settings its
+        ``to_json()`` is byte-identical.
+    """
+    settings = settings or GradationSettings()
+    ref = coerce_reference(reference)
+    tidy = validate_tidy(df)
+    notes: list[str] = []
+    snapshot = Snapshot(respondents=int(tidy["respondent"].nunique()), answers=int(len(tidy)), sha256=data_hash(tidy))
+
+    descriptives = rating_descriptives(tidy, settings.alpha)
+    allowed = allowed_descriptives(tidy)
+    ratings = tidy[tidy["kind"] == "rating"]
+    paired = tidy[tidy["kind"] == "paired"]
+    respondents_per_cell = tidy.groupby(["group", "setting"], observed=True)["respondent"].nunique()
+    cells = _cell_order(respondents_per_cell.index)
+    ratings_by_cell = dict(tuple(ratings.groupby(["group", "setting"], observed=True, sort=True)))
+    paired_by_cell = dict(tuple(paired.groupby(["group", "setting"], observed=True, sort=True)))
+    other_kinds = sorted(set(tidy["kind"].dropna()) - {"rating", "allowed", "paired"})
+    if other_kinds:
+        notes.append(f"item kinds not used by the gradation: {', '.join(other_kinds)}")
+
+    groups: list[GroupGradation] = []
+    for group, setting in _progress(cells, progress, "gradation per group x setting", len(cells)):
+        n_resp = int(respondents_per_cell[(group, setting)])
+        cell_ratings = ratings_by_cell.get((group, setting), ratings.iloc[:0])
+        desc = descriptives[(descriptives["group"] == group) & (descriptives["setting"] == setting)].set_index("measure")
+        wide = respondent_matrix(cell_ratings)
+        # Measures that only got "don't know" still belong in the table.
+        measures = sorted(set(desc.index) | set(wide.columns))
+        wide = wide.reindex(columns=measures)
+        pairs = pairwise_verdicts(wide, settings.margin, settings.alpha, settings.min_cell)
+        verdicts = verdict_lookup(pairs)
+        means = {m: float(desc.at[m, "mean"]) if m in desc.index and pd.notna(desc.at[m, "mean"]) else float("nan") for m in measures}
+        tiering = build_tiers(means, verdicts)
+        tier_of = tiering.tier_of()
+        if settings.bootstrap and len(wide) > 0 and measures:
+            ranks = bootstrap_ranks(wide, settings.bootstrap_resamples, settings.alpha, cell_rng(settings.seed, group, setting)).set_index("measure")
+        else:
+            ranks = None
+        order_rank = {m: k + 1 for k, m in enumerate(m for tier in tiering.tiers for m in tier)}
+        measure_rows: list[MeasureSummary] = []
+        for m in (m for tier in tiering.tiers for m in tier):
+            d = desc.loc[m] if m in desc.index else None
+            n = int(d["n"]) if d is not None else 0
+            measure_rows.append(
+                MeasureSummary(
+                    measure=m,
+                    n=n,
+                    rows=int(d["rows"]) if d is not None else 0,
+                    mean=_opt(d["mean"]) if d is not None else None,
+                    ci_low=_opt(d["ci_low"]) if d is not None else None,
+                    ci_high=_opt(d["ci_high"]) if d is not None else None,
+                    sd=_opt(d["sd"]) if d is not None else None,
+                    median=_opt(d["median"]) if d is not None else None,
+                    q1=_opt(d["q1"]) if d is not None else None,
+                    q3=_opt(d["q3"]) if d is not None else None,
+                    share_dont_know=float(d["share_dont_know"]) if d is not None else 0.0,
+                    share_prefer_not_to_answer=float(d["share_prefer_not_to_answer"]) if d is not None else 0.0,
+                    rank=int(ranks.at[m, "rank"]) if ranks is not None else order_rank[m],
+                    rank_low=int(ranks.at[m, "rank_low"]) if ranks is not None else None,
+                    rank_high=int(ranks.at[m, "rank_high"]) if ranks is not None else None,
+                    tier=tier_of[m],
+                    small_cell=n < settings.min_cell,
+                )
+            )
+        tiers = [
+            Tier(index=k, measures=list(t), boundary_above=tiering.boundaries[k] if k < len(tiering.boundaries) else None)
+            for k, t in enumerate(tiering.tiers)
+        ]
+        pair_rows = [
+            PairVerdict(
+                measure_a=str(r.measure_a),
+                measure_b=str(r.measure_b),
+                n=int(r.n),
+                diff=_opt(r.diff),
+                ci_low=_opt(r.ci_low),
+                ci_high=_opt(r.ci_high),
+                p_diff=_opt(r.p_diff),
+                p_diff_holm=_opt(r.p_diff_holm),
+                p_tost=_opt(r.p_tost),
+                p_tost_holm=_opt(r.p_tost_holm),
+                verdict=str(r.verdict),
+            )
+            for r in pairs.itertuples(index=False)
+        ]
+        cell_allowed = allowed[(allowed["group"] == group) & (allowed["setting"] == setting)].sort_values("measure")
+        allowed_rows = [
+            AllowedSummary(
+                measure=str(r.measure),
+                n=int(r.n),
+                yes=int(r.yes),
+                no=int(r.no),
+                dont_know=int(r.dont_know),
+                prefer_not_to_answer=int(r.prefer_not_to_answer),
+                pct_yes=_opt(r.pct_yes),
+                pct_no=_opt(r.pct_no),
+                pct_dont_know=_opt(r.pct_dont_know),
+                small_cell=int(r.n) < settings.min_cell,
+            )
+            for r in cell_allowed.itertuples(index=False)
+        ]
+        bt = None
+        if settings.bradley_terry and (group, setting) in paired_by_cell:
+            bt = fit_bradley_terry(paired_by_cell[(group, setting)], means, settings.alpha, settings.min_cell)
+        comparison = None
+        if ref is not None and setting in ref.settings:
+            comparison = compare_with_reference(ref.settings[setting], [m for m in measures if np.isfinite(means[m])], verdicts)
+        groups.append(
+            GroupGradation(
+                group=group,
+                setting=setting,
+                respondents=n_resp,
+                small_cell=n_resp < settings.min_cell,
+                measures=measure_rows,
+                tiers=tiers,
+                pairwise=pair_rows,
+                allowed=allowed_rows,
+                bradley_terry=bt,
+                reference=comparison,
+            )
+        )
+
+    models: list[SettingModels] = []
+    if settings.mixed_model or settings.ordinal_model:
+        setting_names = [s for s in SETTINGS if s in set(ratings["setting"].dropna())]
+        for setting in _progress(setting_names, progress, "models per setting", len(setting_names)):
+            rng = np.random.default_rng([settings.seed, SETTINGS.index(setting)])
+            frame, subsampled = model_frame(ratings[ratings["setting"] == setting], settings.model_max_respondents, rng)
+            mixed = fit_mixed(frame, subsampled, settings.alpha) if settings.mixed_model else None
+            ordinal = fit_ordinal(frame, subsampled, settings.ordinal_categories, settings.alpha, mixed) if settings.ordinal_model else None
+            models.append(SettingModels(setting=setting, mixed=mixed, ordinal=ordinal))
+
+    return GradationResult(
+        schema=SCHEMA,
+        software_version=software_version(),
+        settings=settings,
+        snapshot=snapshot,
+        groups=groups,
+        models=models,
+        reference_gradation=ref.settings if ref is not None else None,
+        notes=notes,
+    )

@@ -1,0 +1,192 @@
+"""The gradation result: one object carrying every estimate, the method and provenance.
+
+Modelled on statsmodels results classes: attributes for the numbers, a
+``summary()`` for people and a ``to_json()`` for machines, in the
+``leastmeans.gradation/1`` schema (docs/gradation-schema.md).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Final
+
+import msgspec
+
+from analysis.bradley_terry import BradleyTerryResult
+from analysis.models import SettingModels
+from analysis.reference import ReferenceComparison
+from analysis.settings import GradationSettings
+
+SCHEMA: Final = "leastmeans.gradation/1"
+
+
+class Snapshot(msgspec.Struct, frozen=True):
+    """Which data the result came from."""
+
+    respondents: int
+    answers: int
+    sha256: str
+
+
+class MeasureSummary(msgspec.Struct, frozen=True):
+    """Descriptives, rank interval and tier of one measure in one group x setting."""
+
+    measure: str
+    n: int
+    rows: int
+    mean: float | None
+    ci_low: float | None
+    ci_high: float | None
+    sd: float | None
+    median: float | None
+    q1: float | None
+    q3: float | None
+    share_dont_know: float
+    share_prefer_not_to_answer: float
+    rank: int
+    rank_low: int | None
+    rank_high: int | None
+    tier: int
+    small_cell: bool
+
+
+class PairVerdict(msgspec.Struct, frozen=True):
+    """Within-respondent comparison of two measures; diff = mean(b - a)."""
+
+    measure_a: str
+    measure_b: str
+    n: int
+    diff: float | None
+    ci_low: float | None
+    ci_high: float | None
+    p_diff: float | None
+    p_diff_holm: float | None
+    p_tost: float | None
+    p_tost_holm: float | None
+    verdict: str
+
+
+class Tier(msgspec.Struct, frozen=True):
+    """One tier; ``boundary_above`` is the status of the boundary to the next tier."""
+
+    index: int
+    measures: list[str]
+    boundary_above: str | None
+
+
+class AllowedSummary(msgspec.Struct, frozen=True):
+    """Yes / no / don't know counts for "should this measure be allowed?"."""
+
+    measure: str
+    n: int
+    yes: int
+    no: int
+    dont_know: int
+    prefer_not_to_answer: int
+    pct_yes: float | None
+    pct_no: float | None
+    pct_dont_know: float | None
+    small_cell: bool
+
+
+class GroupGradation(msgspec.Struct, frozen=True):
+    """Everything measured for one respondent group in one setting."""
+
+    group: str
+    setting: str
+    respondents: int
+    small_cell: bool
+    measures: list[MeasureSummary]
+    tiers: list[Tier]
+    pairwise: list[PairVerdict]
+    allowed: list[AllowedSummary]
+    bradley_terry: BradleyTerryResult | None
+    reference: ReferenceComparison | None
+
+
+def _rounded(obj: Any, digits: int) -> Any:
+    # Rounding every float in one place keeps the JSON stable across
+    # platforms whose last-bit floating point results may differ.
+    if isinstance(obj, float):
+        if not math.isfinite(obj):
+            return None
+        value = round(obj, digits)
+        return 0.0 if value == 0 else value
+    if isinstance(obj, dict):
+        return {k: _rounded(v, digits) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_rounded(v, digits) for v in obj]
+    return obj
+
+
+class GradationResult(msgspec.Struct, frozen=True):
+    """Result of :func:`analysis.gradation.analyse`."""
+
+    schema: str
+    software_version: str
+    settings: GradationSettings
+    snapshot: Snapshot
+    groups: list[GroupGradation]
+    models: list[SettingModels]
+    reference_gradation: dict[str, list[list[str]]] | None
+    notes: list[str]
+
+    def group(self, group: str, setting: str) -> GroupGradation:
+        """The result for one group x setting (KeyError if absent)."""
+        for g in self.groups:
+            if g.group == group and g.setting == setting:
+                return g
+        raise KeyError((group, setting))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain builtins with floats rounded to ``settings.float_digits``."""
+        return _rounded(msgspec.to_builtins(self), self.settings.float_digits)
+
+    def to_json(self) -> bytes:
+        """JSON in the ``leastmeans.gradation/1`` schema; same input, same bytes."""
+        return msgspec.json.encode(self.to_dict(), order="sorted")
+
+    def summary(self) -> str:
+        """A plain-text report of tiers, estimates and verdict counts per group x setting."""
+        s = self.settings
+        lines = [
+            "leastmeans gradation",
+            "=" * 78,
+            f"schema {self.schema}   software {self.software_version}",
+            f"data sha256 {self.snapshot.sha256}",
+            f"respondents {self.snapshot.respondents}   answers {self.snapshot.answers}",
+            f"margin {s.margin:g}   alpha {s.alpha:g}   bootstrap {s.bootstrap_resamples if s.bootstrap else 'off'}   seed {s.seed}   min cell {s.min_cell}",
+        ]
+        for g in self.groups:
+            lines += ["", "-" * 78, f"{g.group} / {g.setting}: {g.respondents} respondents" + ("  [SMALL CELL]" if g.small_cell else "")]
+            lines.append(f"{'tier':>4} {'measure':<22} {'n':>6} {'mean':>6} {'95% CI':>15} {'median':>6} {'rank':>7} {'dk%':>5}")
+            for m in g.measures:
+                ci = f"{m.ci_low:.1f}-{m.ci_high:.1f}" if m.ci_low is not None and m.ci_high is not None else "-"
+                rank = f"{m.rank_low}-{m.rank_high}" if m.rank_low is not None else str(m.rank)
+                mean = f"{m.mean:.1f}" if m.mean is not None else "-"
+                median = f"{m.median:.1f}" if m.median is not None else "-"
+                flag = " *" if m.small_cell else ""
+                lines.append(f"{m.tier + 1:>4} {m.measure:<22} {m.n:>6} {mean:>6} {ci:>15} {median:>6} {rank:>7} {100 * m.share_dont_know:>5.1f}{flag}")
+            order = " ".join(
+                "[" + ", ".join(t.measures) + "]" + ({"separated": " <", "undetermined": " ?"}.get(t.boundary_above or "", ""))
+                for t in g.tiers
+            )
+            lines.append(f"tiers: {order}")
+            counts = {v: sum(p.verdict == v for p in g.pairwise) for v in ("less", "equivalent", "more", "undetermined")}
+            lines.append("pairs: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+            if g.bradley_terry is not None:
+                bt = g.bradley_terry
+                lines.append(f"Bradley-Terry: {bt.comparisons} comparisons; agreement with ratings Kendall tau {bt.kendall_tau_with_ratings if bt.kendall_tau_with_ratings is not None else '-'}")
+            if g.reference is not None:
+                r = g.reference
+                lines.append(f"reference: agree {r.agree}, disagree {r.disagree}, undetermined {r.undetermined}")
+                for p in r.pairs:
+                    if p.status == "disagree":
+                        lines.append(f"  differs: {p.measure_a} vs {p.measure_b}: reference {p.reference}, measured {p.measured}")
+        for sm in self.models:
+            lines += ["", "-" * 78, f"models / {sm.setting}"]
+            lines += sm.summary_lines()
+        if self.notes:
+            lines += ["", "notes:"] + [f"- {n}" for n in self.notes]
+        lines.append("* small cell: fewer respondents than the minimum; suppress in outputs for others.")
+        return "\n".join(lines)
