@@ -1,0 +1,1 @@
+"""The leastmeans web application, storage and command line."""

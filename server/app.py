@@ -1,0 +1,61 @@
+"""The application factory: every plugin, route and handler is wired here, once."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from litestar import Litestar
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.static_files import create_static_files_router
+from litestar.template import TemplateConfig
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+
+from server.errors import EXCEPTION_HANDLERS
+from server.gradation.api import latest_gradation
+from server.health import health
+from server.instrument_registry import InstrumentRegistry
+from server.respondent.api import ResponsesController
+from server.settings import Settings
+from server.storage.database import current_engine, engine_for_url, use_database
+from server.tablet.pages import TabletPages
+
+TABLET_DIR = Path(__file__).resolve().parent / "tablet"
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> Litestar:
+    """Build the app. Pass `engine` to reuse an already configured database (tests)."""
+    settings = settings or Settings.from_env()
+    if engine is None:
+        engine = engine_for_url(settings.database_url)
+    registry = InstrumentRegistry()
+
+    @asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        use_database(engine)
+        if isinstance(engine, PostgresEngine):
+            await engine.start_connection_pool()
+        await registry.register_current()
+        try:
+            yield
+        finally:
+            if isinstance(current_engine(), PostgresEngine):
+                await engine.close_connection_pool()
+
+    return Litestar(
+        route_handlers=[
+            ResponsesController,
+            TabletPages,
+            latest_gradation,
+            health,
+            create_static_files_router(path="/static", directories=[TABLET_DIR / "static"], include_in_schema=False),
+        ],
+        dependencies={"registry": Provide(lambda: registry, sync_to_thread=False)},
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        template_config=TemplateConfig(directory=TABLET_DIR / "templates", engine=JinjaTemplateEngine),
+        openapi_config=OpenAPIConfig(title="leastmeans", version="1", path="/schema"),
+        lifespan=[lifespan],
+        debug=settings.debug,
+    )

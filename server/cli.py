@@ -1,0 +1,107 @@
+"""The `leastmeans` command line."""
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TypeVar
+
+import click
+
+from server.settings import Settings
+
+T = TypeVar("T")
+
+
+def _with_database(work: Callable[[], Awaitable[T]]) -> T:
+    """Run `work` against the database named by DATABASE_URL (default: the SQLite file)."""
+    from server.storage.database import engine_for_url, use_database
+
+    async def run() -> T:
+        engine = engine_for_url(Settings.from_env().database_url)
+        use_database(engine)
+        return await work()
+
+    return asyncio.run(run())
+
+
+@click.group()
+def main() -> None:
+    """leastmeans: collect intrusiveness ratings of coercive measures and grade them."""
+
+
+@main.command()
+def migrate() -> None:
+    """Apply pending database migrations."""
+    from server.storage.database import migrate as run_migrations
+
+    ran = _with_database(run_migrations)
+    click.echo(f"applied {len(ran)} migration(s)" if ran else "database is up to date")
+
+
+@main.command()
+@click.option("--host", default=None, help="Interface to bind (default 127.0.0.1 or $HOST).")
+@click.option("--port", type=int, default=None, help="Port (default 8000 or $PORT).")
+def serve(host: str | None, port: int | None) -> None:
+    """Serve the web application."""
+    import uvicorn
+
+    settings = Settings.from_env()
+    click.echo(f"serving on http://{host or settings.host}:{port or settings.port}")
+    uvicorn.run(
+        "server.asgi:app",
+        host=host or settings.host,
+        port=port or settings.port,
+        access_log=False,  # access logs would record respondents' IP addresses
+        server_header=False,
+        proxy_headers=False,
+    )
+
+
+@main.command()
+@click.option("--respondents", type=click.IntRange(min=0), default=60, show_default=True)
+@click.option("--seed", type=int, default=2025, show_default=True)
+@click.option("--only-if-empty", is_flag=True, help="Do nothing if any response exists.")
+@click.option("--analyse/--no-analyse", default=True, show_default=True, help="Compute the gradation afterwards.")
+def demo(respondents: int, seed: int, only_if_empty: bool, analyse: bool) -> None:
+    """Fill the database with synthetic respondents through the real answer path."""
+    from server.demo import generate_demo
+    from server.gradation.runner import analyse_database
+    from server.instrument_registry import InstrumentRegistry
+    from server.storage.tables import Response
+
+    async def work() -> str:
+        if only_if_empty and await Response.count() > 0:
+            return "database already has responses; demo data not added"
+        registry = InstrumentRegistry()
+        await registry.register_current()
+        made = await generate_demo(registry, respondents, seed)
+        if analyse and made:
+            await analyse_database(registry)
+        return f"added {made} demo respondent(s)"
+
+    click.echo(_with_database(work))
+
+
+@main.command()
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write the JSON here too.")
+@click.option("--resamples", type=click.IntRange(min=0), default=None, help="Bootstrap resamples.")
+def analyse(out: Path | None, resamples: int | None) -> None:
+    """Compute the gradation from all submitted responses and store it."""
+    from analysis.settings import GradationSettings
+    from server.gradation.runner import analyse_database
+    from server.instrument_registry import InstrumentRegistry
+
+    settings = GradationSettings() if resamples is None else GradationSettings(bootstrap_resamples=resamples)
+
+    async def work() -> bytes:
+        registry = InstrumentRegistry()
+        await registry.register_current()
+        return await analyse_database(registry, settings, progress=sys.stderr.isatty())
+
+    payload = _with_database(work)
+    if out is not None:
+        out.write_bytes(payload)
+        click.echo(f"wrote {out}")
+    else:
+        click.echo(payload.decode())

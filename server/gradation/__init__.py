@@ -1,0 +1,1 @@
+"""From stored answers to a gradation result, and the API that serves it."""

@@ -1,0 +1,1 @@
+"""The respondent side: starting a questionnaire, saving answers, submitting."""

@@ -1,0 +1,18 @@
+"""Domain errors of the respondent flow; the app maps each to one HTTP status."""
+
+
+class ResponseNotFound(LookupError):
+    """No questionnaire session with this id (404)."""
+
+
+class ResponseSubmitted(RuntimeError):
+    """The questionnaire was submitted; it takes no more answers (409)."""
+
+
+class InvalidInput(ValueError):
+    """A request field is wrong (400); `field` names it."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        self.field = field
+        self.reason = reason
+        super().__init__(f"{field}: {reason}")

@@ -1,0 +1,31 @@
+"""Settings read once from the environment."""
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_SQLITE_PATH = Path("var") / "leastmeans.sqlite3"
+
+
+def _default_database_url() -> str:
+    return f"sqlite:///{DEFAULT_SQLITE_PATH}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Deployment settings; every field has a safe default for `make run`."""
+
+    database_url: str = field(default_factory=_default_database_url)
+    host: str = "127.0.0.1"
+    port: int = 8000
+    debug: bool = False
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        """Read settings from DATABASE_URL, HOST, PORT and DEBUG."""
+        return cls(
+            database_url=os.environ.get("DATABASE_URL") or _default_database_url(),
+            host=os.environ.get("HOST", "127.0.0.1"),
+            port=int(os.environ.get("PORT", "8000")),
+            debug=os.environ.get("DEBUG", "") == "1",
+        )

@@ -1,0 +1,17 @@
+"""Piccolo app config: the tables and the `migrations/` folder at the repository root."""
+
+from pathlib import Path
+
+from piccolo.conf.apps import AppConfig
+
+from server.storage.tables import TABLES
+
+MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+
+APP_CONFIG = AppConfig(
+    app_name="leastmeans",
+    migrations_folder_path=str(MIGRATIONS_DIR),
+    table_classes=TABLES,
+    migration_dependencies=[],
+    commands=[],
+)

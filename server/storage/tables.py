@@ -1,0 +1,77 @@
+"""The Piccolo tables. Schema changes need a migration in `migrations/`."""
+
+from piccolo.columns import (
+    JSON,
+    UUID,
+    Boolean,
+    ForeignKey,
+    Integer,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.base import OnDelete
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+
+class Study(Table, tablename="study"):
+    """A research study: which questionnaires it uses and where it runs."""
+
+    code = Varchar(length=64, unique=True)
+    name = Varchar(length=200)
+    is_open = Boolean(default=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Site(Table, tablename="site"):
+    """A ward or unit where a study collects answers (unique code within its study)."""
+
+    study = ForeignKey(Study, on_delete=OnDelete.restrict)
+    code = Varchar(length=64)
+    name = Varchar(length=200)
+    setting = Varchar(length=32)
+
+
+class InstrumentVersion(Table, tablename="instrument_version"):
+    """An immutable compiled questionnaire, identified by the hash of its content."""
+
+    instrument = Varchar(length=64, index=True)
+    content_hash = Varchar(length=64, unique=True)
+    content = JSON()
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Response(Table, tablename="response"):
+    """One respondent's questionnaire session. It holds no identifying data."""
+
+    id = UUID(primary_key=True)
+    study = ForeignKey(Study, on_delete=OnDelete.restrict)
+    site = ForeignKey(Site, on_delete=OnDelete.restrict)
+    instrument_version = ForeignKey(InstrumentVersion, on_delete=OnDelete.restrict)
+    respondent_group = Varchar(length=16)
+    setting = Varchar(length=32)
+    language = Varchar(length=8)
+    started_at = Timestamptz(default=TimestamptzNow())
+    submitted_at = Timestamptz(null=True, default=None)
+
+
+class Answer(Table, tablename="answer"):
+    """One answer to one item; (response, item) is unique, so re-saves replace."""
+
+    response = ForeignKey(Response, on_delete=OnDelete.cascade)
+    item = Varchar(length=128)
+    value = JSON(null=True, default=None)
+    missing = Varchar(length=32, null=True, default=None)
+    answered_at = Timestamptz(default=TimestamptzNow())
+
+
+class AnalysisRun(Table, tablename="analysis_run"):
+    """A stored gradation result (`leastmeans.gradation/1` JSON) and its data hash."""
+
+    created_at = Timestamptz(default=TimestamptzNow())
+    data_sha256 = Varchar(length=64)
+    respondents = Integer()
+    result = JSON()
+
+
+TABLES: list[type[Table]] = [Study, Site, InstrumentVersion, Response, Answer, AnalysisRun]

@@ -1,0 +1,1 @@
+"""Server-rendered respondent pages for ward tablets and own devices."""

@@ -1,0 +1,112 @@
+"""Shared fixtures: a fresh, migrated database per test on SQLite and on PostgreSQL.
+
+Each test gets its own database (a new SQLite file, or a new PostgreSQL database that is
+dropped afterwards), so runs never see each other's data. Under CI=true a missing
+PostgreSQL is a failure, not a skip.
+"""
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+from litestar import Litestar
+from piccolo.engine.base import Engine
+
+from server.app import create_app
+from server.storage.database import engine_for_url, migrate, use_database
+
+POSTGRES_ADMIN_DSN = os.environ.get("TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+async def _postgres_admin() -> asyncpg.Connection:
+    try:
+        return await asyncpg.connect(POSTGRES_ADMIN_DSN, timeout=5)
+    except (OSError, asyncpg.PostgresError) as exc:
+        message = f"PostgreSQL not reachable at {POSTGRES_ADMIN_DSN}: {exc}"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+def _dsn_for(name: str) -> str:
+    base, _, _ = POSTGRES_ADMIN_DSN.rpartition("/")
+    return f"{base}/{name}"
+
+
+async def _create_postgres_database() -> str:
+    name = f"leastmeans_test_{uuid.uuid4().hex[:12]}"
+    admin = await _postgres_admin()
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    return name
+
+
+async def _drop_postgres_database(name: str) -> None:
+    admin = await _postgres_admin()
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Engine]:
+    """A freshly migrated database of each kind, used by every table."""
+    if request.param == "sqlite":
+        engine = engine_for_url(f"sqlite:///{tmp_path / 'test.sqlite3'}")
+        use_database(engine)
+        await migrate()
+        yield engine
+        return
+    name = await _create_postgres_database()
+    try:
+        engine = engine_for_url(_dsn_for(name))
+        use_database(engine)
+        await migrate()
+        yield engine
+    finally:
+        await _drop_postgres_database(name)
+
+
+@pytest.fixture
+async def client(engine: Engine) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client talking to a full app on the test database."""
+    app = create_app(engine=engine)
+    async with running(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as test_client:
+            yield test_client
+
+
+@asynccontextmanager
+async def running(app: Litestar) -> AsyncIterator[None]:
+    """Run the app's lifespan in the test's event loop.
+
+    The lifespan is entered and left inside one task of its own, because pytest-asyncio
+    may set up and tear down a fixture in different tasks.
+    """
+    started, stop = asyncio.Event(), asyncio.Event()
+
+    async def hold() -> None:
+        async with app.lifespan():
+            started.set()
+            await stop.wait()
+
+    task = asyncio.create_task(hold())
+    await asyncio.wait([task, asyncio.create_task(started.wait())], return_when=asyncio.FIRST_COMPLETED)
+    if task.done():
+        task.result()
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
