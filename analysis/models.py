@@ -4,9 +4,12 @@ Per setting, the rating is modelled on measure x group, gender, age band and
 prior experience of the rated measure:
 
 * MixedLM with a random intercept per respondent (people differ in how harsh
-  they rate overall). With several sites, site is added as a variance
-  component: the model is then grouped by site, with the respondent intercept
-  as a variance component nested within it.
+  they rate overall). With several sites, the site variance component is
+  estimated in a second MixedLM (grouped by site) on the respondents'
+  mean residuals from the first fit. The one-step nested model (site groups
+  with a respondent variance component) gives the same decomposition but its
+  cost grows with the square of respondents per site in statsmodels, which
+  breaks the linear-cost goal; the second stage is linear.
 * OrderedModel (logit) on the rating cut into equal-width bins, without
   random effects, as a check that the conclusions do not hinge on treating
   the 0-100 scale as interval.
@@ -19,7 +22,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from typing import Final
+from typing import Any, Final
 
 import msgspec
 import numpy as np
@@ -171,6 +174,55 @@ def _measure_effects(coefs: list[Coefficient], measures: list[str], ref_measure:
     return {m: 0.0 if m == ref_measure else float(by_name.get(f"measure[{m}]") or 0.0) for m in measures}
 
 
+def _site_variance(frame: pd.DataFrame, fixed: np.ndarray) -> dict[str, float]:
+    """Second stage: split respondents' mean residuals into site and respondent variance."""
+    import statsmodels.formula.api as smf
+
+    per = pd.DataFrame({"r": frame["value"].to_numpy() - fixed, "respondent": frame["respondent"].to_numpy(), "site": frame["site"].to_numpy()})
+    means = per.groupby(["site", "respondent"], sort=True)["r"].mean().reset_index()
+    fit = smf.mixedlm("r ~ 1", means, groups="site").fit(reml=True)
+    return {"site": float(np.asarray(fit.cov_re)[0, 0]), "respondent_within_site": float(fit.scale)}
+
+
+def ordered_model(endog: np.ndarray, exog: pd.DataFrame) -> Any:
+    """statsmodels OrderedModel (logit) with an analytic score and score-based Hessian.
+
+    The stock model differentiates the log-likelihood numerically, which
+    costs one likelihood evaluation per parameter per gradient and made the
+    sensitivity model slower than everything else together. The estimates are
+    the same maximum-likelihood estimates.
+    """
+    from statsmodels.miscmodels.ordinal_model import OrderedModel
+    from statsmodels.tools.numdiff import approx_fprime
+
+    class _Ordered(OrderedModel):  # type: ignore[misc]
+        def score(self, params: np.ndarray) -> np.ndarray:
+            params = np.asarray(params, dtype=float)
+            k = self.k_vars
+            low, upp = self._bounds(params)
+            prob = self.prob(low, upp) + 1e-20
+            f_low = np.nan_to_num(self.pdf(low))
+            f_upp = np.nan_to_num(self.pdf(upp))
+            grad_beta = -((f_upp - f_low) / prob) @ np.asarray(self.exog)
+            y = np.asarray(self.endog, dtype=int)
+            cuts = self.k_levels - 1
+            # d loglike / d threshold_j: +f(upp)/p where y == j, -f(low)/p where y - 1 == j.
+            g = np.bincount(y, weights=f_upp / prob, minlength=cuts + 1)[:cuts]
+            g -= np.bincount(y, weights=f_low / prob, minlength=cuts + 1)[1 : cuts + 1]
+            # threshold_j = p0 + sum_{i<=j, i>=1} exp(p_i)
+            tail = np.cumsum(g[::-1])[::-1]
+            grad_th = np.empty(cuts)
+            grad_th[0] = g.sum()
+            grad_th[1:] = np.exp(params[k + 1 :]) * tail[1:]
+            return np.concatenate([grad_beta, grad_th])
+
+        def hessian(self, params: np.ndarray) -> np.ndarray:
+            h = approx_fprime(np.asarray(params, dtype=float), self.score, centered=True)
+            return (h + h.T) / 2
+
+    return _Ordered(endog, exog, distr="logit")
+
+
 def fit_mixed(frame: pd.DataFrame, subsampled: bool, alpha: float) -> MixedModelResult:
     """Fit the linear mixed model to one setting's model frame."""
     import statsmodels.formula.api as smf
@@ -186,22 +238,16 @@ def fit_mixed(frame: pd.DataFrame, subsampled: bool, alpha: float) -> MixedModel
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
+            model = smf.mixedlm(formula, frame, groups="respondent")
+            fit = model.fit(reml=True)
+            variance = {"residual": float(fit.scale), "respondent": float(np.asarray(fit.cov_re)[0, 0])}
             if sites > 1:
-                model = smf.mixedlm(formula, frame, groups="site", re_formula="1", vc_formula={"respondent": "0 + C(respondent)"})
-            else:
-                model = smf.mixedlm(formula, frame, groups="respondent")
-            fit = model.fit(reml=True, method=["lbfgs", "powell"])
+                variance.update(_site_variance(frame, np.asarray(model.exog) @ np.asarray(fit.fe_params)))
     except (np.linalg.LinAlgError, ValueError) as exc:
         return msgspec.structs.replace(empty, error=f"fit failed: {exc}")
     params = fit.fe_params
     cov = fit.cov_params()
     coefs = _coefficients(params, cov, alpha)
-    variance = {"residual": float(fit.scale)}
-    if sites > 1:
-        variance["site"] = float(np.asarray(fit.cov_re)[0, 0])
-        variance["respondent"] = float(np.asarray(fit.vcomp)[0])
-    else:
-        variance["respondent"] = float(np.asarray(fit.cov_re)[0, 0])
     contrasts: list[GroupContrast] = []
     names = list(params.index)
     short = [_short(str(n)) for n in names]
@@ -237,7 +283,6 @@ def fit_mixed(frame: pd.DataFrame, subsampled: bool, alpha: float) -> MixedModel
 
 def fit_ordinal(frame: pd.DataFrame, subsampled: bool, categories: int, alpha: float, mixed: MixedModelResult | None) -> OrdinalModelResult:
     """Fit an ordered logit of the binned rating on the same terms as the mixed model."""
-    from statsmodels.miscmodels.ordinal_model import OrderedModel
     import patsy
 
     terms, ref_measure = _terms(frame)
@@ -253,8 +298,8 @@ def fit_ordinal(frame: pd.DataFrame, subsampled: bool, categories: int, alpha: f
         design = design.drop(columns=["Intercept"])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            model = OrderedModel(binned, design, distr="logit")
-            fit = model.fit(method="bfgs", disp=False, maxiter=500)
+            model = ordered_model(binned, design)
+            fit = model.fit(method="bfgs", disp=False, maxiter=1000)
     except (np.linalg.LinAlgError, ValueError) as exc:
         return msgspec.structs.replace(empty, error=f"fit failed: {exc}")
     k = design.shape[1]
