@@ -70,11 +70,16 @@ def rating_descriptives(tidy: pd.DataFrame, alpha: float) -> pd.DataFrame:
     if ratings.empty:
         return pd.DataFrame(columns=RATING_COLUMNS)
     keys = ["group", "setting", "measure"]
-    base = ratings.groupby(keys, sort=True, observed=True).agg(
-        rows=("item", "size"),
-        dont_know=("missing", lambda s: int((s == "dont_know").sum())),
-        prefer_not=("missing", lambda s: int((s == "prefer_not_to_answer").sum())),
+    missing = ratings["missing"].astype("string").fillna("")
+    flags = pd.DataFrame(
+        {
+            "rows": 1,
+            "dont_know": (missing == "dont_know").astype(int).to_numpy(),
+            "prefer_not": (missing == "prefer_not_to_answer").astype(int).to_numpy(),
+        },
+        index=ratings.index,
     )
+    base = flags.groupby([ratings[k] for k in keys], sort=True, observed=True).sum()
     numeric = ratings[ratings["value"].notna()]
     grouped = numeric.groupby(keys, sort=True, observed=True)["value"]
     summary = pd.DataFrame(
@@ -133,8 +138,11 @@ def allowed_descriptives(tidy: pd.DataFrame) -> pd.DataFrame:
     if allowed.empty:
         return pd.DataFrame(columns=ALLOWED_COLUMNS)
     answer = allowed["choice"].astype("string")
-    answer = answer.mask(allowed["missing"] == "dont_know", "dont_know")
-    answer = answer.mask(allowed["missing"] == "prefer_not_to_answer", "prefer_not_to_answer")
+    # Comparisons with <NA> give <NA>, which mask() would treat as unknown;
+    # a missing code that is absent simply does not apply.
+    missing = allowed["missing"].astype("string").fillna("")
+    answer = answer.mask((missing == "dont_know").to_numpy(), "dont_know")
+    answer = answer.mask((missing == "prefer_not_to_answer").to_numpy(), "prefer_not_to_answer")
     counts = (
         pd.crosstab([allowed["group"], allowed["setting"], allowed["measure"]], answer.fillna("prefer_not_to_answer"))
         .reindex(columns=["yes", "no", "dont_know", "prefer_not_to_answer"], fill_value=0)

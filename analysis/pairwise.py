@@ -88,7 +88,8 @@ def pairwise_verdicts(wide: pd.DataFrame, margin: float, alpha: float, min_cell:
     mean difference b - a, its t interval, raw and Holm-adjusted p-values of
     the difference and TOST tests, and the verdict for a relative to b.
     """
-    measures = list(wide.columns)
+    wide = wide.sort_index(axis=1)
+    measures = [str(c) for c in wide.columns]
     x = wide.to_numpy(dtype=float)
     rows: list[dict[str, object]] = []
     tq = stats.t.ppf(1 - alpha / 2, np.arange(1, x.shape[0] + 2)) if x.shape[0] else np.array([np.nan])

@@ -1,0 +1,43 @@
+"""The data hash ignores ids and row order but sees every answer."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+
+from analysis.snapshot import data_hash
+
+
+def test_hash_ignores_row_order_and_ids(ratings_only: pd.DataFrame) -> None:
+    h = data_hash(ratings_only)
+    assert len(h) == 64 and int(h, 16) >= 0
+    shuffled = ratings_only.sample(frac=1.0, random_state=5).reset_index(drop=True)
+    ids = {r: hashlib.md5(r.encode()).hexdigest() for r in ratings_only["respondent"].unique()}
+    relabelled = shuffled.assign(respondent=shuffled["respondent"].map(ids).astype("string"))
+    assert data_hash(shuffled) == h
+    assert data_hash(relabelled) == h
+
+
+def test_hash_changes_with_content(ratings_only: pd.DataFrame) -> None:
+    h = data_hash(ratings_only)
+    changed = ratings_only.copy()
+    row = changed.index[changed["value"].notna()][0]
+    changed.loc[row, "value"] = changed.loc[row, "value"] + 1e-9
+    assert data_hash(changed) != h
+    fewer = ratings_only[ratings_only["respondent"] != ratings_only["respondent"].iloc[0]]
+    assert data_hash(fewer) != h
+    moved = ratings_only.copy()
+    moved.loc[moved["respondent"] == moved["respondent"].iloc[0], "site"] = "site_99"
+    assert data_hash(moved) != h
+
+
+def test_swapping_answers_between_respondents_changes_hash(ratings_only: pd.DataFrame) -> None:
+    # Same multiset of rows per column but different people: must differ.
+    df = ratings_only.copy()
+    rated = df.index[(df["measure"] == "time_out") & df["value"].notna()]
+    values = df.loc[rated, "value"]
+    a = rated[0]
+    b = values.index[values != values.loc[a]][0]
+    df.loc[a, "value"], df.loc[b, "value"] = df.loc[b, "value"], df.loc[a, "value"]
+    assert data_hash(df) != data_hash(ratings_only)
