@@ -105,3 +105,7 @@ def analyse(out: Path | None, resamples: int | None) -> None:
         click.echo(f"wrote {out}")
     else:
         click.echo(payload.decode())
+
+
+if __name__ == "__main__":
+    main()
