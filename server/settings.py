@@ -19,6 +19,8 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     debug: bool = False
+    #: Largest request body accepted; answers are tiny, so this only stops abuse.
+    max_body_bytes: int = 1_048_576
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -28,4 +30,5 @@ class Settings:
             host=os.environ.get("HOST", "127.0.0.1"),
             port=int(os.environ.get("PORT", "8000")),
             debug=os.environ.get("DEBUG", "") == "1",
+            max_body_bytes=int(os.environ.get("MAX_BODY_BYTES", "1048576")),
         )
