@@ -264,7 +264,7 @@ def fit_mixed(frame: pd.DataFrame, subsampled: bool, alpha: float) -> MixedModel
             est = float(weights @ params.to_numpy())
             se = float(np.sqrt(max(weights @ v @ weights, 0.0)))
             p = float(2 * stats.norm.sf(abs(est) / se)) if se > 0 else None
-            contrasts.append(GroupContrast(m, g, ref_group, est, est - q * se, est + q * se, p))
+            contrasts.append(GroupContrast(m, g, ref_group, est, float(est - q * se), float(est + q * se), p))
     effects = _measure_effects(coefs, measures, ref_measure)
     return MixedModelResult(
         formula=formula,
