@@ -110,3 +110,23 @@ async def running(app: Litestar) -> AsyncIterator[None]:
     finally:
         stop.set()
         await task
+
+
+@pytest.fixture
+async def empty_database_url(engine: Engine, tmp_path: Path) -> AsyncIterator[str]:
+    """The URL of a second, empty database of the same kind as `engine` (dropped afterwards)."""
+    if engine.engine_type == "sqlite":
+        yield f"sqlite:///{tmp_path / 'second.sqlite3'}"
+        return
+    name = await _create_postgres_database()
+    try:
+        yield _dsn_for(name)
+    finally:
+        await _drop_postgres_database(name)
+
+
+def database_url(engine: Engine) -> str:
+    """The URL an engine was built from (for subprocesses and backups)."""
+    if engine.engine_type == "sqlite":
+        return f"sqlite:///{engine.path}"
+    return engine.config["dsn"]
