@@ -9,7 +9,7 @@ import random
 
 from server.instrument_registry import InstrumentRegistry
 from server.respondent import service
-from server.respondent.schemas import AnswerIn, StartRequest
+from server.respondent.schemas import AnswerIn, ItemOut, StartRequest
 from server.studies import ensure_study
 
 DEMO_STUDY = "demo"
@@ -46,17 +46,30 @@ async def generate_demo(registry: InstrumentRegistry, respondents: int, seed: in
         site_code, _, setting = rng.choice(DEMO_SITES)
         started = await service.start_response(
             registry,
-            StartRequest(study=DEMO_STUDY, site=site_code, group="patient", setting=setting, language="da"),  # type: ignore[arg-type]
+            StartRequest(study=DEMO_STUDY, site=site_code, group="patient", setting=setting, language="da", consent=True),  # type: ignore[arg-type]
         )
         offset = rng.gauss(0, 10)
         for item in started.items:
-            if item.measure is None or rng.random() < 0.04:
+            if rng.random() < 0.04:
                 continue
-            if rng.random() < 0.05:
-                body = AnswerIn(missing=rng.choice(item.missing_options))  # type: ignore[arg-type]
-            else:
-                rating = TRUE_MEANS.get(item.measure, 50) + offset + rng.gauss(0, 14)
-                body = AnswerIn(value=int(min(max(round(rating), item.minimum), item.maximum)))
-            await service.save_answer(registry, started.id, item.code, body)
+            body = _demo_answer(item, offset, rng)
+            if body is not None:
+                await service.save_answer(registry, started.id, item.code, body)
         await service.submit_response(started.id)
     return respondents
+
+
+def _demo_answer(item: ItemOut, offset: float, rng: random.Random) -> AnswerIn | None:
+    """A plausible answer to one item, or None for items the demo leaves unanswered."""
+    if item.kind == "rating":
+        if rng.random() < 0.05:
+            return AnswerIn(missing=rng.choice(item.missing_options))  # type: ignore[arg-type]
+        rating = TRUE_MEANS.get(item.measure or "", 50) + offset + rng.gauss(0, 14)
+        return AnswerIn(value=int(min(max(round(rating), item.minimum), item.maximum)))
+    if item.kind == "paired" and item.measure and item.measure_b:
+        # The measure with the lower true mean tends to be chosen as less intrusive.
+        a, b = TRUE_MEANS.get(item.measure, 50), TRUE_MEANS.get(item.measure_b, 50)
+        return AnswerIn(value=item.measure if a + rng.gauss(0, 12) < b + rng.gauss(0, 12) else item.measure_b)
+    if item.type in ("single", "likert") and item.kind in ("gender", "age_band", "allowed", "coercion_any"):
+        return AnswerIn(value=rng.choice([option.code for option in item.options]))
+    return None

@@ -48,10 +48,16 @@ class InstrumentRegistry:
     async def version(self, version_id: int) -> Instrument:
         """The instrument content of a stored version (cached; versions never change)."""
         if version_id not in self.by_id:
-            row = await InstrumentVersion.select(InstrumentVersion.content).where(InstrumentVersion.id == version_id).first()
+            row = await (
+                InstrumentVersion.select(InstrumentVersion.content, InstrumentVersion.content_hash)
+                .where(InstrumentVersion.id == version_id)
+                .first()
+            )
             if row is None:
                 raise KeyError(version_id)
-            self.by_id[version_id] = decode_instrument(row["content"])
+            # Verifying the hash makes a stored version that was edited in place fail loudly
+            # instead of silently changing the meaning of the answers given under it.
+            self.by_id[version_id] = decode_instrument(row["content"], expected_hash=row["content_hash"])
         return self.by_id[version_id]
 
 

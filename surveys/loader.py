@@ -1,7 +1,15 @@
 """Load and validate the catalogue and the questionnaires from YAML.
 
 Every problem becomes an `InstrumentError` naming file, path and reason; nothing
-half-valid is ever returned.
+half-valid is ever returned. The same checks run at server start and in
+`leastmeans check-instruments`.
+
+Layout under `surveys/`:
+    catalogue/measures.yaml            codes, legal status, settings
+    catalogue/<language>.yaml          measure wording per language
+    catalogue/reference_gradation.yaml the authority's current tiers
+    instruments/<code>/instrument.yaml structure of one questionnaire
+    instruments/<code>/<language>.yaml its wording per language
 """
 
 import re
@@ -11,159 +19,225 @@ from typing import TypeVar
 import msgspec
 
 from surveys.errors import InstrumentError
+from surveys.expansion import expand_items
 from surveys.model import (
+    FEATURES,
+    REQUIRED_LANGUAGES,
     Catalogue,
+    CatalogueSource,
+    CatalogueText,
     Instrument,
     InstrumentSource,
-    Item,
-    ItemSource,
+    InstrumentText,
     Measure,
     ReferenceGradation,
-    Text,
 )
+from surveys.rules import check_rules
 
 SURVEYS_DIR = Path(__file__).resolve().parent
-CATALOGUE_FILE = SURVEYS_DIR / "catalogue" / "measures.yaml"
+CATALOGUE_DIR = SURVEYS_DIR / "catalogue"
+CATALOGUE_FILE = CATALOGUE_DIR / "measures.yaml"
 INSTRUMENTS_DIR = SURVEYS_DIR / "instruments"
-REFERENCE_FILE = SURVEYS_DIR / "catalogue" / "reference_gradation.yaml"
+REFERENCE_FILE = CATALOGUE_DIR / "reference_gradation.yaml"
+STRUCTURE_FILE = "instrument.yaml"
 
 T = TypeVar("T")
 
-_CODE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
+CODE = re.compile(r"^[a-z][a-z0-9_]*$")
+_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 
 
-def _decode(path: Path, kind: type[T]) -> T:
+def decode_file(path: Path, kind: type[T], name: str | None = None) -> T:
+    """Decode one YAML file into `kind`, turning every failure into an InstrumentError."""
+    name = name or path.name
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise InstrumentError(path.name, "$", f"cannot read file ({exc.strerror})") from exc
+        raise InstrumentError(name, "$", f"cannot read file ({exc.strerror})") from exc
     try:
         return msgspec.yaml.decode(raw, type=kind)
     except msgspec.ValidationError as exc:
         message, _, where = str(exc).partition(" - at `")
-        raise InstrumentError(path.name, where.rstrip("`") or "$", message) from exc
+        if "got `bool`" in message:
+            message += " (quote yes/no/on/off in YAML, e.g. \"yes\")"
+        raise InstrumentError(name, where.rstrip("`") or "$", message) from exc
     except msgspec.DecodeError as exc:
-        raise InstrumentError(path.name, "$", f"not valid YAML ({exc})") from exc
+        raise InstrumentError(name, "$", f"not valid YAML ({exc})") from exc
+    except (ValueError, TypeError, RecursionError) as exc:
+        # PyYAML can fail outside its own error classes on odd input (e.g. a date
+        # out of range); an author still deserves a file name and a reason.
+        raise InstrumentError(name, "$", f"not valid YAML ({type(exc).__name__}: {exc})") from exc
 
 
-def _check_text(file: str, path: str, text: Text, languages: list[str]) -> None:
-    for language in languages:
-        if not text.get(language, "").strip():
-            raise InstrumentError(file, path, f"missing translation '{language}'")
+def language_files(directory: Path) -> dict[str, Path]:
+    """The per-language text files in a folder, keyed by language code."""
+    return {path.stem: path for path in sorted(directory.glob("*.yaml")) if _LANGUAGE.match(path.stem)}
 
 
-def load_catalogue(path: Path = CATALOGUE_FILE) -> Catalogue:
-    """Load the measure catalogue, refusing duplicate or malformed codes."""
-    catalogue = _decode(path, Catalogue)
+def _nonblank(file: str, path: str, text: str | None) -> None:
+    if text is None or not text.strip():
+        raise InstrumentError(file, path, "missing translation (empty text)")
+
+
+def load_catalogue(directory: Path = CATALOGUE_DIR) -> Catalogue:
+    """Load the measure catalogue and its wording, refusing duplicate codes or missing texts."""
+    source = decode_file(directory / "measures.yaml", CatalogueSource)
     seen: set[str] = set()
-    for index, measure in enumerate(catalogue.measures):
+    for index, measure in enumerate(source.measures):
         where = f"measures[{index}]"
-        if not _CODE.match(measure.code):
-            raise InstrumentError(path.name, f"{where}.code", f"'{measure.code}' is not snake_case")
+        if not CODE.match(measure.code):
+            raise InstrumentError("measures.yaml", f"{where}.code", f"'{measure.code}' is not snake_case")
         if measure.code in seen:
-            raise InstrumentError(path.name, f"{where}.code", f"duplicate measure code '{measure.code}'")
+            raise InstrumentError("measures.yaml", f"{where}.code", f"duplicate measure code '{measure.code}'")
         seen.add(measure.code)
-        _check_text(path.name, f"{where}.label", measure.label, ["da", "en"])
-        _check_text(path.name, f"{where}.description", measure.description, ["da", "en"])
         if not measure.settings:
-            raise InstrumentError(path.name, f"{where}.settings", "must name at least one setting")
-    return catalogue
-
-
-def _expand(source: ItemSource, measure: Measure, languages: list[str]) -> Item:
-    return Item(
-        code=source.code.replace("{measure}", measure.code),
-        type=source.type,
-        kind=source.kind,
-        prompt={lang: source.prompt[lang].replace("{label}", measure.label[lang]) for lang in languages},
-        measure=measure.code,
-        help={lang: measure.description[lang] for lang in languages},
-        anchors=source.anchors,
-        missing_options=list(source.missing_options),
-        settings=list(measure.settings),
+            raise InstrumentError("measures.yaml", f"{where}.settings", "must name at least one setting")
+        if len(set(measure.settings)) != len(measure.settings):
+            raise InstrumentError("measures.yaml", f"{where}.settings", "names a setting twice")
+    texts = {language: decode_file(path, CatalogueText) for language, path in language_files(directory).items()}
+    for language in REQUIRED_LANGUAGES:
+        if language not in texts:
+            raise InstrumentError(f"{language}.yaml", "$", f"the catalogue needs a '{language}' text file")
+    for language, text in texts.items():
+        file = f"{language}.yaml"
+        for code in text.measures:
+            if code not in seen:
+                raise InstrumentError(file, f"measures.{code}", f"unknown measure code '{code}'")
+        for code in seen:
+            if code not in text.measures:
+                raise InstrumentError(file, f"measures.{code}", "missing translation for this measure")
+            for field in ("label", "description", "description_third", "legal_note"):
+                _nonblank(file, f"measures.{code}.{field}", getattr(text.measures[code], field))
+        for code in ("dont_know", "prefer_not_to_answer"):
+            _nonblank(file, f"missing.{code}", text.missing.get(code))
+        _nonblank(file, "hypothetical", text.hypothetical)
+    languages = sorted(texts)
+    measures = [
+        Measure(
+            code=m.code,
+            label={lang: texts[lang].measures[m.code].label for lang in languages},
+            description={lang: texts[lang].measures[m.code].description for lang in languages},
+            description_third={lang: texts[lang].measures[m.code].description_third for lang in languages},
+            legal_note={lang: texts[lang].measures[m.code].legal_note for lang in languages},
+            legal_today=m.legal_today,
+            settings=list(m.settings),
+        )
+        for m in source.measures
+    ]
+    return Catalogue(
+        measures=measures,
+        languages=languages,
+        missing_labels={code: {lang: texts[lang].missing[code] for lang in languages} for code in ("dont_know", "prefer_not_to_answer")},
+        hypothetical_note={lang: texts[lang].hypothetical for lang in languages},
     )
 
 
-def compile_instrument(source: InstrumentSource, catalogue: Catalogue, file: str) -> Instrument:
-    """Expand and check an authored questionnaire against the catalogue."""
-    languages = source.languages
-    if not languages:
-        raise InstrumentError(file, "languages", "must list at least one language")
-    _check_text(file, "title", source.title, languages)
-    _check_text(file, "intro", source.intro, languages)
-    items: list[Item] = []
-    for index, item_source in enumerate(source.items):
-        where = f"items[{index}]"
-        _check_text(file, f"{where}.prompt", item_source.prompt, languages)
-        if item_source.type == "vas" and item_source.anchors is None:
-            raise InstrumentError(file, f"{where}.anchors", "a VAS item needs low and high anchors")
-        if item_source.anchors is not None:
-            _check_text(file, f"{where}.anchors.low", item_source.anchors.low, languages)
-            _check_text(file, f"{where}.anchors.high", item_source.anchors.high, languages)
-        if item_source.for_each_measure:
-            if "{measure}" not in item_source.code:
-                raise InstrumentError(file, f"{where}.code", "a for_each_measure item code must contain {measure}")
-            items.extend(_expand(item_source, m, languages) for m in catalogue.measures)
-            continue
-        if item_source.measure is not None:
-            try:
-                measure = catalogue.measure(item_source.measure)
-            except KeyError:
-                raise InstrumentError(file, f"{where}.measure", f"unknown measure code '{item_source.measure}'") from None
-            items.append(_expand(item_source, measure, languages))
-            continue
-        items.append(
-            Item(
-                code=item_source.code,
-                type=item_source.type,
-                kind=item_source.kind,
-                prompt={lang: item_source.prompt[lang] for lang in languages},
-                anchors=item_source.anchors,
-                missing_options=list(item_source.missing_options),
-            )
-        )
-    seen: set[str] = set()
-    for item in items:
-        if not _CODE.match(item.code):
-            raise InstrumentError(file, "items", f"item code '{item.code}' is not a dotted snake_case code")
-        if item.code in seen:
-            raise InstrumentError(file, "items", f"duplicate item code '{item.code}'")
-        seen.add(item.code)
+def load_instrument(directory: Path, catalogue: Catalogue | None = None) -> Instrument:
+    """Load one questionnaire folder (structure + one file per language) and compile it."""
+    catalogue = catalogue or load_catalogue()
+    folder = directory.name
+    structure_name = f"{folder}/{STRUCTURE_FILE}"
+    source = decode_file(directory / STRUCTURE_FILE, InstrumentSource, structure_name)
+    if source.code != folder:
+        raise InstrumentError(structure_name, "code", f"'{source.code}' must match the folder name '{folder}'")
+    texts = {
+        language: decode_file(path, InstrumentText, f"{folder}/{path.name}")
+        for language, path in language_files(directory).items()
+    }
+    return compile_instrument(source, texts, catalogue, folder)
+
+
+def compile_instrument(
+    source: InstrumentSource, texts: dict[str, InstrumentText], catalogue: Catalogue, folder: str
+) -> Instrument:
+    """Check an authored questionnaire against the catalogue and expand it into items."""
+    structure = f"{folder}/{STRUCTURE_FILE}"
+    for language in REQUIRED_LANGUAGES:
+        if language not in texts:
+            raise InstrumentError(f"{folder}/{language}.yaml", "$", f"missing translation: no '{language}' text file")
+    for language in texts:
+        if language not in catalogue.languages:
+            raise InstrumentError(f"{folder}/{language}.yaml", "$", f"the catalogue has no '{language}' wording")
+    if source.pairs_per_respondent < 0:
+        raise InstrumentError(structure, "pairs_per_respondent", "must not be negative")
+    for name, options in source.option_sets.items():
+        if not options:
+            raise InstrumentError(structure, f"option_sets.{name}", "must list at least one option")
+        for index, option in enumerate(options):
+            if not re.match(r"^[a-z0-9][a-z0-9_+\-]*$", option):
+                raise InstrumentError(structure, f"option_sets.{name}[{index}]", f"'{option}' is not a valid option code")
+        if len(set(options)) != len(options):
+            raise InstrumentError(structure, f"option_sets.{name}", "lists an option twice")
+    for language, text in texts.items():
+        file = f"{folder}/{language}.yaml"
+        for field in ("title", "information", "consent"):
+            _nonblank(file, field, getattr(text, field))
+        for name, options in source.option_sets.items():
+            labels = text.options.get(name)
+            if labels is None:
+                raise InstrumentError(file, f"options.{name}", "missing translation for this option set")
+            for option in options:
+                if not (labels.get(option) or "").strip():
+                    raise InstrumentError(file, f"options.{name}.{option}", f"label missing for value '{option}'")
+            for option in labels:
+                if option not in options:
+                    raise InstrumentError(file, f"options.{name}.{option}", f"'{option}' is not an option of set '{name}'")
+        for name in text.options:
+            if name not in source.option_sets:
+                raise InstrumentError(file, f"options.{name}", f"unknown option set '{name}'")
+        authored = {item.code for item in source.items}
+        for code in text.items:
+            if code not in authored:
+                raise InstrumentError(file, f"items.{code}", f"no item '{code}' in {STRUCTURE_FILE}")
+    for index, item in enumerate(source.items):
+        if item.requires is not None and item.requires not in FEATURES:
+            raise InstrumentError(structure, f"items[{index}].requires", f"unknown study feature '{item.requires}' (known: {', '.join(FEATURES)})")
+    languages = sorted(texts)
+    items = expand_items(source, texts, catalogue, folder)
+    check_rules(items, source, structure)
     return Instrument(
         code=source.code,
         group=source.group,
         languages=languages,
-        title={lang: source.title[lang] for lang in languages},
-        intro={lang: source.intro[lang] for lang in languages},
+        title={lang: texts[lang].title for lang in languages},
+        information={lang: texts[lang].information for lang in languages},
+        consent={lang: texts[lang].consent for lang in languages},
         items=items,
+        pairs_per_respondent=source.pairs_per_respondent,
+        missing_labels={code: {lang: labels[lang] for lang in languages} for code, labels in catalogue.missing_labels.items()},
     )
 
 
-def load_instrument(path: Path, catalogue: Catalogue | None = None) -> Instrument:
-    """Load one questionnaire file and compile it against the catalogue."""
-    source = _decode(path, InstrumentSource)
-    if source.code != path.stem:
-        raise InstrumentError(path.name, "code", f"'{source.code}' must match the file name '{path.stem}'")
-    return compile_instrument(source, catalogue or load_catalogue(), path.name)
-
-
 def load_instruments(directory: Path = INSTRUMENTS_DIR, catalogue: Catalogue | None = None) -> dict[str, Instrument]:
-    """Load every questionnaire in a directory, keyed by instrument code."""
+    """Load every questionnaire folder in a directory, keyed by instrument code."""
     catalogue = catalogue or load_catalogue()
-    return {path.stem: load_instrument(path, catalogue) for path in sorted(directory.glob("*.yaml"))}
+    instruments: dict[str, Instrument] = {}
+    for path in sorted(directory.iterdir()):
+        if path.name.startswith((".", "_")):
+            continue
+        if not path.is_dir():
+            raise InstrumentError(path.name, "$", f"expected a folder per questionnaire with {STRUCTURE_FILE} and one file per language")
+        instruments[path.name] = load_instrument(path, catalogue)
+    return instruments
 
 
 def load_reference_gradation(path: Path = REFERENCE_FILE, catalogue: Catalogue | None = None) -> ReferenceGradation:
     """Load the authority's reference gradation, refusing unknown or repeated measures."""
-    reference = _decode(path, ReferenceGradation)
-    known = {m.code for m in (catalogue or load_catalogue()).measures}
+    reference = decode_file(path, ReferenceGradation)
+    catalogue = catalogue or load_catalogue()
     for setting, tiers in reference.settings.items():
         seen: set[str] = set()
         for t, tier in enumerate(tiers):
+            if not tier:
+                raise InstrumentError(path.name, f"settings.{setting}[{t}]", "a tier needs at least one measure")
             for m, code in enumerate(tier):
                 where = f"settings.{setting}[{t}][{m}]"
-                if code not in known:
-                    raise InstrumentError(path.name, where, f"unknown measure code '{code}'")
+                try:
+                    measure = catalogue.measure(code)
+                except KeyError:
+                    raise InstrumentError(path.name, where, f"unknown measure code '{code}'") from None
+                if setting not in measure.settings:
+                    raise InstrumentError(path.name, where, f"measure '{code}' is not used in setting '{setting}'")
                 if code in seen:
                     raise InstrumentError(path.name, where, f"measure '{code}' appears twice")
                 seen.add(code)

@@ -1,34 +1,50 @@
-"""The respondent JSON API, versioned under /api/v1."""
+"""The respondent JSON API, versioned under /api/v1.
+
+Flow: GET /consent (show information and consent) -> POST / with "consent": true ->
+PUT /{id}/answers/{item} for each item in `items` (re-read after answers that control
+skip logic, or follow `next_item`) -> POST /{id}/submit.
+"""
 
 import uuid
 
 from litestar import Controller, get, post, put
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from server.instrument_registry import RegistryDep
 from server.respondent import service
-from server.respondent.schemas import AnswerIn, AnswerOut, ResponseOut, StartRequest, SubmitOut
+from server.respondent.schemas import AnswerIn, AnswerSaved, ConsentOut, GroupCode, ResponseOut, StartRequest, SubmitOut
 
 
 class ResponsesController(Controller):
-    """Start a questionnaire, save answers one at a time, submit."""
+    """Show consent, start a questionnaire, save answers one at a time, submit."""
 
     path = "/api/v1/responses"
     tags = ["respondent"]
 
-    @post("/", summary="Start a questionnaire", status_code=201)
+    @get("/consent", summary="Information and consent text to show before starting")
+    async def consent(
+        self, group: FromQuery[GroupCode], registry: RegistryDep, language: FromQuery[str] = "da", instrument: FromQuery[str | None] = None
+    ) -> ConsentOut:
+        """The texts a respondent must see and agree to; nothing is stored by this call."""
+        return service.consent_text(registry, group, language, instrument)
+
+    @post("/", summary="Start a questionnaire (requires consent)", status_code=201)
     async def start(self, data: JSONBody[StartRequest], registry: RegistryDep) -> ResponseOut:
-        """Create an anonymous questionnaire session and return its items."""
+        """Create an anonymous questionnaire session and return the items to ask."""
         return await service.start_response(registry, data)
 
     @get("/{response_id:uuid}", summary="Read a questionnaire session")
     async def read(self, response_id: FromPath[uuid.UUID], registry: RegistryDep) -> ResponseOut:
-        """The items and the answers saved so far, to resume after a pause."""
+        """The items to ask now (after skip logic) and the answers saved so far, to resume after a pause."""
         return await service.get_response(registry, response_id)
 
     @put("/{response_id:uuid}/answers/{item:str}", summary="Save one answer (idempotent)")
-    async def save(self, response_id: FromPath[uuid.UUID], item: FromPath[str], data: JSONBody[AnswerIn], registry: RegistryDep) -> AnswerOut:
-        """Store one answer; the same answer sent twice is stored once, a new value replaces the old."""
+    async def save(self, response_id: FromPath[uuid.UUID], item: FromPath[str], data: JSONBody[AnswerIn], registry: RegistryDep) -> AnswerSaved:
+        """Store one answer; the same answer sent twice is stored once, a new value replaces the old.
+
+        Answers to items that are not asked (other setting, switched-off feature, a pair
+        not assigned, hidden by skip logic) are refused with 400 naming `item`.
+        """
         return await service.save_answer(registry, response_id, item, data)
 
     @post("/{response_id:uuid}/submit", summary="Submit (idempotent)", status_code=200)

@@ -1,4 +1,9 @@
-"""Request and response bodies of the respondent API (`/api/v1/responses`)."""
+"""Request and response bodies of the respondent API (`/api/v1/responses`).
+
+Consent: a questionnaire session is created only by a start request carrying
+`"consent": true`, sent after the client has shown the instrument's information and
+consent text (`GET /api/v1/responses/consent`). Without consent nothing is stored.
+"""
 
 import datetime as dt
 import uuid
@@ -20,6 +25,20 @@ class StartRequest(msgspec.Struct, forbid_unknown_fields=True):
     setting: SettingCode
     language: Literal["da", "en"] = "da"
     instrument: str | None = None
+    #: The respondent agreed to the consent text; without it nothing is stored.
+    consent: bool = False
+
+
+class ConsentOut(msgspec.Struct):
+    """What to show before starting: the information and consent texts of one instrument."""
+
+    instrument: str
+    instrument_version: str
+    group: str
+    language: str
+    title: str
+    information: str
+    consent: str
 
 
 class AnchorsOut(msgspec.Struct):
@@ -27,23 +46,45 @@ class AnchorsOut(msgspec.Struct):
     high: str
 
 
+class OptionOut(msgspec.Struct):
+    """One answer option; `code` is what to send back as (part of) the value."""
+
+    code: str
+    label: str
+
+
 class ItemOut(msgspec.Struct):
-    """One question in the respondent's language."""
+    """One question in the respondent's language.
+
+    Value to send per type: vas/numeric a whole number in [minimum, maximum];
+    likert/single one option code; multiple a list of option codes; paired the code of the
+    measure chosen as less intrusive (options are in display order); ranking every option
+    code once, least intrusive first; text a string of at most max_length characters.
+    """
 
     code: str
     type: str
     kind: str
     prompt: str
     measure: str | None
+    measure_b: str | None
     help: str | None
     anchors: AnchorsOut | None
     minimum: int
     maximum: int
+    options: list[OptionOut]
     missing_options: list[str]
+    missing_labels: dict[str, str]
+    max_length: int
+    hypothetical: bool
 
 
 class ResponseOut(msgspec.Struct):
-    """A started (or resumed) questionnaire with its items and the answers so far."""
+    """A started (or resumed) questionnaire with the items to ask now and the answers so far.
+
+    `items` already reflects skip logic: after saving an answer that controls later
+    items, read the session again (or follow `next_item` of the save) to see what to ask.
+    """
 
     id: uuid.UUID
     instrument: str
@@ -59,14 +100,24 @@ class ResponseOut(msgspec.Struct):
 class AnswerIn(msgspec.Struct, forbid_unknown_fields=True):
     """One answer: a value, or a missing code ("don't know" / "prefer not to answer")."""
 
-    value: int | float | None = None
+    value: int | float | str | list[str] | None = None
     missing: MissingCode | None = None
 
 
 class AnswerOut(msgspec.Struct):
     item: str
-    value: int | float | None
+    value: int | float | str | list[str] | None
     missing: str | None
+
+
+class AnswerSaved(msgspec.Struct):
+    """A stored answer, the next item to ask, and answers dropped because skip logic now hides them."""
+
+    item: str
+    value: int | float | str | list[str] | None
+    missing: str | None
+    next_item: str | None
+    dropped: list[str]
 
 
 class SubmitOut(msgspec.Struct):

@@ -2,6 +2,11 @@
 
 Each save is a single upsert on the (response, item) key inside a write transaction,
 so a retried or duplicated request stores the answer once and never loses it.
+
+Skip logic (`surveys.routing.visible_items`) decides which items a session asks. An
+answer to an item that is not asked is refused (400, field "item"); when a changed
+answer hides items that were already answered, those answers are deleted in the same
+transaction, so stored data never contains answers to questions that were not asked.
 """
 
 import datetime as dt
@@ -13,19 +18,33 @@ from piccolo.engine.postgres import PostgresEngine
 
 from server.instrument_registry import InstrumentRegistry
 from server.respondent.errors import InvalidInput, ResponseNotFound, ResponseSubmitted
-from server.respondent.schemas import AnchorsOut, AnswerIn, AnswerOut, ItemOut, ResponseOut, StartRequest, SubmitOut
+from server.respondent.schemas import (
+    AnchorsOut,
+    AnswerIn,
+    AnswerOut,
+    AnswerSaved,
+    ConsentOut,
+    ItemOut,
+    OptionOut,
+    ResponseOut,
+    StartRequest,
+    SubmitOut,
+)
 from server.storage.database import current_engine, write_transaction
 from server.storage.tables import Answer, Response, Site, Study
 from surveys.answers import check_answer
 from surveys.errors import AnswerError
 from surveys.model import Instrument, Item
+from surveys.routing import Context, visible_items
+
+Saved = dict[str, tuple[Any, str | None]]
 
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-def item_out(item: Item, language: str) -> ItemOut:
+def item_out(item: Item, language: str, missing_labels: dict[str, dict[str, str]]) -> ItemOut:
     """An item rendered in one language."""
     return ItemOut(
         code=item.code,
@@ -33,44 +52,82 @@ def item_out(item: Item, language: str) -> ItemOut:
         kind=item.kind,
         prompt=item.prompt[language],
         measure=item.measure,
+        measure_b=item.measure_b,
         help=item.help[language] if item.help else None,
         anchors=AnchorsOut(low=item.anchors.low[language], high=item.anchors.high[language]) if item.anchors else None,
         minimum=item.minimum,
         maximum=item.maximum,
+        options=[OptionOut(code=o.code, label=o.label[language]) for o in item.options],
         missing_options=list(item.missing_options),
+        missing_labels={code: missing_labels.get(code, {}).get(language, code) for code in item.missing_options},
+        max_length=item.max_length,
+        hypothetical=item.hypothetical,
+    )
+
+
+def _choose_instrument(registry: InstrumentRegistry, group: str, language: str, code: str | None) -> tuple[int, str, str, Instrument]:
+    code = code or registry.default_for_group(group)
+    if code is None or code not in registry.current:
+        raise InvalidInput("instrument", f"no questionnaire '{code}' for group '{group}'")
+    version_id, digest, instrument = registry.current[code]
+    if instrument.group != group:
+        raise InvalidInput("instrument", f"questionnaire '{code}' is for group '{instrument.group}', not '{group}'")
+    if language not in instrument.languages:
+        raise InvalidInput("language", f"questionnaire '{code}' has no '{language}' version")
+    return version_id, code, digest, instrument
+
+
+def consent_text(registry: InstrumentRegistry, group: str, language: str, code: str | None) -> ConsentOut:
+    """The information and consent texts to show before a session may start."""
+    _, code, digest, instrument = _choose_instrument(registry, group, language, code)
+    return ConsentOut(
+        instrument=code,
+        instrument_version=digest,
+        group=group,
+        language=language,
+        title=instrument.title[language],
+        information=instrument.information[language],
+        consent=instrument.consent[language],
     )
 
 
 async def start_response(registry: InstrumentRegistry, request: StartRequest) -> ResponseOut:
-    """Create a new, empty questionnaire session and return its items."""
-    study = await Study.select(Study.id).where((Study.code == request.study) & (Study.is_open == True)).first()  # noqa: E712
+    """Create a new, empty questionnaire session and return its items (only with consent)."""
+    if request.consent is not True:
+        raise InvalidInput("consent", "the respondent must consent before a questionnaire starts; nothing was stored")
+    study = await Study.select(Study.id, Study.free_text).where((Study.code == request.study) & (Study.is_open == True)).first()  # noqa: E712
     if study is None:
         raise InvalidInput("study", f"no open study with code '{request.study}'")
     site = await Site.select(Site.id).where((Site.study == study["id"]) & (Site.code == request.site)).first()
     if site is None:
         raise InvalidInput("site", f"study '{request.study}' has no site with code '{request.site}'")
-    code = request.instrument or registry.default_for_group(request.group)
-    if code is None or code not in registry.current:
-        raise InvalidInput("instrument", f"no questionnaire '{code}' for group '{request.group}'")
-    version_id, digest, instrument = registry.current[code]
-    if instrument.group != request.group:
-        raise InvalidInput("instrument", f"questionnaire '{code}' is for group '{instrument.group}', not '{request.group}'")
-    if request.language not in instrument.languages:
-        raise InvalidInput("language", f"questionnaire '{code}' has no '{request.language}' version")
+    version_id, code, digest, instrument = _choose_instrument(registry, request.group, request.language, request.instrument)
     response_id = uuid.uuid4()
-    await Response.insert(
-        Response(
-            id=response_id,
-            study=study["id"],
-            site=site["id"],
-            instrument_version=version_id,
-            respondent_group=request.group,
-            setting=request.setting,
-            language=request.language,
-            started_at=_now(),
+    async with write_transaction():
+        # The slot numbers respondents of one version and setting in start order, which is
+        # what keeps the paired-comparison design balanced across respondents.
+        slot = await Response.count().where(
+            (Response.instrument_version == version_id) & (Response.setting == request.setting)
         )
-    ).run()
-    return _response_out(response_id, code, digest, instrument, request.group, request.setting, request.language, {}, None)
+        await Response.insert(
+            Response(
+                id=response_id,
+                study=study["id"],
+                site=site["id"],
+                instrument_version=version_id,
+                respondent_group=request.group,
+                setting=request.setting,
+                language=request.language,
+                design_slot=slot,
+                started_at=_now(),
+            )
+        ).run()
+    context = Context(setting=request.setting, slot=slot, features=_features(study))
+    return _response_out(response_id, code, digest, instrument, request.group, request.language, context, {}, None)
+
+
+def _features(study: dict[str, Any]) -> frozenset[str]:
+    return frozenset({"free_text"} if study.get("free_text") else ())
 
 
 def _response_out(
@@ -79,8 +136,8 @@ def _response_out(
     digest: str,
     instrument: Instrument,
     group: str,
-    setting: str,
     language: str,
+    context: Context,
     answers: dict[str, AnswerOut],
     submitted_at: dt.datetime | None,
 ) -> ResponseOut:
@@ -89,37 +146,45 @@ def _response_out(
         instrument=code,
         instrument_version=digest,
         group=group,
-        setting=setting,
+        setting=context.setting,
         language=language,
-        items=[item_out(item, language) for item in instrument.items_for(setting)],
+        items=[item_out(item, language, instrument.missing_labels) for item in visible_items(instrument, context)],
         answers=answers,
         submitted_at=submitted_at,
     )
 
 
-async def _load(response_id: uuid.UUID) -> dict[str, Any]:
+async def _saved(response_id: uuid.UUID) -> Saved:
+    rows = await Answer.select(Answer.item, Answer.value, Answer.missing).where(Answer.response == response_id)
+    return {row["item"]: (_decode_value(row["value"]), row["missing"]) for row in rows}
+
+
+async def _study_features(study_id: int) -> frozenset[str]:
+    study = await Study.select(Study.free_text).where(Study.id == study_id).first()
+    return _features(study or {})
+
+
+async def get_response(registry: InstrumentRegistry, response_id: uuid.UUID) -> ResponseOut:
+    """A session with the items to ask now and the answers saved so far (for resuming)."""
     row = await Response.select(
         Response.all_columns(), Response.instrument_version.content_hash, Response.instrument_version.instrument
     ).where(Response.id == response_id).first()
     if row is None:
         raise ResponseNotFound(str(response_id))
-    return row
-
-
-async def get_response(registry: InstrumentRegistry, response_id: uuid.UUID) -> ResponseOut:
-    """A session with its items and the answers saved so far (for resuming)."""
-    row = await _load(response_id)
     instrument = await registry.version(row["instrument_version"])
-    answers = await Answer.select(Answer.item, Answer.value, Answer.missing).where(Answer.response == response_id)
+    saved = await _saved(response_id)
+    context = Context(
+        setting=row["setting"], slot=row["design_slot"], features=await _study_features(row["study"]), answers=saved
+    )
     return _response_out(
         response_id,
         row["instrument_version.instrument"],
         row["instrument_version.content_hash"],
         instrument,
         row["respondent_group"],
-        row["setting"],
         row["language"],
-        {a["item"]: AnswerOut(item=a["item"], value=_decode_value(a["value"]), missing=a["missing"]) for a in answers},
+        context,
+        {code: AnswerOut(item=code, value=value, missing=missing) for code, (value, missing) in saved.items()},
         row["submitted_at"],
     )
 
@@ -135,9 +200,9 @@ async def _lock_open_response(response_id: uuid.UUID) -> dict[str, Any]:
     On PostgreSQL the row is locked so a concurrent submit waits for this save (and vice
     versa); SQLite's IMMEDIATE transaction already serialises writers.
     """
-    query = Response.select(Response.id, Response.instrument_version, Response.setting, Response.submitted_at).where(
-        Response.id == response_id
-    )
+    query = Response.select(
+        Response.id, Response.study, Response.instrument_version, Response.setting, Response.design_slot, Response.submitted_at
+    ).where(Response.id == response_id)
     if isinstance(current_engine(), PostgresEngine):
         query = query.lock_rows()
     row = await query.first()
@@ -148,17 +213,34 @@ async def _lock_open_response(response_id: uuid.UUID) -> dict[str, Any]:
     return row
 
 
-async def save_answer(registry: InstrumentRegistry, response_id: uuid.UUID, item_code: str, body: AnswerIn) -> AnswerOut:
+def _why_hidden(instrument: Instrument, item_code: str, context: Context) -> str:
+    """The reason an item is not asked, for a 400 that helps a client developer."""
+    try:
+        item = instrument.item(item_code)
+    except KeyError:
+        return f"'{item_code}' is not an item of this questionnaire"
+    if context.setting not in item.settings:
+        return f"'{item_code}' is not asked in setting '{context.setting}'"
+    if item.requires is not None and item.requires not in context.features:
+        return f"'{item_code}' needs the study feature '{item.requires}', which this study has switched off"
+    if item.type == "paired":
+        return f"'{item_code}' is not one of the pairs this respondent is asked"
+    return f"'{item_code}' is not asked because of an earlier answer (skip logic)"
+
+
+async def save_answer(registry: InstrumentRegistry, response_id: uuid.UUID, item_code: str, body: AnswerIn) -> AnswerSaved:
     """Store (or replace) one answer. Saving the same answer twice stores it once."""
     async with write_transaction():
         row = await _lock_open_response(response_id)
         instrument = await registry.version(row["instrument_version"])
-        try:
-            item = instrument.item(item_code)
-        except KeyError:
-            raise InvalidInput("item", f"'{item_code}' is not an item of this questionnaire") from None
-        if row["setting"] not in item.settings:
-            raise InvalidInput("item", f"'{item_code}' is not asked in setting '{row['setting']}'")
+        saved = await _saved(response_id)
+        context = Context(
+            setting=row["setting"], slot=row["design_slot"], features=await _study_features(row["study"]), answers=saved
+        )
+        asked = {item.code: item for item in visible_items(instrument, context)}
+        item = asked.get(item_code)
+        if item is None:
+            raise InvalidInput("item", _why_hidden(instrument, item_code, context))
         try:
             value, missing = check_answer(item, body.value, body.missing)
         except AnswerError as exc:
@@ -172,7 +254,16 @@ async def save_answer(registry: InstrumentRegistry, response_id: uuid.UUID, item
             )
             .run()
         )
-    return AnswerOut(item=item_code, value=value, missing=missing)
+        after = Context(context.setting, context.slot, context.features, {**saved, item_code: (value, missing)})
+        now_asked = [i.code for i in visible_items(instrument, after)]
+        dropped = sorted(code for code in saved if code not in now_asked and code != item_code)
+        if dropped:
+            await Answer.delete().where((Answer.response == response_id) & Answer.item.is_in(dropped))
+    position = now_asked.index(item_code)
+    following = [code for code in now_asked[position + 1 :] if code not in saved]
+    return AnswerSaved(
+        item=item_code, value=value, missing=missing, next_item=following[0] if following else None, dropped=dropped
+    )
 
 
 async def submit_response(response_id: uuid.UUID) -> SubmitOut:

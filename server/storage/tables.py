@@ -20,6 +20,8 @@ class Study(Table, tablename="study"):
     code = Varchar(length=64, unique=True)
     name = Varchar(length=200)
     is_open = Boolean(default=True)
+    #: Free-text comments are off unless a study switches them on (privacy by default).
+    free_text = Boolean(default=False)
     created_at = Timestamptz(default=TimestamptzNow())
 
 
@@ -51,6 +53,8 @@ class Response(Table, tablename="response"):
     respondent_group = Varchar(length=16)
     setting = Varchar(length=32)
     language = Varchar(length=8)
+    #: The respondent's number in the balanced paired-comparison design.
+    design_slot = Integer(default=0)
     started_at = Timestamptz(default=TimestamptzNow())
     submitted_at = Timestamptz(null=True, default=None)
 

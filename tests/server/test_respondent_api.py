@@ -8,7 +8,7 @@ from httpx import AsyncClient
 from server.storage.tables import Answer, Response
 from server.studies import ensure_study
 
-START = {"study": "s1", "site": "ward-1", "group": "patient", "setting": "general_adult", "language": "da"}
+START = {"study": "s1", "site": "ward-1", "group": "patient", "setting": "general_adult", "language": "da", "consent": True}
 
 
 @pytest.fixture
@@ -33,12 +33,12 @@ async def test_start_returns_the_items_of_the_respondents_setting(client: AsyncC
     forensic_measures = {item["measure"] for item in forensic["items"]}
     assert "locked_room" not in general_measures and "locked_room" in forensic_measures
     assert "belt_long" in general_measures
-    first = general["items"][0]
+    first = next(item for item in general["items"] if item["kind"] == "rating")
     assert first["type"] == "vas" and (first["minimum"], first["maximum"]) == (0, 100)
     assert first["missing_options"] == ["dont_know", "prefer_not_to_answer"]
     assert first["prompt"].startswith("Hvor indgribende")
     english = await _start(client, language="en")
-    assert english["items"][0]["prompt"].startswith("How intrusive")
+    assert next(i for i in english["items"] if i["kind"] == "rating")["prompt"].startswith("How intrusive")
     assert len(general["instrument_version"]) == 64
 
 
@@ -124,6 +124,7 @@ async def test_items_outside_the_questionnaire_or_setting_are_refused(client: As
         ({"setting": "prison"}, "setting"),
         ({"language": "xx"}, "language"),
         ({"name": "Jens"}, "name"),
+        ({"consent": False}, "consent"),
     ],
 )
 async def test_bad_start_requests_name_the_field(client: AsyncClient, study: None, overrides: dict, field: str) -> None:

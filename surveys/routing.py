@@ -1,0 +1,63 @@
+"""Skip logic, evaluated in one place: which items a respondent is asked, in which order.
+
+An item is shown when all of these hold:
+- it is used in the respondent's setting (per-measure items follow the measure's settings);
+- the study feature it `requires` (e.g. free_text) is switched on for the study;
+- a paired item is one of the pairs the balanced design assigns to this respondent;
+- each `show_if` condition holds: the earlier item was answered (not with a missing code)
+  with one of the listed answers (for a multiple-choice item: any of them chosen).
+Hidden items are not asked; the server refuses answers to them and drops answers that
+become hidden when an earlier answer changes.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+
+from surveys.design import assigned_pairs
+from surveys.model import Condition, Instrument, Item
+
+
+@dataclass(frozen=True)
+class Context:
+    """What visibility depends on besides the instrument."""
+
+    setting: str
+    slot: int = 0
+    features: frozenset[str] = frozenset()
+    #: Saved answers by item code: (value, missing code).
+    answers: Mapping[str, tuple[Any, str | None]] = field(default_factory=dict)
+
+
+def _holds(condition: Condition, answers: Mapping[str, tuple[Any, str | None]]) -> bool:
+    saved = answers.get(condition.item)
+    if saved is None or saved[1] is not None:
+        return False
+    value = saved[0]
+    if isinstance(value, list):
+        return any(v in condition.any_of for v in value)
+    return value in condition.any_of
+
+
+def visible_items(instrument: Instrument, context: Context) -> list[Item]:
+    """The items to ask now, in order; paired items carry their display order in `options`."""
+    pairs = {item.code: swap for item, swap in assigned_pairs(instrument, context.setting, context.slot)}
+    shown: list[Item] = []
+    visible: set[str] = set()
+    for item in instrument.items_for(context.setting):
+        if item.requires is not None and item.requires not in context.features:
+            continue
+        if item.type == "paired":
+            if item.code not in pairs:
+                continue
+            if pairs[item.code]:
+                item = msgspec.structs.replace(item, options=list(reversed(item.options)))
+        # A condition on a hidden item never holds, so chains of rules stay consistent.
+        if not all(c.item in visible and _holds(c, context.answers) for c in item.show_if):
+            continue
+        shown.append(item)
+        visible.add(item.code)
+    return shown
+
