@@ -1,7 +1,21 @@
-"""Read submitted answers from the database into the tidy frame `analysis/` expects."""
+"""Read submitted answers from the database into the tidy frame `analysis/` expects.
+
+One row per submitted respondent × answered measure item:
+- `rating.<m>`: value 0–100 (NaN with a missing code);
+- `allowed.<m>`: choice yes / no / dont_know;
+- `paired.<a>.<b>`: measure a, measure_b b, choice = the measure chosen as less intrusive;
+- a ranking item becomes one row per ranked measure, kind "rank", item `<code>.<m>`,
+  value = position (1 = least intrusive).
+Background answers are not rows but respondent columns (gender, age_band), and each
+row's `experience` is the respondent's experience of that row's measure; a respondent
+who answered that they never met coercion has experience "none" for every measure.
+Free-text comments never enter the frame.
+"""
 
 import json
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from server.instrument_registry import InstrumentRegistry
@@ -11,10 +25,33 @@ TIDY_COLUMNS = [
     "respondent", "group", "setting", "site", "instrument_version", "gender", "age_band",
     "item", "kind", "measure", "measure_b", "value", "choice", "missing", "experience",
 ]
+#: Item kinds that become rows of the frame.
+MEASURE_KINDS = ("rating", "allowed", "paired")
+#: Kinds whose answer is a respondent column instead.
+BACKGROUND_KINDS = ("gender", "age_band")
+
+
+def _decode(raw: Any) -> Any:
+    # Piccolo hands JSON columns back as text on both engines.
+    return json.loads(raw) if isinstance(raw, str) else raw
+
+
+async def _item_metadata(registry: InstrumentRegistry, version_ids: list[int]) -> pd.DataFrame:
+    records = []
+    for version_id in version_ids:
+        instrument = await registry.version(version_id)
+        for item in instrument.items:
+            records.append((version_id, item.code, item.kind, item.type, item.measure, item.measure_b))
+    return pd.DataFrame.from_records(records, columns=["version_id", "item", "kind", "type", "measure", "measure_b"])
+
+
+def _empty() -> pd.DataFrame:
+    frame = pd.DataFrame({column: pd.Series(dtype="string") for column in TIDY_COLUMNS})
+    return frame.astype({"value": "float64"})
 
 
 async def tidy_snapshot(registry: InstrumentRegistry) -> pd.DataFrame:
-    """One row per submitted respondent × answered item, with item metadata attached."""
+    """The tidy frame of every submitted response (see the module docstring)."""
     rows = await Answer.select(
         Answer.response.id.as_alias("respondent"),
         Answer.response.respondent_group.as_alias("group"),
@@ -26,29 +63,48 @@ async def tidy_snapshot(registry: InstrumentRegistry) -> pd.DataFrame:
         Answer.value,
         Answer.missing,
     ).where(Answer.response.submitted_at.is_not_null())
-    records = []
-    for row in rows:
-        instrument = await registry.version(row["version_id"])
-        item = instrument.item(row["item"])
-        value = json.loads(row["value"]) if isinstance(row["value"], str) else row["value"]
-        records.append(
-            {
-                "respondent": str(row["respondent"]),
-                "group": row["group"],
-                "setting": row["setting"],
-                "site": row["site"],
-                "instrument_version": row["instrument_version"],
-                "gender": None,
-                "age_band": None,
-                "item": row["item"],
-                "kind": item.kind,
-                "measure": item.measure,
-                "measure_b": None,
-                "value": float(value) if isinstance(value, int | float) else float("nan"),
-                "choice": value if isinstance(value, str) else None,
-                "missing": row["missing"],
-                "experience": None,
-            }
-        )
-    frame = pd.DataFrame.from_records(records, columns=TIDY_COLUMNS)
+    if not rows:
+        return _empty()
+    answers = pd.DataFrame.from_records(rows)
+    answers["respondent"] = answers["respondent"].astype(str)
+    answers["raw"] = [_decode(v) for v in answers["value"]]
+    meta = await _item_metadata(registry, sorted(answers["version_id"].unique().tolist()))
+    answers = answers.drop(columns=["value"]).merge(meta, on=["version_id", "item"], how="inner")
+    answered = answers["missing"].isna()
+    text_value = answers["raw"].map(lambda v: v if isinstance(v, str) else None)
+
+    # Respondent columns from background answers (a missing code leaves them empty).
+    respondents = answers[["respondent"]].drop_duplicates().set_index("respondent")
+    for kind in BACKGROUND_KINDS:
+        picked = answers.loc[(answers["kind"] == kind) & answered, ["respondent"]].assign(v=text_value)
+        respondents[kind] = picked.drop_duplicates("respondent").set_index("respondent")["v"]
+
+    # Experience per respondent × measure; "never met coercion" means none for all.
+    exp = answers.loc[(answers["kind"] == "experience") & answered, ["respondent", "measure"]].assign(experience=text_value)
+    never = set(answers.loc[(answers["kind"] == "coercion_any") & (text_value == "no"), "respondent"])
+
+    base = answers[answers["kind"].isin(MEASURE_KINDS)].copy()
+    is_rating = base["kind"] == "rating"
+    base["value"] = np.where(
+        is_rating & base["missing"].isna(), pd.to_numeric(base["raw"].where(is_rating), errors="coerce"), np.nan
+    )
+    base["choice"] = text_value.loc[base.index].where(~is_rating)
+
+    ranked = answers[(answers["type"] == "ranking") & answered]
+    if len(ranked):
+        rank_rows = ranked.drop(columns=["measure"]).assign(measure=ranked["raw"]).explode("measure")
+        rank_rows["value"] = rank_rows.groupby(level=0).cumcount().to_numpy() + 1.0
+        rank_rows["item"] = rank_rows["item"] + "." + rank_rows["measure"].astype(str)
+        rank_rows["kind"] = "rank"
+        rank_rows["choice"] = None
+        base = pd.concat([base, rank_rows], ignore_index=True)
+
+    frame = base.merge(exp, on=["respondent", "measure"], how="left")
+    fill_none = frame["experience"].isna() & frame["respondent"].isin(never) & frame["measure"].notna() & (frame["kind"] != "paired")
+    frame.loc[fill_none, "experience"] = "none"
+    # A pair involves two measures, so no single experience describes the row.
+    frame.loc[frame["kind"] == "paired", "experience"] = None
+    frame = frame.join(respondents, on="respondent")
+    frame = frame.sort_values(["respondent", "item"], kind="mergesort").reset_index(drop=True)
+    frame = frame[TIDY_COLUMNS]
     return frame.astype({c: "string" for c in TIDY_COLUMNS if c != "value"}).astype({"value": "float64"})

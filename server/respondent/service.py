@@ -189,6 +189,12 @@ async def get_response(registry: InstrumentRegistry, response_id: uuid.UUID) -> 
     )
 
 
+def _encode_value(value: Any) -> str | None:
+    # Piccolo stores a str as if it were JSON already, so every value is encoded here
+    # (a text answer "18-29" must be stored as the JSON string "\"18-29\"").
+    return None if value is None else json.dumps(value, ensure_ascii=False)
+
+
 def _decode_value(raw: Any) -> Any:
     # Piccolo hands JSON columns back as text on both engines.
     return json.loads(raw) if isinstance(raw, str) else raw
@@ -246,7 +252,7 @@ async def save_answer(registry: InstrumentRegistry, response_id: uuid.UUID, item
         except AnswerError as exc:
             raise InvalidInput(exc.field, exc.reason) from None
         await (
-            Answer.insert(Answer(response=response_id, item=item_code, value=value, missing=missing, answered_at=_now()))
+            Answer.insert(Answer(response=response_id, item=item_code, value=_encode_value(value), missing=missing, answered_at=_now()))
             .on_conflict(
                 target=(Answer.response, Answer.item),
                 action="DO UPDATE",
