@@ -14,9 +14,9 @@ from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 
 from server.errors import EXCEPTION_HANDLERS
-from server.gradation.api import latest_gradation
 from server.health import health
 from server.instrument_registry import InstrumentRegistry
+from server.publication.api import BEARER_COMPONENTS, AuthorityApi
 from server.respondent.api import ResponsesController
 from server.settings import Settings
 from server.storage.database import current_engine, engine_for_url, use_database
@@ -48,14 +48,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         route_handlers=[
             ResponsesController,
             TabletPages,
-            latest_gradation,
+            AuthorityApi,
             health,
             create_static_files_router(path="/static", directories=[TABLET_DIR / "static"], include_in_schema=False),
         ],
         dependencies={"registry": Provide(lambda: registry, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         template_config=TemplateConfig(directory=TABLET_DIR / "templates", engine=JinjaTemplateEngine),
-        openapi_config=OpenAPIConfig(title="leastmeans", version="1", path="/schema"),
+        openapi_config=OpenAPIConfig(title="leastmeans", version="1", path="/schema", components=BEARER_COMPONENTS),
         lifespan=[lifespan],
         debug=settings.debug,
     )

@@ -57,10 +57,11 @@ def use_database(engine: Engine) -> None:
     import server.piccolo_conf as piccolo_conf
     from piccolo.apps.migrations.tables import Migration
 
+    from server.storage.publication_tables import PUBLICATION_TABLES
     from server.storage.tables import TABLES
 
     piccolo_conf.DB = engine
-    for table in [*TABLES, Migration]:
+    for table in [*TABLES, *PUBLICATION_TABLES, Migration]:
         table._meta.db = engine
 
 

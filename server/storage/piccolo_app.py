@@ -4,6 +4,7 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
+from server.storage.publication_tables import PUBLICATION_TABLES
 from server.storage.tables import TABLES
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
@@ -11,7 +12,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 APP_CONFIG = AppConfig(
     app_name="leastmeans",
     migrations_folder_path=str(MIGRATIONS_DIR),
-    table_classes=TABLES,
+    table_classes=[*TABLES, *PUBLICATION_TABLES],
     migration_dependencies=[],
     commands=[],
 )

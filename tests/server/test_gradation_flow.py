@@ -1,12 +1,13 @@
-"""Answers travel from the API into the stored gradation served at /api/v1/gradation."""
+"""Answers travel from the API into a published gradation served at /api/v1/gradation."""
 
 import math
 
 from httpx import AsyncClient
 
 from analysis.settings import GradationSettings
-from server.gradation.runner import analyse_database
 from server.instrument_registry import InstrumentRegistry
+from server.publication.store import publish_database
+from server.publication.tokens import issue_token
 from server.studies import ensure_study
 
 QUICK = GradationSettings(bootstrap_resamples=50, mixed_model=False, ordinal_model=False, bradley_terry=False)
@@ -27,7 +28,8 @@ async def _respond(client: AsyncClient, ratings: dict[str, int | str], submit: b
 
 
 async def test_gradation_reports_hand_checked_numbers_and_orders_measures(client: AsyncClient) -> None:
-    assert (await client.get("/api/v1/gradation")).status_code == 404
+    headers = {"Authorization": f"Bearer {(await issue_token('authority')).secret}"}
+    assert (await client.get("/api/v1/gradation", headers=headers)).status_code == 404
     await ensure_study("g", "G", [("w", "W", "general_adult")])
     belt = [60, 70, 80, 90, 100]
     area = [10, 20, 30, 40, 50]
@@ -37,8 +39,8 @@ async def test_gradation_reports_hand_checked_numbers_and_orders_measures(client
 
     registry = InstrumentRegistry()
     await registry.register_current()
-    await analyse_database(registry, QUICK)
-    served = await client.get("/api/v1/gradation")
+    await publish_database(registry, QUICK)
+    served = await client.get("/api/v1/gradation", headers=headers)
     assert served.status_code == 200
     body = served.json()
     assert body["schema"] == "leastmeans.gradation/1"

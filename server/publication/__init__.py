@@ -1,0 +1,2 @@
+"""What leaves the building: numbered publications of the gradation, the authority's
+read-only API, ladder figures, the printable report and the public page."""

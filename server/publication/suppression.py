@@ -1,0 +1,112 @@
+"""Small-cell suppression of a `leastmeans.gradation/1` document before it leaves.
+
+Everything meant for others (the authority API, the public page, the report) is built
+from the suppressed document, so suppression happens once, here, at publication time.
+A cell is suppressed when fewer than `min_cell` respondents stand behind it:
+
+- a group x setting with too few respondents is removed whole;
+- a measure rated by too few is removed from the table, the tiers, the pairs and the
+  reference comparison (emptied tiers disappear; the boundary that spans the gap is
+  `undetermined` unless both neighbours were `separated`);
+- a pair compared by too few, and a yes/no/don't-know item answered by too few, is removed;
+- a Bradley-Terry fit flagged `small_cell` is removed.
+Each removal is listed in `notes`, so a reader knows what is missing and why.
+"""
+
+from typing import Any
+
+SUPPRESSED_PREFIX = "suppressed (fewer than {min_cell} respondents): "
+
+
+def _merge_tiers(tiers: list[dict[str, Any]], hidden: set[str]) -> list[dict[str, Any]]:
+    kept: list[dict[str, Any]] = []
+    pending_boundary: str | None = None
+    for tier in tiers:
+        members = [m for m in tier["measures"] if m not in hidden]
+        if not members:
+            # The removed tier's upper boundary carries over: a gap is only
+            # "separated" if both boundaries around it were.
+            if kept and tier["boundary_above"] != "separated":
+                pending_boundary = "undetermined"
+            continue
+        if kept and pending_boundary is not None:
+            kept[-1]["boundary_above"] = pending_boundary
+        pending_boundary = None
+        kept.append({"index": len(kept), "measures": members, "boundary_above": tier["boundary_above"]})
+    if kept:
+        kept[-1]["boundary_above"] = None
+    return kept
+
+
+def _suppress_reference(reference: dict[str, Any] | None, hidden: set[str]) -> dict[str, Any] | None:
+    if reference is None:
+        return None
+    pairs = [p for p in reference["pairs"] if p["measure_a"] not in hidden and p["measure_b"] not in hidden]
+    return {
+        **reference,
+        "pairs": pairs,
+        "agree": sum(p["status"] == "agree" for p in pairs),
+        "disagree": sum(p["status"] == "disagree" for p in pairs),
+        "undetermined": sum(p["status"] == "undetermined" for p in pairs),
+        "not_in_reference": [m for m in reference["not_in_reference"] if m not in hidden],
+        "not_measured": sorted(set(reference["not_measured"]) | (hidden & {m for t in reference["reference_tiers"] for m in t})),
+    }
+
+
+def suppress_small_cells(document: dict[str, Any], min_cell: int) -> dict[str, Any]:
+    """A copy of `document` (a decoded gradation/1 JSON) without cells under `min_cell`."""
+    notes = list(document.get("notes", []))
+    prefix = SUPPRESSED_PREFIX.format(min_cell=min_cell)
+    groups: list[dict[str, Any]] = []
+    small_groups: dict[str, set[str]] = {}
+    for group in document["groups"]:
+        cell = f"{group['group']} / {group['setting']}"
+        if group["small_cell"] or group["respondents"] < min_cell:
+            small_groups.setdefault(group["setting"], set()).add(group["group"])
+            notes.append(prefix + cell)
+            continue
+        hidden = {m["measure"] for m in group["measures"] if m["small_cell"] or m["n"] < min_cell}
+        if hidden:
+            notes.append(prefix + f"{cell}: ratings of " + ", ".join(sorted(hidden)))
+        allowed_hidden = [a["measure"] for a in group["allowed"] if a["small_cell"] or a["n"] < min_cell]
+        if allowed_hidden:
+            notes.append(prefix + f"{cell}: allowed? answers on " + ", ".join(sorted(allowed_hidden)))
+        bradley_terry = group.get("bradley_terry")
+        if bradley_terry is not None and bradley_terry.get("small_cell"):
+            notes.append(prefix + f"{cell}: paired comparisons")
+            bradley_terry = None
+        groups.append(
+            {
+                **group,
+                "measures": [m for m in group["measures"] if m["measure"] not in hidden],
+                "tiers": _merge_tiers(group["tiers"], hidden),
+                "pairwise": [
+                    p
+                    for p in group["pairwise"]
+                    if p["measure_a"] not in hidden and p["measure_b"] not in hidden and p["n"] >= min_cell
+                ],
+                "allowed": [a for a in group["allowed"] if a["measure"] not in allowed_hidden],
+                "bradley_terry": bradley_terry,
+                "reference": _suppress_reference(group.get("reference"), hidden),
+            }
+        )
+    models = [_suppress_models(m, small_groups.get(m["setting"], set())) for m in document.get("models", [])]
+    return {**document, "groups": groups, "models": models, "notes": notes}
+
+
+def _suppress_models(setting_models: dict[str, Any], small: set[str]) -> dict[str, Any]:
+    # A coefficient or contrast of a group that is itself a small cell would describe
+    # those few people, so it goes too.
+    if not small:
+        return setting_models
+    out = dict(setting_models)
+    for key in ("mixed", "ordinal"):
+        fit = out.get(key)
+        if fit is None:
+            continue
+        fit = dict(fit)
+        fit["coefficients"] = [c for c in fit["coefficients"] if not any(f"group[{g}]" in c["name"] or f"T.{g}]" in c["name"] for g in small)]
+        if "group_contrasts" in fit:
+            fit["group_contrasts"] = [c for c in fit["group_contrasts"] if c["group"] not in small]
+        out[key] = fit
+    return out
