@@ -21,6 +21,7 @@ from server.respondent.api import ResponsesController
 from server.settings import Settings
 from server.storage.database import current_engine, engine_for_url, use_database
 from server.tablet.pages import TabletPages
+from server.workspace.wiring import build_workspace
 
 TABLET_DIR = Path(__file__).resolve().parent / "tablet"
 
@@ -31,6 +32,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     if engine is None:
         engine = engine_for_url(settings.database_url)
     registry = InstrumentRegistry()
+    workspace = build_workspace()
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
@@ -50,11 +52,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             TabletPages,
             AuthorityApi,
             health,
+            workspace.router,
             create_static_files_router(path="/static", directories=[TABLET_DIR / "static"], include_in_schema=False),
         ],
         dependencies={"registry": Provide(lambda: registry, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        template_config=TemplateConfig(directory=TABLET_DIR / "templates", engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(directory=[TABLET_DIR / "templates", workspace.template_dir], engine=JinjaTemplateEngine),
+        stores=workspace.stores,
+        csrf_config=workspace.csrf_config,
         openapi_config=OpenAPIConfig(title="leastmeans", version="1", path="/schema", components=BEARER_COMPONENTS),
         lifespan=[lifespan],
         debug=settings.debug,

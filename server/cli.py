@@ -109,3 +109,12 @@ def analyse(out: Path | None, resamples: int | None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+from server.workspace_cli import createuser  # noqa: E402  (workspace commands live in their own module)
+
+main.add_command(createuser)
+
+from server.instruments_cli import check_instruments, codebook  # noqa: E402  (instrument commands live in their own module)
+
+main.add_command(check_instruments); main.add_command(codebook)

@@ -59,9 +59,10 @@ def use_database(engine: Engine) -> None:
 
     from server.storage.publication_tables import PUBLICATION_TABLES
     from server.storage.tables import TABLES
+    from server.storage.workspace_tables import WORKSPACE_TABLES
 
     piccolo_conf.DB = engine
-    for table in [*TABLES, *PUBLICATION_TABLES, Migration]:
+    for table in [*TABLES, *WORKSPACE_TABLES, *PUBLICATION_TABLES, Migration]:
         table._meta.db = engine
 
 

@@ -1,0 +1,88 @@
+"""Log in, log out, change password, and the workspace home page."""
+
+from litestar import Controller, Request, get, post
+from litestar.response import Redirect, Template
+from litestar.stores.base import Store
+
+from server.workspace import audit, throttle
+from server.workspace.audit import Action
+from server.workspace.config import LOGIN_RATE_LIMIT, THROTTLE_STORE
+from server.workspace.forms import Form
+from server.workspace.rendering import page
+from server.workspace.roles import ALL_ROLES, SESSION_STAMP_KEY, SESSION_USER_KEY, allow, password_stamp
+from server.workspace.sessions import rotate_session
+from server.workspace.users import UserError, authenticate, change_password
+
+ANONYMOUS = {"roles": "anonymous"}
+
+
+def _throttle_store(request: Request) -> Store:
+    return request.app.stores.get(THROTTLE_STORE)
+
+
+def _field(data: dict, name: str) -> str:
+    value = data.get(name, "")
+    return value if isinstance(value, str) else ""
+
+
+class AuthPages(Controller):
+    """Session handling for staff."""
+
+    path = "/"
+    include_in_schema = False
+
+    @get("/login", opt=ANONYMOUS)
+    async def login_form(self, request: Request) -> Template:
+        """The login form."""
+        return page(request, "login.html")
+
+    @post("/login", opt=ANONYMOUS, middleware=[LOGIN_RATE_LIMIT.middleware])
+    async def login(self, request: Request, data: Form) -> Template | Redirect:
+        """Check the password; lock the username after repeated failures."""
+        username, password = _field(data, "username").strip(), _field(data, "password")
+        store = _throttle_store(request)
+        if await throttle.is_locked(store, username):
+            await audit.record(username[:64], Action.LOGIN_LOCKED, "workspace")
+            message = "Too many failed attempts. Try again in 15 minutes."
+            return page(request, "login.html", status_code=429, error=message, username=username)
+        user = await authenticate(username, password)
+        if user is None:
+            count = await throttle.register_failure(store, username)
+            await audit.record(username[:64], Action.LOGIN_FAILED, "workspace", failures_in_window=count)
+            return page(request, "login.html", status_code=401, error="Wrong username or password.", username=username)
+        await throttle.clear(store, username)
+        rotate_session(request)
+        request.set_session({SESSION_USER_KEY: user["id"], SESSION_STAMP_KEY: password_stamp(user)})
+        await audit.record(user["username"], Action.LOGIN, "workspace")
+        return Redirect("/workspace/", status_code=303)
+
+    @post("/logout", opt=allow(ALL_ROLES))
+    async def logout(self, request: Request) -> Redirect:
+        """End the session on the server and in the browser."""
+        await audit.record(request.state.user["username"], Action.LOGOUT, "workspace")
+        request.clear_session()
+        return Redirect("/workspace/login", status_code=303)
+
+    @get("/", opt=allow(ALL_ROLES))
+    async def home(self, request: Request) -> Template:
+        """Links to what this role may do."""
+        return page(request, "home.html")
+
+    @get("/password", opt=allow(ALL_ROLES))
+    async def password_form(self, request: Request) -> Template:
+        """The password change form."""
+        return page(request, "password.html")
+
+    @post("/password", opt=allow(ALL_ROLES))
+    async def password(self, request: Request, data: Form) -> Template | Redirect:
+        """Change the password; other sessions of this user stop working."""
+        user = request.state.user
+        if _field(data, "new_password") != _field(data, "repeat_password"):
+            return page(request, "password.html", status_code=400, error="new_password: the two entries differ")
+        try:
+            await change_password(user["id"], _field(data, "current_password"), _field(data, "new_password"))
+        except UserError as exc:
+            return page(request, "password.html", status_code=400, error=str(exc))
+        await audit.record(user["username"], Action.PASSWORD_CHANGED, f"user:{user['username']}")
+        request.clear_session()
+        return Redirect("/workspace/login?changed=1", status_code=303)

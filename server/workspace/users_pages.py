@@ -1,0 +1,78 @@
+"""Admin pages: staff accounts and the audit log."""
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from server.storage.tables import Site
+from server.workspace import audit
+from server.workspace.audit import Action
+from server.workspace.forms import Form
+from server.workspace.rendering import page
+from server.workspace.roles import ADMIN_ONLY, Role, allow
+from server.workspace.users import UserError, assign_sites, coordinator_site_ids, create_user, list_users, set_role_and_status
+
+
+def _text(data: dict, name: str) -> str:
+    value = data.get(name, "")
+    return value if isinstance(value, str) else ""
+
+
+def _ids(data: dict, name: str) -> list[int]:
+    raw = data.get(name, [])
+    values = raw if isinstance(raw, list) else [raw]
+    return [int(v) for v in values if isinstance(v, str) and v.isdigit()]
+
+
+class AdminPages(Controller):
+    """Who may use the workspace, and what they did."""
+
+    path = "/admin"
+    include_in_schema = False
+    opt = allow(ADMIN_ONLY)
+
+    async def _users_page(self, request: Request, status_code: int = 200, error: str | None = None) -> Template:
+        sites = await Site.select(Site.id, Site.code, Site.study.code.as_alias("study")).order_by(Site.id)
+        users = await list_users()
+        assigned = {u.id: await coordinator_site_ids(u.id) for u in users if u.role == Role.COORDINATOR}
+        return page(request, "users.html", status_code=status_code, users=users, sites=sites, assigned=assigned, error=error)
+
+    @get("/users")
+    async def users(self, request: Request) -> Template:
+        """All accounts."""
+        return await self._users_page(request)
+
+    @post("/users")
+    async def create(self, request: Request, data: Form) -> Template | Redirect:
+        """Create an account with an initial password the person must change."""
+        try:
+            made = await create_user(_text(data, "username"), _text(data, "password"), _text(data, "role"))
+        except UserError as exc:
+            return await self._users_page(request, 400, str(exc))
+        await audit.record(request.state.user["username"], Action.USER_CREATED, f"user:{made.username}", role=made.role)
+        return Redirect("/workspace/admin/users", status_code=303)
+
+    @post("/users/{user_id:int}")
+    async def change(self, request: Request, user_id: FromPath[int], data: Form) -> Template | Redirect:
+        """Change role, active status and (for coordinators) sites."""
+        try:
+            changed = await set_role_and_status(user_id, _text(data, "role"), _text(data, "is_active") == "on")
+        except UserError as exc:
+            return await self._users_page(request, 400, str(exc))
+        sites = _ids(data, "sites") if changed.role == Role.COORDINATOR else []
+        await assign_sites(user_id, sites)
+        await audit.record(
+            request.state.user["username"],
+            Action.USER_CHANGED,
+            f"user:{changed.username}",
+            role=changed.role,
+            is_active=changed.is_active,
+            sites=sites,
+        )
+        return Redirect("/workspace/admin/users", status_code=303)
+
+    @get("/audit")
+    async def audit_log(self, request: Request, action: FromQuery[str | None] = None, offset: FromQuery[int] = 0) -> Template:
+        """The audit log, newest first."""
+        rows = await audit.entries(limit=200, offset=max(offset, 0), action=action or None)
+        return page(request, "audit.html", entries=rows, action=action or "", offset=max(offset, 0))
