@@ -1,119 +1,356 @@
-"""The respondent's screens: welcome, one item per screen, end, thanks.
+"""The respondent's screens: welcome, information and consent, one item per screen, stop,
+pause and resume, end, thanks.
 
-Every save goes through `server.respondent.service`, exactly like the JSON API.
+Every save goes through `server.respondent.service`, exactly like the JSON API. A
+questionnaire's pages only open in the browser that answers it (see `cookies`), and no
+page may be cached, so after a kiosk reset neither back, history nor cache reaches it.
 """
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import Controller, get, post
+from litestar import Controller, Request, Router, get, post
+from litestar.datastructures import CacheControlHeader
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from server.instrument_registry import RegistryDep
+from server.instrument_registry import InstrumentRegistry, RegistryDep
 from server.respondent import service
-from server.respondent.errors import InvalidInput
-from server.respondent.schemas import AnswerIn, StartRequest
-from server.storage.tables import Site
-from server.tablet.phrases import PHRASES
+from server.respondent.errors import InvalidInput, ResponseNotFound
+from server.respondent.schemas import AnswerIn, ResponseOut, StartRequest
+from server.respondent.withdrawal import discard_response
+from server.tablet import entry, flow, resume_codes
+from server.tablet.config import TABLET_SETTINGS
+from server.tablet.item_forms import parse_item_form
+from server.tablet.kiosk_pages import KioskPages
+from server.tablet.cookies import (
+    INVITE_COOKIE,
+    KIOSK_COOKIE,
+    RESPONSE_COOKIE,
+    expired,
+    owns,
+    response_cookie,
+)
+from server.tablet.rendering import language, page
 from surveys.model import MISSING_CODES, SETTINGS
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+GROUPS = ("patient", "relative", "staff")
+#: A ward tablet is shared by patients and their relatives; staff answer on their own device.
+KIOSK_GROUPS = ("patient", "relative")
 
 
-def _lang(value: str | None) -> str:
-    return value if value in PHRASES else "da"
+async def _entry_sites(request: Request) -> tuple[str, list[entry.SiteChoice], tuple[str, ...]]:
+    """(mode, sites, groups) this browser may start a questionnaire for."""
+    kiosk = await entry.kiosk_site(request.cookies.get(KIOSK_COOKIE))
+    if kiosk is not None:
+        return "kiosk", [kiosk], KIOSK_GROUPS
+    invitation = await entry.check_invitation(request.cookies.get(INVITE_COOKIE))
+    if invitation is not None:
+        return "invitation", invitation.sites, (invitation.group,)
+    return "open", await entry.open_sites(), ("patient",)
 
 
-def _page(name: str, lang: str, **context: Any) -> Template:
-    other = "en" if lang == "da" else "da"
-    return Template(template_name=name, context={"lang": lang, "other_lang": other, "t": PHRASES[lang], **context})
+def _site_key(site: entry.SiteChoice) -> str:
+    return f"{site.study_code}/{site.site_code}"
 
 
-class TabletPages(Controller):
-    """Server-rendered pages; they work without JavaScript except for setting the VAS."""
+def _instrument_texts(registry: InstrumentRegistry, group: str, lang: str) -> tuple[str | None, str | None]:
+    """The questionnaire's own information and consent wording, if it has any."""
+    code = registry.default_for_group(group)
+    if code is None:
+        return None, None
+    instrument = registry.current[code][2]
+    information = getattr(instrument, "information", None) or {}
+    consent = getattr(instrument, "consent", None) or {}
+    return information.get(lang), consent.get(lang)
+
+
+async def _owned_response(request: Request, registry: InstrumentRegistry, response_id: uuid.UUID) -> ResponseOut | None:
+    """The open questionnaire if this browser is answering it, else None."""
+    if not owns(request, response_id):
+        return None
+    try:
+        response = await service.get_response(registry, response_id)
+    except ResponseNotFound:
+        return None
+    return response if response.submitted_at is None else None
+
+
+def _to_welcome(lang: str) -> Redirect:
+    redirect = Redirect(path=f"/?lang={lang}", status_code=303)
+    redirect.cookies.append(expired(RESPONSE_COOKIE))
+    return redirect
+
+
+def _screen(response_id: uuid.UUID, index: int, response: ResponseOut) -> Redirect:
+    if index >= len(response.items):
+        return Redirect(path=f"/tablet/{response_id}/end", status_code=303)
+    return Redirect(path=f"/tablet/{response_id}/{index}", status_code=303)
+
+
+class RespondentPages(Controller):
+    """Server-rendered pages; everything works without JavaScript except setting the VAS."""
 
     include_in_schema = False
+    cache_control = CacheControlHeader(no_store=True)
 
     @get("/")
-    async def welcome(self, lang: FromQuery[str | None] = None) -> Template:
-        """Choose ward and setting, then start."""
-        sites = await Site.select(
-            Site.study.code.as_alias("study_code"),
-            Site.study.name.as_alias("study_name"),
-            Site.code.as_alias("site_code"),
-            Site.name.as_alias("site_name"),
-        ).where(Site.study.is_open == True)  # noqa: E712
-        return _page("welcome.html", _lang(lang), sites=sites, settings=SETTINGS)
+    async def welcome(self, request: Request, lang: FromQuery[str | None] = None) -> Template:
+        """Language, who is answering and (outside a kiosk) where, then on to consent."""
+        lang = language(lang)
+        mode, sites, groups = await _entry_sites(request)
+        template = page(
+            "welcome.html",
+            lang,
+            kiosk=mode == "kiosk",
+            mode=mode,
+            sites=sites,
+            site_keys=[_site_key(s) for s in sites],
+            groups=groups,
+            settings=SETTINGS,
+            at_rest=lang == "da",
+        )
+        if mode == "kiosk":
+            # A ward tablet's welcome screen always starts from nothing.
+            template.cookies.append(expired(RESPONSE_COOKIE))
+        return template
+
+    @get("/tablet/consent")
+    async def consent(
+        self,
+        request: Request,
+        registry: RegistryDep,
+        lang: FromQuery[str | None] = None,
+        group: FromQuery[str] = "patient",
+        site: FromQuery[str | None] = None,
+        setting: FromQuery[str | None] = None,
+    ) -> Template:
+        """Information about the study and the consent question. Nothing is stored yet."""
+        lang = language(lang)
+        mode, sites, groups = await _entry_sites(request)
+        if group not in groups:
+            raise InvalidInput("group", f"'{group}' cannot answer here")
+        information, consent = _instrument_texts(registry, group, lang)
+        return page(
+            "consent.html",
+            lang,
+            kiosk=mode == "kiosk",
+            group=group,
+            site=site or "",
+            setting=setting or "",
+            information=information,
+            consent=consent,
+            error=None,
+        )
 
     @post("/tablet/start")
-    async def start(self, data: Form, registry: RegistryDep) -> Redirect:
-        """Start a questionnaire and go to its first item."""
-        study, _, site = data.get("site", "").partition("/")
-        request = StartRequest(
-            study=study,
-            site=site,
-            group=data.get("group", "patient"),  # type: ignore[arg-type]
-            setting=data.get("setting", "general_adult"),  # type: ignore[arg-type]
-            language=_lang(data.get("language")),  # type: ignore[arg-type]
-        )
-        if request.setting not in SETTINGS:
-            raise InvalidInput("setting", f"unknown setting '{request.setting}'")
-        response = await service.start_response(registry, request)
-        return Redirect(path=f"/tablet/{response.id}/0", status_code=303)
+    async def start(self, request: Request, data: Form, registry: RegistryDep) -> Redirect | Template:
+        """With consent, start a questionnaire and go to its first item; without, keep nothing."""
+        lang = language(data.get("language"))
+        if data.get("consent") != "yes":
+            return _to_welcome(lang)
+        mode, sites, groups = await _entry_sites(request)
+        group = data.get("group", "patient")
+        if group not in groups:
+            raise InvalidInput("group", f"'{group}' cannot answer here")
+        by_key = {_site_key(s): s for s in sites}
+        site = sites[0] if len(sites) == 1 else by_key.get(data.get("site", ""))
+        if site is None:
+            raise InvalidInput("site", "choose one of the listed wards")
+        setting = site.setting if mode != "open" else data.get("setting", site.setting)
+        if setting not in SETTINGS:
+            raise InvalidInput("setting", f"unknown setting '{setting}'")
+        if mode == "invitation" and not await entry.use_invitation(request.cookies.get(INVITE_COOKIE, "")):
+            return _to_welcome(lang)
+        start = StartRequest(study=site.study_code, site=site.site_code, group=group, setting=setting, language=lang, consent=True)  # type: ignore[arg-type]
+        response = await service.start_response(registry, start)
+        redirect = _screen(response.id, flow.first_open_index(response), response)
+        redirect.cookies.append(response_cookie(response.id))
+        if mode == "invitation":
+            redirect.cookies.append(expired(INVITE_COOKIE))
+        return redirect
 
     @get("/tablet/{response_id:uuid}/{index:int}")
-    async def item(self, response_id: FromPath[uuid.UUID], index: FromPath[int], registry: RegistryDep) -> Template | Redirect:
+    async def item(self, request: Request, response_id: FromPath[uuid.UUID], index: FromPath[int], registry: RegistryDep) -> Template | Redirect:
         """One question per screen."""
-        response = await service.get_response(registry, response_id)
-        if response.submitted_at is not None:
-            return Redirect(path=f"/?lang={response.language}", status_code=303)
+        response = await _owned_response(request, registry, response_id)
+        if response is None:
+            return _to_welcome("da")
         if not 0 <= index < len(response.items):
-            return Redirect(path=f"/tablet/{response_id}/end", status_code=303)
+            return _screen(response_id, len(response.items), response)
+        if not flow.is_shown(response, index):
+            return _screen(response_id, flow.next_index(response, index), response)
         item = response.items[index]
         answer = response.answers.get(item.code)
-        return _page(
+        n, total = flow.shown_position(response, index)
+        return page(
             "item.html",
             response.language,
+            kiosk=await entry.kiosk_site(request.cookies.get(KIOSK_COOKIE)) is not None,
             response_id=response_id,
             index=index,
-            total=len(response.items),
+            n=n,
+            total=total,
             item=item,
+            answer=answer,
             value=answer.value if answer else None,
             missing=answer.missing if answer else None,
+            next_url=f"/tablet/{response_id}/{index}/next",
+            previous_url=f"/tablet/{response_id}/{flow.previous_index(response, index)}" if index > 0 else None,
         )
 
+    @get("/tablet/{response_id:uuid}/{index:int}/next")
+    async def next_screen(self, request: Request, response_id: FromPath[uuid.UUID], index: FromPath[int], registry: RegistryDep) -> Redirect:
+        """The screen after `index`, by the skip rules (used by the script after a save)."""
+        response = await _owned_response(request, registry, response_id)
+        if response is None:
+            return _to_welcome("da")
+        return _screen(response_id, flow.next_index(response, index), response)
+
     @post("/tablet/{response_id:uuid}/{index:int}")
-    async def answer(self, response_id: FromPath[uuid.UUID], index: FromPath[int], data: Form, registry: RegistryDep) -> Redirect:
-        """Save what the screen holds, then move back or forward."""
-        response = await service.get_response(registry, response_id)
+    async def answer(self, request: Request, response_id: FromPath[uuid.UUID], index: FromPath[int], data: Form, registry: RegistryDep) -> Redirect:
+        """Save what the screen holds, then move on, back, or to stop or pause."""
+        response = await _owned_response(request, registry, response_id)
+        if response is None:
+            return _to_welcome("da")
         if not 0 <= index < len(response.items):
             raise InvalidInput("index", f"question {index} does not exist")
         item = response.items[index]
         action = data.get("action", "next")
+        body: AnswerIn | None
         if action in MISSING_CODES:
-            await service.save_answer(registry, response_id, item.code, AnswerIn(missing=action))  # type: ignore[arg-type]
-        elif data.get("vas_set") == "1" and data.get("value", "").strip():
-            try:
-                value = int(data["value"])
-            except ValueError:
-                raise InvalidInput("value", "must be a whole number") from None
-            await service.save_answer(registry, response_id, item.code, AnswerIn(value=value))
-        target = index - 1 if action == "back" else index + 1
-        if target >= len(response.items):
-            return Redirect(path=f"/tablet/{response_id}/end", status_code=303)
-        return Redirect(path=f"/tablet/{response_id}/{max(target, 0)}", status_code=303)
+            body = AnswerIn(missing=action)  # type: ignore[arg-type]
+        elif action == "skip":
+            body = None
+        else:
+            body = parse_item_form(item.type, data)
+        if body is not None:
+            await service.save_answer(registry, response_id, item.code, body)
+            # An answer may change which later items are asked (skip logic).
+            response = await service.get_response(registry, response_id)
+        if action == "stop":
+            return Redirect(path=f"/tablet/{response_id}/stop", status_code=303)
+        if action == "pause":
+            return Redirect(path=f"/tablet/{response_id}/pause", status_code=303)
+        if action == "back":
+            return _screen(response_id, flow.previous_index(response, index), response)
+        return _screen(response_id, flow.next_index(response, index), response)
 
     @get("/tablet/{response_id:uuid}/end")
-    async def end(self, response_id: FromPath[uuid.UUID], registry: RegistryDep) -> Template:
+    async def end(self, request: Request, response_id: FromPath[uuid.UUID], registry: RegistryDep) -> Template | Redirect:
         """The last screen before sending."""
-        response = await service.get_response(registry, response_id)
-        return _page("end.html", response.language, response_id=response_id, total=len(response.items))
+        response = await _owned_response(request, registry, response_id)
+        if response is None:
+            return _to_welcome("da")
+        last = flow.previous_index(response, len(response.items))
+        return page(
+            "end.html",
+            response.language,
+            kiosk=await entry.kiosk_site(request.cookies.get(KIOSK_COOKIE)) is not None,
+            response_id=response_id,
+            previous_url=f"/tablet/{response_id}/{last}",
+            n=None,
+        )
 
     @post("/tablet/{response_id:uuid}/submit")
-    async def submit(self, response_id: FromPath[uuid.UUID], registry: RegistryDep) -> Template:
-        """Hand in the answers; the thanks page links back to a clean welcome screen."""
+    async def submit(self, request: Request, response_id: FromPath[uuid.UUID], registry: RegistryDep) -> Redirect:
+        """Hand in the answers; the browser forgets the questionnaire."""
+        if not owns(request, response_id):
+            return _to_welcome("da")
         response = await service.get_response(registry, response_id)
         await service.submit_response(response_id)
-        return _page("thanks.html", response.language)
+        redirect = Redirect(path=f"/tablet/thanks?lang={response.language}", status_code=303)
+        redirect.cookies.append(expired(RESPONSE_COOKIE))
+        return redirect
+
+    @get("/tablet/thanks")
+    async def thanks(self, request: Request, lang: FromQuery[str | None] = None, discarded: FromQuery[bool] = False) -> Template:
+        """Thanks; a ward tablet goes back to its welcome screen by itself."""
+        kiosk = await entry.kiosk_site(request.cookies.get(KIOSK_COOKIE)) is not None
+        template = page("thanks.html", language(lang), kiosk=kiosk, discarded=discarded, clear_device=True)
+        template.cookies.append(expired(RESPONSE_COOKIE))
+        return template
+
+    @get("/tablet/{response_id:uuid}/stop")
+    async def stop_page(self, request: Request, response_id: FromPath[uuid.UUID], registry: RegistryDep) -> Template | Redirect:
+        """Stop at any time: keep what was given so far, or delete it."""
+        response = await _owned_response(request, registry, response_id)
+        if response is None:
+            return _to_welcome("da")
+        return page(
+            "stop.html",
+            response.language,
+            kiosk=await entry.kiosk_site(request.cookies.get(KIOSK_COOKIE)) is not None,
+            response_id=response_id,
+            continue_url=f"/tablet/{response_id}/{flow.first_open_index(response)}",
+        )
+
+    @post("/tablet/{response_id:uuid}/stop")
+    async def stop(self, request: Request, response_id: FromPath[uuid.UUID], data: Form, registry: RegistryDep) -> Redirect:
+        """Carry out the respondent's choice."""
+        response = await _owned_response(request, registry, response_id)
+        if response is None:
+            return _to_welcome("da")
+        choice = data.get("choice")
+        if choice == "keep":
+            await service.submit_response(response_id)
+            target = f"/tablet/thanks?lang={response.language}"
+        elif choice == "discard":
+            await discard_response(response_id)
+            target = f"/tablet/thanks?lang={response.language}&discarded=true"
+        else:
+            raise InvalidInput("choice", "must be 'keep' or 'discard'")
+        redirect = Redirect(path=target, status_code=303)
+        redirect.cookies.append(expired(RESPONSE_COOKIE))
+        return redirect
+
+    @get("/tablet/{response_id:uuid}/pause")
+    async def pause(self, request: Request, response_id: FromPath[uuid.UUID], registry: RegistryDep) -> Template | Redirect:
+        """Give a resume code and let go of the questionnaire on this device."""
+        response = await _owned_response(request, registry, response_id)
+        if response is None:
+            return _to_welcome("da")
+        code = await resume_codes.issue(response_id, TABLET_SETTINGS.resume_code_days)
+        template = page(
+            "pause.html",
+            response.language,
+            kiosk=await entry.kiosk_site(request.cookies.get(KIOSK_COOKIE)) is not None,
+            code=code,
+            days=TABLET_SETTINGS.resume_code_days,
+            clear_device=True,
+        )
+        template.cookies.append(expired(RESPONSE_COOKIE))
+        return template
+
+    @get("/tablet/resume")
+    async def resume_form(self, request: Request, lang: FromQuery[str | None] = None) -> Template:
+        """Type a resume code."""
+        kiosk = await entry.kiosk_site(request.cookies.get(KIOSK_COOKIE)) is not None
+        return page("resume.html", language(lang), kiosk=kiosk, error=None)
+
+    @post("/tablet/resume")
+    async def resume(self, request: Request, data: Form, registry: RegistryDep) -> Template | Redirect:
+        """Continue a paused questionnaire on this device."""
+        lang = language(data.get("language"))
+        kiosk = await entry.kiosk_site(request.cookies.get(KIOSK_COOKIE)) is not None
+        try:
+            response_id = await resume_codes.redeem(data.get("code", ""))
+        except resume_codes.TooManyAttempts:
+            return page("resume.html", lang, kiosk=kiosk, error="resume_throttled", status_code=429)
+        response = None
+        if response_id is not None:
+            try:
+                response = await service.get_response(registry, response_id)
+            except ResponseNotFound:
+                response = None
+        if response is None or response.submitted_at is not None:
+            return page("resume.html", lang, kiosk=kiosk, error="resume_wrong")
+        redirect = _screen(response.id, flow.first_open_index(response), response)
+        redirect.cookies.append(response_cookie(response.id))
+        return redirect
+
+
+#: Every tablet page (the respondent's screens, kiosk enrolment and invitations).
+TabletPages = Router(path="/", route_handlers=[RespondentPages, KioskPages])

@@ -35,20 +35,36 @@ def _free_port() -> int:
 
 
 def _cli(*args: str, env: dict[str, str]) -> None:
-    subprocess.run([sys.executable, "-m", "server.cli", *args], env=env, check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "server", *args], env=env, check=True, capture_output=True)
+
+
+#: Short kiosk timings so the idle-reset test takes seconds, not minutes.
+KIOSK_IDLE_SECONDS = 2
+KIOSK_GRACE_SECONDS = 2
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The SQLite file the live server uses (tests add kiosk and invitation codes to it)."""
+    return tmp_path_factory.mktemp("live") / "live.sqlite3"
+
+
+@pytest.fixture(scope="session")
+def live_server(live_database: Path) -> Iterator[str]:
     """A migrated SQLite database with the demo study, served by uvicorn on a free port."""
-    database = tmp_path_factory.mktemp("live") / "live.sqlite3"
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}"}
+    database = live_database
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{database}",
+        "LEASTMEANS_KIOSK_IDLE_SECONDS": str(KIOSK_IDLE_SECONDS),
+        "LEASTMEANS_KIOSK_GRACE_SECONDS": str(KIOSK_GRACE_SECONDS),
+    }
     _cli("migrate", env=env)
     _cli("demo", "--respondents", "0", "--no-analyse", env=env)
     port = _free_port()
     log = open(database.parent / "server.log", "wb")  # noqa: SIM115 - kept open for the server's lifetime
     process = subprocess.Popen(
-        [sys.executable, "-m", "server.cli", "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
+        [sys.executable, "-m", "server", "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -87,6 +103,7 @@ def chromium() -> Iterator[object]:
 def tablet(chromium: object) -> Iterator[object]:
     """A fresh tablet-sized, touch-enabled page that records JavaScript errors."""
     context = chromium.new_context(viewport={"width": 1024, "height": 768}, has_touch=True, locale="da-DK")  # type: ignore[attr-defined]
+    context.set_default_timeout(10_000)
     page = context.new_page()
     page.js_errors = []
     page.on("pageerror", lambda error: page.js_errors.append(str(error)))

@@ -1,0 +1,33 @@
+"""Rendering a tablet page: language, wording and the kiosk's timing in every template."""
+
+from typing import Any
+
+from litestar.response import Template
+
+from server.tablet.config import TABLET_SETTINGS
+from server.tablet.phrases import PHRASES
+
+LANGUAGES = ("da", "en")
+
+
+def language(value: str | None) -> str:
+    """A supported language; Danish unless English was chosen."""
+    return value if value in PHRASES else "da"
+
+
+def page(name: str, lang: str, kiosk: bool = False, status_code: int = 200, **context: Any) -> Template:
+    """A tablet template with the shared context."""
+    other = "en" if lang == "da" else "da"
+    return Template(
+        template_name=name,
+        status_code=status_code,
+        context={
+            "lang": lang,
+            "other_lang": other,
+            "t": PHRASES[lang],
+            "kiosk": kiosk,
+            "idle_seconds": TABLET_SETTINGS.kiosk_idle_seconds,
+            "grace_seconds": TABLET_SETTINGS.kiosk_grace_seconds,
+            **context,
+        },
+    )

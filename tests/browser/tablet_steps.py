@@ -1,0 +1,56 @@
+"""Steps a respondent takes on the tablet, shared by the browser tests."""
+
+import re
+
+import httpx
+
+ITEM_URL = re.compile(r"/tablet/[0-9a-f-]{36}/\d+$")
+END_URL = re.compile(r"/tablet/[0-9a-f-]{36}/end$")
+
+
+def response_id(page) -> str:
+    """The questionnaire id in the current item page's URL."""
+    return page.locator("form.item-form").get_attribute("data-response-id")
+
+
+def index(page) -> int:
+    """The current item's position."""
+    return int(page.locator("form.item-form").get_attribute("data-index"))
+
+
+def consent(page, yes: bool = True) -> None:
+    """Answer the consent screen."""
+    page.get_by_role("heading", name=re.compile("Før du begynder|Before you start")).wait_for()
+    page.get_by_role("button" if yes else "link", name=re.compile("Ja, jeg vil gerne svare|Yes, I want to answer|Nej tak|No thanks")).click()
+
+
+def wait_for_index(page, wanted: int) -> None:
+    """Wait until the item at `wanted` is on screen (pages may be swapped in without a load)."""
+    page.wait_for_function(
+        "n => { const f = document.querySelector('form.item-form'); return f && Number(f.dataset.index) === n; }",
+        arg=wanted,
+    )
+
+
+def press(page, name: str) -> None:
+    """Press a button on an item screen and wait for the next screen."""
+    before = index(page)
+    page.get_by_role("button", name=name, exact=True).click()
+    page.wait_for_function(
+        "n => { const f = document.querySelector('form.item-form'); return !f || Number(f.dataset.index) !== n; }", arg=before
+    )
+
+
+def skip_to_end(page, skip: str = "Spring over") -> int:
+    """Skip every remaining item; return how many screens were skipped."""
+    count = 0
+    while page.locator("form.item-form").count():
+        press(page, skip)
+        count += 1
+    page.wait_for_url(END_URL)
+    return count
+
+
+def stored(base: str, rid: str) -> dict:
+    """The questionnaire as the server holds it."""
+    return httpx.get(f"{base}/api/v1/responses/{rid}").json()
