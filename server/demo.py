@@ -1,11 +1,15 @@
 """Synthetic but plausible respondents, answered through the real respondent service.
 
 The true means follow the pattern the Danish survey and the literature report (belt
-restraint most intrusive, area restriction least, clusters in between), so a new user
-sees a meaningful gradation without real data.
+restraint most intrusive, area restriction least, clusters in between); women and people
+with experience of a measure rate it as more intrusive, and staff accept forced
+medication more than patients and relatives do. A new user thus sees a meaningful
+gradation without real data. Every answer takes the same code path as a real one.
 """
 
+import math
 import random
+from dataclasses import dataclass
 
 from server.instrument_registry import InstrumentRegistry
 from server.respondent import service
@@ -16,8 +20,10 @@ DEMO_STUDY = "demo"
 DEMO_SITES = [
     ("ward-a", "Afsnit A (voksen)", "general_adult"),
     ("ward-b", "Afsnit B (voksen)", "general_adult"),
+    ("ward-c", "Børne- og ungdomsafsnit", "child_adolescent"),
     ("ward-f", "Retspsykiatrisk afsnit", "forensic"),
 ]
+GROUP_WEIGHTS = {"patient": 0.6, "relative": 0.15, "staff": 0.25}
 
 #: Plausible population means on the 0–100 scale, by measure code.
 TRUE_MEANS: dict[str, float] = {
@@ -36,40 +42,98 @@ TRUE_MEANS: dict[str, float] = {
     "transport_straps": 55,
     "net_bed": 85,
 }
+#: Staff rate forced medication as less intrusive than patients and relatives do.
+STAFF_SHIFT = {"acute_sedation": -15.0, "sedation_danger": -12.0}
+
+
+@dataclass
+class RespondentProfile:
+    """The hidden traits that shape one synthetic respondent's answers."""
+
+    group: str
+    offset: float
+    female: bool
+    experienced: frozenset[str]
+
+    def true_rating(self, measure: str) -> float:
+        """The rating this respondent would give without noise."""
+        base = TRUE_MEANS.get(measure, 50.0) + self.offset
+        if self.group == "staff":
+            base += STAFF_SHIFT.get(measure, 0.0)
+        if self.female:
+            base += 4.0
+        if measure in self.experienced:
+            base += 5.0
+        return base
+
+
+def _profile(group: str, rng: random.Random) -> RespondentProfile:
+    measures = list(TRUE_MEANS)
+    experienced = frozenset(m for m in measures if rng.random() < (0.3 if group == "patient" else 0.1))
+    return RespondentProfile(group=group, offset=rng.gauss(0, 10), female=rng.random() < 0.55, experienced=experienced)
+
+
+def synthetic_answer(item: ItemOut, profile: RespondentProfile, rng: random.Random) -> AnswerIn | None:
+    """A plausible answer to one item, or None to skip it (free text is never filled in)."""
+    if item.type == "text":
+        return None
+    if item.missing_options and rng.random() < 0.04:
+        return AnswerIn(missing=rng.choice(item.missing_options))  # type: ignore[arg-type]
+    codes = [option.code for option in item.options]
+    if item.type in ("vas", "numeric"):
+        if item.kind == "rating" and item.measure:
+            rating = profile.true_rating(item.measure) + rng.gauss(0, 14)
+        else:
+            rating = rng.uniform(item.minimum, item.maximum)
+        return AnswerIn(value=int(min(max(round(rating), item.minimum), item.maximum)))
+    if item.type == "paired" and item.measure and item.measure_b:
+        difference = profile.true_rating(item.measure_b) - profile.true_rating(item.measure)
+        first_less = rng.random() < 1 / (1 + math.exp(-difference / 10))
+        return AnswerIn(value=item.measure if first_less else item.measure_b)
+    if item.type == "ranking":
+        return AnswerIn(value=sorted(codes, key=lambda code: profile.true_rating(code) + rng.gauss(0, 8)))
+    if item.type == "multiple":
+        return AnswerIn(value=[code for code in codes if rng.random() < 0.4] or codes[:1])
+    if item.kind == "gender":
+        return AnswerIn(value="female" if profile.female else "male")
+    if item.kind == "experience" and item.measure:
+        return AnswerIn(value="experienced" if item.measure in profile.experienced else rng.choice(["none", "witnessed"]))
+    if item.kind == "consent" and "yes" in codes:
+        return AnswerIn(value="yes")
+    return AnswerIn(value=rng.choice(codes)) if codes else None
+
+
+async def answer_everything(registry: InstrumentRegistry, request: StartRequest, rng: random.Random) -> None:
+    """Start, answer every item the skip logic shows (in order), and submit."""
+    started = await service.start_response(registry, request)
+    profile = _profile(request.group, rng)
+    done: set[str] = set()
+    response = started
+    while True:
+        pending = [item for item in response.items if item.code not in done]
+        if not pending:
+            break
+        item = pending[0]
+        done.add(item.code)
+        body = synthetic_answer(item, profile, rng)
+        if body is not None:
+            await service.save_answer(registry, started.id, item.code, body)
+            response = await service.get_response(registry, started.id)
+    await service.submit_response(started.id)
 
 
 async def generate_demo(registry: InstrumentRegistry, respondents: int, seed: int = 2025) -> int:
     """Create the demo study and `respondents` submitted questionnaires; return how many."""
     await ensure_study(DEMO_STUDY, "Demonstration", DEMO_SITES)
     rng = random.Random(seed)
+    groups, weights = zip(*GROUP_WEIGHTS.items(), strict=True)
     for _ in range(respondents):
         site_code, _, setting = rng.choice(DEMO_SITES)
-        started = await service.start_response(
-            registry,
-            StartRequest(study=DEMO_STUDY, site=site_code, group="patient", setting=setting, language="da", consent=True),  # type: ignore[arg-type]
+        group = rng.choices(groups, weights)[0]
+        instrument = "patient_youth" if group == "patient" and setting == "child_adolescent" else None
+        request = StartRequest(
+            study=DEMO_STUDY, site=site_code, group=group, setting=setting,  # type: ignore[arg-type]
+            language="da", instrument=instrument, consent=True,
         )
-        offset = rng.gauss(0, 10)
-        for item in started.items:
-            if rng.random() < 0.04:
-                continue
-            body = _demo_answer(item, offset, rng)
-            if body is not None:
-                await service.save_answer(registry, started.id, item.code, body)
-        await service.submit_response(started.id)
+        await answer_everything(registry, request, rng)
     return respondents
-
-
-def _demo_answer(item: ItemOut, offset: float, rng: random.Random) -> AnswerIn | None:
-    """A plausible answer to one item, or None for items the demo leaves unanswered."""
-    if item.kind == "rating":
-        if rng.random() < 0.05:
-            return AnswerIn(missing=rng.choice(item.missing_options))  # type: ignore[arg-type]
-        rating = TRUE_MEANS.get(item.measure or "", 50) + offset + rng.gauss(0, 14)
-        return AnswerIn(value=int(min(max(round(rating), item.minimum), item.maximum)))
-    if item.kind == "paired" and item.measure and item.measure_b:
-        # The measure with the lower true mean tends to be chosen as less intrusive.
-        a, b = TRUE_MEANS.get(item.measure, 50), TRUE_MEANS.get(item.measure_b, 50)
-        return AnswerIn(value=item.measure if a + rng.gauss(0, 12) < b + rng.gauss(0, 12) else item.measure_b)
-    if item.type in ("single", "likert") and item.kind in ("gender", "age_band", "allowed", "coercion_any"):
-        return AnswerIn(value=rng.choice([option.code for option in item.options]))
-    return None
