@@ -118,3 +118,7 @@ main.add_command(createuser)
 from server.instruments_cli import check_instruments, codebook  # noqa: E402  (instrument commands live in their own module)
 
 main.add_command(check_instruments); main.add_command(codebook)
+
+from server.publication_cli import PUBLICATION_COMMANDS  # noqa: E402  (publication commands live in their own module)
+
+for _command in PUBLICATION_COMMANDS: main.add_command(_command)

@@ -75,6 +75,81 @@ def _info(row: dict) -> PublicationInfo:
     return PublicationInfo(**{**{k: row[k] for k in PublicationInfo.__struct_fields__}, "published_at": _aware(row["published_at"])})
 
 
+class PreparedPublication(msgspec.Struct, frozen=True):
+    """A publication's content before it gets a number (pure: no database involved)."""
+
+    gradation: bytes
+    method_settings: GradationSettings
+    data_sha256: str
+    software_version: str
+    respondents: int
+    report: ReportData
+
+    def as_stored(self, number: int, published_at: dt.datetime, published_by: str = "", is_public: bool = False) -> "StoredPublication":
+        """The publication as it reads back once stored under `number`."""
+        info = PublicationInfo(
+            number=number,
+            published_at=published_at,
+            published_by=published_by,
+            data_sha256=self.data_sha256,
+            software_version=self.software_version,
+            respondents=self.respondents,
+            gradation_sha256=hashlib.sha256(self.gradation).hexdigest(),
+            is_public=is_public,
+        )
+        return StoredPublication(info=info, gradation=self.gradation, method_settings=self.method_settings, report=self.report)
+
+
+def prepare_publication(
+    tidy: pd.DataFrame,
+    settings: GradationSettings,
+    reference: dict[str, list[list[str]]] | None,
+    timing: Timing | None = None,
+) -> PreparedPublication:
+    """Analyse `tidy` and suppress small cells in everything that will be shown."""
+    result = analyse(tidy, settings, reference=reference)
+    if result.snapshot.respondents < settings.min_cell:
+        raise PublicationError(
+            f"respondents: {result.snapshot.respondents} submitted; at least {settings.min_cell} are needed to publish"
+        )
+    document = suppress_small_cells(result.to_dict(), settings.min_cell)
+    return PreparedPublication(
+        gradation=msgspec.json.encode(document, order="sorted"),
+        method_settings=result.settings,
+        data_sha256=result.snapshot.sha256,
+        software_version=result.software_version,
+        respondents=result.snapshot.respondents,
+        report=ReportData(
+            data_quality=data_quality(tidy, timing, settings.min_cell),
+            subgroups=subgroup_rows(tidy, settings.alpha, settings.min_cell),
+        ),
+    )
+
+
+async def store_publication(prepared: PreparedPublication, actor: str = "") -> PublicationInfo:
+    """Store `prepared` under the next number (taken inside the write transaction)."""
+    async with write_transaction():
+        last = await Publication.select(Publication.number).order_by(Publication.number, ascending=False).first()
+        number = (last["number"] if last else 0) + 1
+        await Publication.insert(
+            Publication(
+                number=number,
+                published_by=actor,
+                gradation=prepared.gradation.decode(),
+                gradation_sha256=hashlib.sha256(prepared.gradation).hexdigest(),
+                method_settings=msgspec.json.encode(prepared.method_settings).decode(),
+                data_sha256=prepared.data_sha256,
+                software_version=prepared.software_version,
+                respondents=prepared.respondents,
+                report_data=msgspec.json.encode(prepared.report).decode(),
+                is_public=False,
+            )
+        ).run()
+    info = await publication_info(number)
+    assert info is not None
+    return info
+
+
 async def publish_frame(
     tidy: pd.DataFrame,
     settings: GradationSettings,
@@ -83,37 +158,7 @@ async def publish_frame(
     timing: Timing | None = None,
 ) -> PublicationInfo:
     """Analyse `tidy`, suppress small cells and store the next numbered publication."""
-    result = analyse(tidy, settings, reference=reference)
-    if result.snapshot.respondents < settings.min_cell:
-        raise PublicationError(
-            f"respondents: {result.snapshot.respondents} submitted; at least {settings.min_cell} are needed to publish"
-        )
-    document = suppress_small_cells(result.to_dict(), settings.min_cell)
-    payload = msgspec.json.encode(document, order="sorted")
-    report = ReportData(
-        data_quality=data_quality(tidy, timing, settings.min_cell),
-        subgroups=subgroup_rows(tidy, settings.alpha, settings.min_cell),
-    )
-    async with write_transaction():
-        last = await Publication.select(Publication.number).order_by(Publication.number, ascending=False).first()
-        number = (last["number"] if last else 0) + 1
-        await Publication.insert(
-            Publication(
-                number=number,
-                published_by=actor,
-                gradation=payload.decode(),
-                gradation_sha256=hashlib.sha256(payload).hexdigest(),
-                method_settings=msgspec.json.encode(result.settings).decode(),
-                data_sha256=result.snapshot.sha256,
-                software_version=result.software_version,
-                respondents=result.snapshot.respondents,
-                report_data=msgspec.json.encode(report).decode(),
-                is_public=False,
-            )
-        ).run()
-    info = await publication_info(number)
-    assert info is not None
-    return info
+    return await store_publication(prepare_publication(tidy, settings, reference, timing), actor)
 
 
 async def publish_database(registry: object, settings: GradationSettings, actor: str = "") -> PublicationInfo:

@@ -15,7 +15,7 @@ TIERS = (("area_restriction",), ("holding_short", "acute_sedation"), ("belt_shor
 SMALL_GROUP = ("relative", "forensic")
 
 
-def simulated(seed: int = 7, per_group: int = 30) -> pd.DataFrame:
+def simulated(seed: int = 7, per_group: int = 200) -> pd.DataFrame:
     """Patients and staff in general adult psychiatry, plus 3 forensic relatives (a small cell)."""
     big = simulate_answers(Simulation(respondents_per_group=per_group, groups=("patient", "staff"), tiers=TIERS, tier_gap=15.0, pairs_per_respondent=0, seed=seed))
     small = simulate_answers(Simulation(respondents_per_group=3, groups=("relative",), setting="forensic", tiers=TIERS, pairs_per_respondent=0, seed=seed + 1))

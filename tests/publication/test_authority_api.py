@@ -52,7 +52,7 @@ async def test_api_serves_latest_and_numbered_publications_with_etags(client: As
     old_bytes = permanent.content
 
     # New data and a new publication: the latest moves, the old one does not change.
-    second = await publish_frame(simulated(seed=8, per_group=32), QUICK, reference, actor="researcher1")
+    second = await publish_frame(simulated(seed=8, per_group=210), QUICK, reference, actor="researcher1")
     assert second.number == 2
     stale = await client.get("/api/v1/gradation", headers={**headers, "If-None-Match": etag})
     assert stale.status_code == 200 and stale.headers["content-location"] == "/api/v1/gradation/2"

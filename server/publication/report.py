@@ -1,0 +1,120 @@
+"""The research report of one publication: a self-contained HTML file for A4, and a PDF.
+
+Everything printed comes from the stored publication (the suppressed gradation JSON, the
+report aggregates and the method settings), so a report of publication N prints the same
+numbers today and in ten years. Each printed number carries its full value in a
+`data-value` attribute, which is how tests compare it with the result object.
+"""
+
+from typing import Any
+
+import msgspec
+from markupsafe import Markup
+
+from server.publication.figures import differing_measures, group_figure, reference_figure
+from server.publication.method_text import method_paragraphs
+from server.publication.rendering import render
+from server.publication.store import StoredPublication
+from server.publication.subgroups import SPLITS
+from server.publication.wording import measure_label, word
+
+INVERSE = {"less": "more", "more": "less", "equivalent": "equivalent", "undetermined": "undetermined"}
+VERDICT_WORDS = {
+    "less": {"da": "mindre", "en": "less"},
+    "more": {"da": "mere", "en": "more"},
+    "equivalent": {"da": "lige", "en": "equal"},
+    "undetermined": {"da": "?", "en": "?"},
+}
+
+
+def verdict_matrix(group: dict[str, Any]) -> tuple[list[str], dict[tuple[str, str], dict[str, Any]]]:
+    """Measures in tier order and cell (row, column) -> verdict of row relative to column
+    and the mean difference column minus row."""
+    order = [m for tier in group["tiers"] for m in tier["measures"]]
+    cells: dict[tuple[str, str], dict[str, Any]] = {}
+    for p in group["pairwise"]:
+        a, b = p["measure_a"], p["measure_b"]
+        cells[(a, b)] = {"verdict": p["verdict"], "diff": p["diff"], "n": p["n"]}
+        cells[(b, a)] = {"verdict": INVERSE.get(p["verdict"], p["verdict"]), "diff": None if p["diff"] is None else -p["diff"], "n": p["n"]}
+    return order, cells
+
+
+def _group_view(document: dict[str, Any], group: dict[str, Any], language: str) -> dict[str, Any]:
+    order, cells = verdict_matrix(group)
+    reference = group.get("reference")
+    return {
+        "group": group,
+        "title": f"{word(group['group'], language)} – {word(group['setting'], language)}",
+        "figure": Markup(group_figure(document, group, language)),
+        "order": order,
+        "cells": cells,
+        "differs": sorted(differing_measures(group)),
+        "disagreements": [p for p in (reference or {}).get("pairs", []) if p["status"] == "disagree"],
+        "reference": reference,
+    }
+
+
+def _group_comparison(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per setting: measure -> group -> mean row, for the patients/relatives/staff table."""
+    out = []
+    for setting in dict.fromkeys(g["setting"] for g in document["groups"]):
+        groups = [g for g in document["groups"] if g["setting"] == setting]
+        measures = list(dict.fromkeys(m["measure"] for g in groups for m in g["measures"]))
+        rows = {m: {g["group"]: next((r for r in g["measures"] if r["measure"] == m), None) for g in groups} for m in measures}
+        contrasts = []
+        for models in document.get("models", []):
+            if models["setting"] == setting and models.get("mixed") and not models["mixed"].get("error"):
+                contrasts = models["mixed"]["group_contrasts"]
+        out.append({"setting": setting, "groups": [g["group"] for g in groups], "measures": measures, "rows": rows, "contrasts": contrasts})
+    return out
+
+
+def _subgroup_tables(report: Any) -> list[dict[str, Any]]:
+    tables = []
+    for variable in SPLITS:
+        rows = [r for r in report.subgroups if r.variable == variable]
+        for setting in dict.fromkeys(r.setting for r in rows):
+            in_setting = [r for r in rows if r.setting == setting]
+            levels = sorted({r.level for r in in_setting})
+            measures = list(dict.fromkeys(r.measure for r in in_setting))
+            cells = {(r.measure, r.level): r for r in in_setting}
+            tables.append({"variable": variable, "setting": setting, "levels": levels, "measures": measures, "cells": cells})
+    return tables
+
+
+def report_context(publication: StoredPublication, language: str) -> dict[str, Any]:
+    """Everything the report template prints."""
+    document = msgspec.json.decode(publication.gradation)
+    settings = publication.method_settings
+    settings_without_groups = [
+        s for s in (document.get("reference_gradation") or {}) if s not in {g["setting"] for g in document["groups"]}
+    ]
+    return {
+        "language": language,
+        "info": publication.info,
+        "document": document,
+        "settings": settings,
+        "settings_json": msgspec.json.format(msgspec.json.encode(settings), indent=2).decode(),
+        "groups": [_group_view(document, g, language) for g in document["groups"]],
+        "reference_only": [(s, Markup(reference_figure(document, s, language) or "")) for s in settings_without_groups],
+        "comparison": _group_comparison(document),
+        "subgroup_tables": _subgroup_tables(publication.report),
+        "splits": SPLITS,
+        "dq": publication.report.data_quality,
+        "method": method_paragraphs(settings, language),
+        "label": lambda code: measure_label(code, language),
+        "word": lambda key: word(key, language),
+        "verdict_word": lambda v: VERDICT_WORDS.get(v, {}).get(language, v),
+    }
+
+
+def report_html(publication: StoredPublication, language: str = "en") -> str:
+    """The report as one self-contained HTML document (inline CSS and SVG, no links out)."""
+    return render("publication/report.html", **report_context(publication, language))
+
+
+def report_pdf(html: str) -> bytes:
+    """The report as PDF (WeasyPrint, A4 from the HTML's print stylesheet)."""
+    from weasyprint import HTML
+
+    return HTML(string=html).write_pdf()

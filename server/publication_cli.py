@@ -1,0 +1,171 @@
+"""Command-line commands for publications: publish, list, figures, report, tokens."""
+
+from pathlib import Path
+
+import click
+
+
+def _run(work):  # type: ignore[no-untyped-def]
+    # Imported late: server.cli imports this module at its end.
+    from server.cli import _with_database
+
+    return _with_database(work)
+
+
+def _settings(resamples: int | None, models: bool):  # type: ignore[no-untyped-def]
+    from analysis.settings import GradationSettings
+
+    base = GradationSettings() if resamples is None else GradationSettings(bootstrap_resamples=resamples)
+    return base if models else msgspec_replace(base)
+
+
+def msgspec_replace(settings):  # type: ignore[no-untyped-def]
+    """Settings with the slow models switched off."""
+    import msgspec
+
+    return msgspec.structs.replace(settings, mixed_model=False, ordinal_model=False)
+
+
+@click.command()
+@click.option("--resamples", type=click.IntRange(min=1), default=None, help="Bootstrap resamples (default: the method default).")
+@click.option("--models/--no-models", default=True, show_default=True, help="Fit the mixed and ordinal models.")
+@click.option("--by", "actor", default="", help="Who publishes (recorded with the publication).")
+def publish(resamples: int | None, models: bool, actor: str) -> None:
+    """Analyse all submitted responses and publish the result as the next numbered publication."""
+    from server.instrument_registry import InstrumentRegistry
+    from server.publication.store import PublicationError, publish_database
+
+    async def work():  # type: ignore[no-untyped-def]
+        registry = InstrumentRegistry()
+        await registry.register_current()
+        return await publish_database(registry, _settings(resamples, models), actor)
+
+    try:
+        info = _run(work)
+    except PublicationError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"published number {info.number}: {info.respondents} respondents, data sha256 {info.data_sha256}")
+
+
+@click.command()
+def publications() -> None:
+    """List publications, newest first."""
+    from server.publication.store import list_publications
+
+    for info in _run(list_publications):
+        click.echo(f"{info.number:>4}  {info.published_at:%Y-%m-%d %H:%M}  {info.respondents:>6} respondents  {'public' if info.is_public else 'not public'}  {info.published_by or '-'}")
+
+
+@click.command(name="publication-public")
+@click.argument("number", type=click.IntRange(min=1))
+@click.option("--off", is_flag=True, help="Take the publication off the public page.")
+def publication_public(number: int, off: bool) -> None:
+    """Show publication NUMBER on the public /gradation page (or stop showing it)."""
+    from server.publication.store import PublicationError, set_public
+
+    try:
+        info = _run(lambda: set_public(number, not off))
+    except PublicationError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"publication {info.number} is {'public' if info.is_public else 'not public'}")
+
+
+def _load(number: int | None):  # type: ignore[no-untyped-def]
+    from server.publication.store import latest_number, load_publication
+
+    async def work():  # type: ignore[no-untyped-def]
+        chosen = number if number is not None else await latest_number()
+        return None if chosen is None else await load_publication(chosen)
+
+    publication = _run(work)
+    if publication is None:
+        raise click.ClickException("number: no such publication (run `leastmeans publish` first)")
+    return publication
+
+
+@click.command()
+@click.option("--number", type=click.IntRange(min=1), default=None, help="Publication number (default: the latest).")
+@click.option("--language", type=click.Choice(["da", "en"]), default="da", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The HTML file to write.")
+@click.option("--pdf", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Also write a PDF here.")
+def report(number: int | None, language: str, out: Path, pdf: Path | None) -> None:
+    """Write the report of a publication as self-contained HTML (and optionally PDF)."""
+    from server.publication.report import report_html, report_pdf
+
+    html = report_html(_load(number), language)
+    out.write_text(html, encoding="utf-8")
+    click.echo(f"wrote {out}")
+    if pdf is not None:
+        pdf.write_bytes(report_pdf(html))
+        click.echo(f"wrote {pdf}")
+
+
+@click.command()
+@click.option("--number", type=click.IntRange(min=1), default=None, help="Publication number (default: the latest).")
+@click.option("--simulated", is_flag=True, help="Use the built-in simulated dataset instead of a publication (no database).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True)
+def figures(number: int | None, simulated: bool, out: Path) -> None:
+    """Write the ladder figures (SVG and PNG, Danish and English) to a folder."""
+    import msgspec
+
+    from server.publication.figures import all_figures, svg_to_png
+
+    if simulated:
+        from analysis.settings import GradationSettings
+        from analysis.simulate import Simulation, simulate_answers
+        from server.gradation.runner import reference_tiers
+        from server.publication.store import prepare_publication
+
+        quick = GradationSettings(bootstrap_resamples=200, mixed_model=False, ordinal_model=False)
+        gradation = prepare_publication(simulate_answers(Simulation()), quick, reference_tiers()).gradation
+    else:
+        gradation = _load(number).gradation
+    document = msgspec.json.decode(gradation)
+    out.mkdir(parents=True, exist_ok=True)
+    for language in ("da", "en"):
+        for name, svg in all_figures(document, language).items():
+            (out / f"{name}.svg").write_text(svg, encoding="utf-8")
+            (out / f"{name}.png").write_bytes(svg_to_png(svg))
+            click.echo(f"wrote {out / name}.svg and .png")
+
+
+@click.group()
+def token() -> None:
+    """API tokens for the authority's systems."""
+
+
+@token.command(name="issue")
+@click.argument("label")
+def token_issue(label: str) -> None:
+    """Issue a token for LABEL (who uses it); it is shown once."""
+    from server.publication.tokens import issue_token
+
+    try:
+        issued = _run(lambda: issue_token(label, "command line"))
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"token {issued.id} for {issued.label}: {issued.secret}")
+    click.echo("Keep it now; it cannot be shown again.", err=True)
+
+
+@token.command(name="revoke")
+@click.argument("token_id", type=int)
+def token_revoke(token_id: int) -> None:
+    """Revoke token TOKEN_ID."""
+    from server.publication.tokens import revoke_token
+
+    if not _run(lambda: revoke_token(token_id)):
+        raise click.ClickException(f"token_id: no active token {token_id}")
+    click.echo(f"token {token_id} revoked")
+
+
+@token.command(name="list")
+def token_list() -> None:
+    """List tokens (never their secrets)."""
+    from server.publication.tokens import list_tokens
+
+    for t in _run(list_tokens):
+        click.echo(f"{t.id:>4}  {t.created_at:%Y-%m-%d}  {'revoked' if t.revoked else 'active '}  {t.label}")
+
+
+PUBLICATION_COMMANDS = [publish, publications, publication_public, report, figures, token]

@@ -1,0 +1,101 @@
+"""The ladder figures, checked on their SVG structure and rendered to PNG."""
+
+import io
+import xml.etree.ElementTree as ET
+
+import pytest
+from PIL import Image
+
+from analysis.gradation import analyse
+from server.publication.figures import all_figures, group_figure, svg_to_png
+from server.publication.suppression import suppress_small_cells
+from server.publication.wording import legal_today, measure_label
+from tests.publication.conftest import QUICK
+
+NS = {"svg": "http://www.w3.org/2000/svg"}
+
+
+@pytest.fixture(scope="module")
+def document(dataset, reference) -> dict:
+    return suppress_small_cells(analyse(dataset, QUICK, reference=reference).to_dict(), QUICK.min_cell)
+
+
+def _classes(element: ET.Element) -> set[str]:
+    return set(element.get("class", "").split())
+
+
+def _panel(root: ET.Element, kind: str) -> ET.Element:
+    return next(g for g in root.iter("{http://www.w3.org/2000/svg}g") if {"panel", kind} <= _classes(g))
+
+
+def _tiers(panel: ET.Element) -> list[ET.Element]:
+    return [g for g in panel.iter("{http://www.w3.org/2000/svg}g") if "tier" in _classes(g)]
+
+
+def _measures(tier: ET.Element) -> list[ET.Element]:
+    return [g for g in tier.iter("{http://www.w3.org/2000/svg}g") if "measure" in _classes(g)]
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_measured_ladder_has_the_result_tiers_bottom_up_with_ties_side_by_side(document: dict, language: str) -> None:
+    group = next(g for g in document["groups"] if g["group"] == "patient")
+    root = ET.fromstring(group_figure(document, group, language))
+    measured = _panel(root, "measured")
+    tiers = _tiers(measured)
+    assert [[m.get("data-measure") for m in _measures(t)] for t in tiers] == [t["measures"] for t in group["tiers"]]
+    # Least intrusive at the bottom: tier k+1 is drawn above tier k (smaller y).
+    ys = [float(_measures(t)[0].find("svg:rect", NS).get("y")) for t in tiers]
+    assert ys == sorted(ys, reverse=True) and len(set(ys)) == len(ys)
+    ties = [t for t in tiers if len(_measures(t)) > 1]
+    assert ties, "the simulated truth has ties the analysis should find"
+    for tier in ties:
+        rects = [m.find("svg:rect", NS) for m in _measures(tier)]
+        assert len({r.get("y") for r in rects}) == 1  # same row
+        xs = sorted(float(r.get("x")) for r in rects)
+        assert all(b - a >= float(rects[0].get("width")) for a, b in zip(xs, xs[1:]))  # side by side, no overlap
+    # Labels in the requested language.
+    first = _measures(tiers[0])[0]
+    assert measure_label(first.get("data-measure"), language) in ET.tostring(first, encoding="unicode")
+
+
+def test_measures_not_legal_today_are_dashed_and_legal_ones_solid(document: dict) -> None:
+    group = document["groups"][0]
+    root = ET.fromstring(group_figure(document, group, "da"))
+    boxes = [g for g in root.iter("{http://www.w3.org/2000/svg}g") if "measure" in _classes(g)]
+    assert boxes
+    for box in boxes:
+        legal = legal_today()[box.get("data-measure")]
+        rect = box.find("svg:rect", NS)
+        assert ("not-legal" in _classes(box)) is (not legal)
+        assert (rect.get("stroke-dasharray") is not None) is (not legal)
+    assert any("not-legal" in _classes(b) for b in boxes) and any("legal" in _classes(b) for b in boxes)
+
+
+def test_undetermined_boundaries_are_marked_and_reference_differences_highlighted(document: dict) -> None:
+    for group in document["groups"]:
+        root = ET.fromstring(group_figure(document, group, "en"))
+        measured = _panel(root, "measured")
+        boundaries = [g for g in measured.iter("{http://www.w3.org/2000/svg}g") if "boundary" in _classes(g)]
+        expected = [t["boundary_above"] for t in group["tiers"][:-1]]
+        assert ["undetermined" if "undetermined" in _classes(b) else "separated" for b in boundaries] == expected
+        for b in boundaries:
+            if "undetermined" in _classes(b):
+                assert b.find("svg:line", NS).get("stroke-dasharray")
+                assert "?" in "".join(b.itertext())
+        reference = _panel(root, "reference")
+        assert [[m.get("data-measure") for m in _measures(t)] for t in _tiers(reference)] == document["reference_gradation"]["general_adult"]
+        disagreeing = {m for p in group["reference"]["pairs"] if p["status"] == "disagree" for m in (p["measure_a"], p["measure_b"])}
+        highlighted = {g.get("data-measure") for g in measured.iter("{http://www.w3.org/2000/svg}g") if "differs" in _classes(g)}
+        assert highlighted == disagreeing
+    staff = next(g for g in document["groups"] if g["group"] == "staff")
+    assert staff["reference"]["disagree"] > 0, "the simulated staff shift makes at least one difference"
+
+
+def test_every_figure_renders_to_a_png_that_is_not_blank(document: dict) -> None:
+    figures = all_figures(document, "en")
+    assert set(figures) == {"ladder-general_adult-patient-en", "ladder-general_adult-staff-en"}
+    for svg in figures.values():
+        image = Image.open(io.BytesIO(svg_to_png(svg, scale=1.0))).convert("L")
+        assert image.width > 400 and image.height > 400
+        low, high = image.getextrema()
+        assert high - low > 100  # ink on paper, not a blank page
