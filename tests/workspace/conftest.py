@@ -27,6 +27,16 @@ async def login(client: httpx.AsyncClient, username: str, password: str = PASSWO
     )
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cheap argon2 parameters in tests; production keeps argon2-cffi's defaults."""
+    from argon2 import PasswordHasher
+
+    from server.workspace import passwords
+
+    monkeypatch.setattr(passwords, "_HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+
+
 @pytest.fixture
 async def accounts(client: httpx.AsyncClient) -> dict[Role, str]:
     """One active account per role; username = role value + '-user'."""

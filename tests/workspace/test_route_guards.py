@@ -22,7 +22,9 @@ PUBLIC = [
     r"^/api/v1/responses",
     r"^/health$",
     r"^/schema",
-    r"^/api/v1/gradation$",
+    r"^/i/",  # invitation links: the code in the URL is the respondent's bearer credential
+    r"^/api/v1/gradation",  # the published gradation (authority-only is a later change)
+    r"^/api/v1/publications",
     r"^/workspace/login$",
 ]
 
