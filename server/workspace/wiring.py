@@ -42,7 +42,10 @@ class Workspace:
 
 def route_handlers() -> list:
     """The workspace's controllers (each handler declares its roles in `opt`)."""
-    return [AuthPages, AdminPages]
+    from server.workspace.fieldwork_pages import FieldworkPages
+    from server.workspace.studies_pages import StudyPages
+
+    return [AuthPages, AdminPages, StudyPages, FieldworkPages]
 
 
 def build_workspace(settings: WorkspaceSettings | None = None) -> Workspace:

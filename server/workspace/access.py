@@ -1,0 +1,37 @@
+"""Which sites a signed-in user may act on (coordinators: only their own)."""
+
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+
+from server.storage.tables import Site
+from server.workspace.roles import Role
+from server.workspace.users import coordinator_site_ids
+
+
+async def site_scope(user: dict) -> list[int] | None:
+    """None means every site; a list restricts a coordinator to their sites."""
+    if user["role"] == Role.COORDINATOR:
+        return await coordinator_site_ids(user["id"])
+    return None
+
+
+async def study_site_ids(user: dict, study_id: int) -> list[int]:
+    """The study's sites this user may act on; 404 if none (hides other studies' existence)."""
+    rows = await Site.select(Site.id).where(Site.study == study_id)
+    ids = [row["id"] for row in rows]
+    scope = await site_scope(user)
+    if scope is not None:
+        ids = [i for i in ids if i in scope]
+        if not ids:
+            raise NotFoundException(f"no study with id {study_id}")
+    return ids
+
+
+async def require_site(user: dict, site_id: int) -> dict:
+    """The site row if this user may act on it; 403 for a coordinator of other sites."""
+    site = await Site.select(Site.id, Site.code, Site.study).where(Site.id == site_id).first()
+    if site is None:
+        raise NotFoundException(f"no site with id {site_id}")
+    scope = await site_scope(user)
+    if scope is not None and site_id not in scope:
+        raise PermissionDeniedException("this site is not one of yours")
+    return site

@@ -1,0 +1,137 @@
+"""Issuing kiosk enrolment codes and invitation codes (the workspace side).
+
+The tablet side (`server.tablet.entry`) redeems what is issued here:
+
+- `issue_kiosk_code(site_id, ...)` returns a one-time code, valid for `valid_hours`. A
+  site coordinator types it on a ward tablet; `server.tablet.entry.enrol_tablet(code)`
+  redeems it once and gives the tablet a bearer token bound to that site (a
+  `KioskTablet` row). `revoke_tablet` ends a tablet's enrolment.
+- `issue_invitations(study_id, group, count, ...)` returns `count` codes for one study
+  and respondent group, optionally tied to one site, each usable `max_uses` times until
+  `valid_days` have passed. `server.tablet.entry.check_invitation` / `use_invitation`
+  read and count them; `revoke_invitation` withdraws one.
+
+Codes are random and shown once: only their SHA-256 is stored (see
+`server.tablet.codes`), so a copy of the database reveals no working code.
+"""
+
+import datetime as dt
+
+import msgspec
+
+from server.storage.database import write_transaction
+from server.storage.tables import Site, Study
+from server.storage.workspace_tables import InvitationCode, KioskEnrolment, KioskTablet
+from server.tablet.codes import code_hash, new_code
+
+GROUPS = ("patient", "relative", "staff")
+MAX_INVITATIONS_PER_BATCH = 500
+
+
+class EnrolmentError(ValueError):
+    """An issuing request was refused; `field` names the offending input."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+class IssuedCode(msgspec.Struct, frozen=True):
+    """A code in clear text (shown once) and when it stops working."""
+
+    code: str
+    expires_at: dt.datetime
+
+
+class TabletOut(msgspec.Struct, frozen=True):
+    id: int
+    site: str
+    label: str
+    enrolled_at: dt.datetime
+    revoked_at: dt.datetime | None
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+async def issue_kiosk_code(site_id: int, created_by: int | None, valid_hours: int = 24) -> IssuedCode:
+    """A one-time code that enrols one tablet at `site_id` within `valid_hours`."""
+    if not 1 <= valid_hours <= 24 * 14:
+        raise EnrolmentError("valid_hours", "must be between 1 and 336")
+    if not await Site.exists().where(Site.id == site_id):
+        raise EnrolmentError("site", f"no site with id {site_id}")
+    code, expires = new_code(), _now() + dt.timedelta(hours=valid_hours)
+    await KioskEnrolment.insert(
+        KioskEnrolment(site=site_id, code_hash=code_hash(code), created_by=created_by, expires_at=expires)
+    ).run()
+    return IssuedCode(code=code, expires_at=expires)
+
+
+async def issue_invitations(
+    study_id: int,
+    group: str,
+    count: int,
+    created_by: int | None,
+    site_id: int | None = None,
+    valid_days: int = 30,
+    max_uses: int = 1,
+) -> list[IssuedCode]:
+    """`count` invitation codes for one study and respondent group (optionally one site)."""
+    if group not in GROUPS:
+        raise EnrolmentError("group", f"'{group}' is not one of {', '.join(GROUPS)}")
+    if not 1 <= count <= MAX_INVITATIONS_PER_BATCH:
+        raise EnrolmentError("count", f"must be between 1 and {MAX_INVITATIONS_PER_BATCH}")
+    if not 1 <= valid_days <= 365:
+        raise EnrolmentError("valid_days", "must be between 1 and 365")
+    if not 1 <= max_uses <= 1000:
+        raise EnrolmentError("max_uses", "must be between 1 and 1000")
+    if not await Study.exists().where(Study.id == study_id):
+        raise EnrolmentError("study", f"no study with id {study_id}")
+    if site_id is not None and not await Site.exists().where((Site.id == site_id) & (Site.study == study_id)):
+        raise EnrolmentError("site", f"site {site_id} is not a site of this study")
+    expires = _now() + dt.timedelta(days=valid_days)
+    codes = [new_code(12) for _ in range(count)]
+    async with write_transaction():
+        await InvitationCode.insert(
+            *[
+                InvitationCode(
+                    study=study_id,
+                    site=site_id,
+                    respondent_group=group,
+                    code_hash=code_hash(code),
+                    created_by=created_by,
+                    expires_at=expires,
+                    max_uses=max_uses,
+                )
+                for code in codes
+            ]
+        ).run()
+    return [IssuedCode(code=code, expires_at=expires) for code in codes]
+
+
+async def revoke_invitation(code: str) -> bool:
+    """Withdraw an invitation code; False if no such code."""
+    rows = await InvitationCode.update({InvitationCode.revoked_at: _now()}).where(
+        InvitationCode.code_hash == code_hash(code)
+    ).returning(InvitationCode.id)
+    return bool(rows)
+
+
+async def tablets(site_ids: list[int]) -> list[TabletOut]:
+    """Enrolled tablets of these sites, newest first."""
+    if not site_ids:
+        return []
+    rows = await KioskTablet.select(
+        KioskTablet.id, KioskTablet.site.code.as_alias("site"), KioskTablet.label, KioskTablet.enrolled_at, KioskTablet.revoked_at
+    ).where(KioskTablet.site.is_in(site_ids)).order_by(KioskTablet.id, ascending=False)
+    return [TabletOut(**row) for row in rows]
+
+
+async def revoke_tablet(tablet_id: int, site_ids: list[int]) -> bool:
+    """End a tablet's enrolment (only among `site_ids`); False if it is not there."""
+    rows = await KioskTablet.update({KioskTablet.revoked_at: _now()}).where(
+        (KioskTablet.id == tablet_id) & KioskTablet.site.is_in(site_ids) & KioskTablet.revoked_at.is_null()
+    ).returning(KioskTablet.id)
+    return bool(rows)

@@ -1,0 +1,77 @@
+"""Fieldwork actions for site coordinators (and researchers): enrol ward tablets, issue
+invitation codes. Codes are shown once, on the page that issued them."""
+
+from litestar import Controller, Request, post
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from server.workspace import audit
+from server.workspace.access import require_site, study_site_ids
+from server.workspace.audit import Action
+from server.workspace.enrolment import EnrolmentError, issue_invitations, issue_kiosk_code, revoke_tablet
+from server.workspace.forms import Form
+from server.workspace.rendering import page
+from server.workspace.roles import FIELDWORK, allow
+
+
+def _int(data: dict, name: str, default: int) -> int:
+    value = data.get(name, "")
+    return int(value) if isinstance(value, str) and value.strip().isdigit() else default
+
+
+class FieldworkPages(Controller):
+    """Tablet enrolment and invitation codes."""
+
+    path = "/fieldwork"
+    include_in_schema = False
+    opt = allow(FIELDWORK)
+
+    @post("/sites/{site_id:int}/kiosk-code")
+    async def kiosk_code(self, request: Request, site_id: FromPath[int], data: Form) -> Template:
+        """Issue a one-time enrolment code for a ward tablet."""
+        user = request.state.user
+        site = await require_site(user, site_id)
+        try:
+            issued = await issue_kiosk_code(site_id, user["id"], _int(data, "valid_hours", 24))
+        except EnrolmentError as exc:
+            return page(request, "codes.html", status_code=400, error=str(exc), codes=[], study_id=site["study"])
+        await audit.record(user["username"], Action.KIOSK_CODE_ISSUED, f"site:{site['code']}")
+        return page(request, "codes.html", codes=[issued], kind="kiosk", study_id=site["study"], site=site["code"])
+
+    @post("/sites/{site_id:int}/tablets/{tablet_id:int}/revoke")
+    async def revoke(self, request: Request, site_id: FromPath[int], tablet_id: FromPath[int]) -> Redirect:
+        """End a ward tablet's enrolment (lost or replaced tablet)."""
+        user = request.state.user
+        site = await require_site(user, site_id)
+        if await revoke_tablet(tablet_id, [site_id]):
+            await audit.record(user["username"], Action.KIOSK_REVOKED, f"site:{site['code']}", tablet=tablet_id)
+        return Redirect(f"/workspace/studies/{site['study']}", status_code=303)
+
+    @post("/studies/{study_id:int}/invitations")
+    async def invitations(self, request: Request, study_id: FromPath[int], data: Form) -> Template:
+        """Issue invitation codes for one respondent group (optionally one site)."""
+        user = request.state.user
+        allowed_sites = await study_site_ids(user, study_id)
+        site_id = _int(data, "site", 0) or None
+        if user["role"] == "coordinator" and site_id not in allowed_sites:
+            # A coordinator's codes are always tied to one of their own sites.
+            site_id = allowed_sites[0] if len(allowed_sites) == 1 else None
+            if site_id is None:
+                return page(request, "codes.html", status_code=400, error="site: choose one of your sites", codes=[], study_id=study_id)
+        group = data.get("group", "")
+        try:
+            codes = await issue_invitations(
+                study_id,
+                group if isinstance(group, str) else "",
+                _int(data, "count", 1),
+                user["id"],
+                site_id=site_id,
+                valid_days=_int(data, "valid_days", 30),
+                max_uses=_int(data, "max_uses", 1),
+            )
+        except EnrolmentError as exc:
+            return page(request, "codes.html", status_code=400, error=str(exc), codes=[], study_id=study_id)
+        await audit.record(
+            user["username"], Action.INVITATIONS_ISSUED, f"study:{study_id}", group=group, count=len(codes), site=site_id
+        )
+        return page(request, "codes.html", codes=codes, kind="invitation", study_id=study_id, group=group)

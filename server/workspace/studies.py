@@ -1,0 +1,119 @@
+"""Study set-up as the workspace sees it: studies, their sites, questionnaires and languages."""
+
+import msgspec
+
+from server.storage.database import write_transaction
+from server.storage.tables import Site, Study
+from server.storage.workspace_tables import StudyInstrument
+from surveys.model import SETTINGS
+
+
+class StudyError(ValueError):
+    """A study change was refused; `field` names the offending input."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+class SiteOut(msgspec.Struct, frozen=True):
+    id: int
+    code: str
+    name: str
+    setting: str
+
+
+class StudyOut(msgspec.Struct, frozen=True):
+    """A study with its sites and the (instrument, language) pairs it uses."""
+
+    id: int
+    code: str
+    name: str
+    is_open: bool
+    sites: list[SiteOut]
+    instruments: list[tuple[str, str]]
+
+
+def _code(value: str, field: str) -> str:
+    code = value.strip()
+    if not 1 <= len(code) <= 64 or not all(ch.isalnum() or ch in "-_" for ch in code):
+        raise StudyError(field, "use 1-64 letters, digits, - or _")
+    return code
+
+
+def _name(value: str, field: str) -> str:
+    name = value.strip()
+    if not 1 <= len(name) <= 200:
+        raise StudyError(field, "must be 1-200 characters")
+    return name
+
+
+async def create_study(code: str, name: str) -> int:
+    """Create an open study; the code must be new."""
+    code, name = _code(code, "code"), _name(name, "name")
+    if await Study.exists().where(Study.code == code):
+        raise StudyError("code", f"a study '{code}' already exists")
+    rows = await Study.insert(Study(code=code, name=name)).returning(Study.id)
+    return rows[0]["id"]
+
+
+async def add_site(study_id: int, code: str, name: str, setting: str) -> int:
+    """Add a ward to a study; site codes are unique within their study."""
+    code, name = _code(code, "site_code"), _name(name, "site_name")
+    if setting not in SETTINGS:
+        raise StudyError("setting", f"'{setting}' is not one of {', '.join(SETTINGS)}")
+    if not await Study.exists().where(Study.id == study_id):
+        raise StudyError("study", f"no study with id {study_id}")
+    if await Site.exists().where((Site.study == study_id) & (Site.code == code)):
+        raise StudyError("site_code", f"the study already has a site '{code}'")
+    rows = await Site.insert(Site(study=study_id, code=code, name=name, setting=setting)).returning(Site.id)
+    return rows[0]["id"]
+
+
+async def set_instruments(study_id: int, pairs: list[tuple[str, str]], available: dict[str, list[str]]) -> None:
+    """Replace the study's questionnaires and languages with `pairs` (instrument, language).
+
+    `available` maps each known instrument code to its languages; anything else is refused.
+    """
+    for instrument, language in pairs:
+        if instrument not in available:
+            raise StudyError("instruments", f"unknown questionnaire '{instrument}'")
+        if language not in available[instrument]:
+            raise StudyError("languages", f"'{instrument}' has no '{language}' version")
+    async with write_transaction():
+        await StudyInstrument.delete().where(StudyInstrument.study == study_id)
+        if pairs:
+            await StudyInstrument.insert(
+                *[StudyInstrument(study=study_id, instrument=i, language=lang) for i, lang in sorted(set(pairs))]
+            ).run()
+
+
+async def set_open(study_id: int, is_open: bool) -> None:
+    """Open or close a study for new responses."""
+    await Study.update({Study.is_open: is_open}).where(Study.id == study_id)
+
+
+async def get_study(study_id: int) -> StudyOut | None:
+    """A study with its sites and questionnaires, or None."""
+    row = await Study.select(Study.id, Study.code, Study.name, Study.is_open).where(Study.id == study_id).first()
+    if row is None:
+        return None
+    sites = await Site.select(Site.id, Site.code, Site.name, Site.setting).where(Site.study == study_id).order_by(Site.code)
+    pairs = await StudyInstrument.select(StudyInstrument.instrument, StudyInstrument.language).where(
+        StudyInstrument.study == study_id
+    ).order_by(StudyInstrument.instrument)
+    return StudyOut(
+        **row, sites=[SiteOut(**s) for s in sites], instruments=[(p["instrument"], p["language"]) for p in pairs]
+    )
+
+
+async def list_studies(only_site_ids: list[int] | None = None) -> list[dict]:
+    """Studies by code; with `only_site_ids`, just the studies those sites belong to."""
+    query = Study.select(Study.id, Study.code, Study.name, Study.is_open).order_by(Study.code)
+    if only_site_ids is not None:
+        if not only_site_ids:
+            return []
+        study_ids = [r["study"] for r in await Site.select(Site.study).where(Site.id.is_in(only_site_ids))]
+        query = query.where(Study.id.is_in(study_ids))
+    return await query

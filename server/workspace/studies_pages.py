@@ -1,0 +1,112 @@
+"""Study pages: list and create studies, add sites, choose questionnaires and languages."""
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from server.instrument_registry import RegistryDep
+from server.workspace import audit
+from server.workspace.access import site_scope, study_site_ids
+from server.workspace.audit import Action
+from server.workspace.enrolment import tablets
+from server.workspace.fieldwork import fieldwork
+from server.workspace.forms import Form
+from server.workspace.rendering import page
+from server.workspace.roles import FIELDWORK, STAFF, allow
+from server.workspace.studies import StudyError, add_site, create_study, get_study, list_studies, set_instruments, set_open
+
+
+def _text(data: dict, name: str) -> str:
+    value = data.get(name, "")
+    return value if isinstance(value, str) else ""
+
+
+def _values(data: dict, name: str) -> list[str]:
+    raw = data.get(name, [])
+    return [v for v in (raw if isinstance(raw, list) else [raw]) if isinstance(v, str)]
+
+
+class StudyPages(Controller):
+    """Researchers set studies up; coordinators see the studies of their sites."""
+
+    path = "/studies"
+    include_in_schema = False
+
+    @get("/", opt=allow(FIELDWORK))
+    async def index(self, request: Request) -> Template:
+        """Studies this user may see."""
+        studies = await list_studies(await site_scope(request.state.user))
+        return page(request, "studies.html", studies=studies)
+
+    @post("/", opt=allow(STAFF))
+    async def create(self, request: Request, data: Form) -> Template | Redirect:
+        """Create a study."""
+        try:
+            study_id = await create_study(_text(data, "code"), _text(data, "name"))
+        except StudyError as exc:
+            studies = await list_studies(None)
+            return page(request, "studies.html", status_code=400, studies=studies, error=str(exc))
+        await audit.record(request.state.user["username"], Action.STUDY_CREATED, f"study:{_text(data, 'code').strip()}")
+        return Redirect(f"/workspace/studies/{study_id}", status_code=303)
+
+    async def _study_page(self, request: Request, study_id: int, registry: RegistryDep, status_code: int = 200, error: str | None = None) -> Template:
+        user = request.state.user
+        site_ids = await study_site_ids(user, study_id) if user["role"] == "coordinator" else None
+        study = await get_study(study_id)
+        if study is None:
+            raise NotFoundException(f"no study with id {study_id}")
+        if site_ids is not None:
+            study = msgspec.structs.replace(study, sites=[s for s in study.sites if s.id in site_ids])
+        available = {code: list(instrument.languages) for code, (_, _, instrument) in sorted(registry.current.items())}
+        return page(
+            request,
+            "study.html",
+            status_code=status_code,
+            error=error,
+            study=study,
+            available=available,
+            chosen=set(study.instruments),
+            progress=await fieldwork(study_id, site_ids),
+            tablets=await tablets([s.id for s in study.sites]),
+        )
+
+    @get("/{study_id:int}", opt=allow(FIELDWORK))
+    async def detail(self, request: Request, study_id: FromPath[int], registry: RegistryDep) -> Template:
+        """Sites, questionnaires, fieldwork progress and tablets of one study."""
+        return await self._study_page(request, study_id, registry)
+
+    @post("/{study_id:int}/sites", opt=allow(STAFF))
+    async def new_site(self, request: Request, study_id: FromPath[int], data: Form, registry: RegistryDep) -> Template | Redirect:
+        """Add a ward."""
+        try:
+            await add_site(study_id, _text(data, "site_code"), _text(data, "site_name"), _text(data, "setting"))
+        except StudyError as exc:
+            return await self._study_page(request, study_id, registry, 400, str(exc))
+        await audit.record(
+            request.state.user["username"], Action.SITE_CREATED, f"study:{study_id}", site=_text(data, "site_code").strip()
+        )
+        return Redirect(f"/workspace/studies/{study_id}", status_code=303)
+
+    @post("/{study_id:int}/instruments", opt=allow(STAFF))
+    async def instruments(self, request: Request, study_id: FromPath[int], data: Form, registry: RegistryDep) -> Template | Redirect:
+        """Choose questionnaires and languages (checkbox values 'instrument:language')."""
+        pairs = [tuple(v.split(":", 1)) for v in _values(data, "use") if ":" in v]
+        available = {code: list(instrument.languages) for code, (_, _, instrument) in registry.current.items()}
+        try:
+            await set_instruments(study_id, pairs, available)  # type: ignore[arg-type]
+        except StudyError as exc:
+            return await self._study_page(request, study_id, registry, 400, str(exc))
+        await audit.record(
+            request.state.user["username"], Action.INSTRUMENT_CHANGED, f"study:{study_id}", use=sorted(":".join(p) for p in pairs)
+        )
+        return Redirect(f"/workspace/studies/{study_id}", status_code=303)
+
+    @post("/{study_id:int}/status", opt=allow(STAFF))
+    async def status(self, request: Request, study_id: FromPath[int], data: Form) -> Redirect:
+        """Open or close the study for new responses."""
+        is_open = _text(data, "is_open") == "1"
+        await set_open(study_id, is_open)
+        await audit.record(request.state.user["username"], Action.STUDY_CHANGED, f"study:{study_id}", is_open=is_open)
+        return Redirect(f"/workspace/studies/{study_id}", status_code=303)
