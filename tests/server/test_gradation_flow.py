@@ -1,5 +1,6 @@
 """Answers travel from the API into a published gradation served at /api/v1/gradation."""
 
+import json
 import math
 
 from httpx import AsyncClient
@@ -16,7 +17,7 @@ QUICK = GradationSettings(bootstrap_resamples=50, mixed_model=False, ordinal_mod
 async def _respond(client: AsyncClient, ratings: dict[str, int | str], submit: bool = True) -> None:
     started = await client.post(
         "/api/v1/responses",
-        json={"study": "g", "site": "w", "group": "patient", "setting": "general_adult", "language": "da"},
+        json={"study": "g", "site": "w", "group": "patient", "setting": "general_adult", "language": "da", "consent": True},
     )
     rid = started.json()["id"]
     for measure, rating in ratings.items():
@@ -27,25 +28,27 @@ async def _respond(client: AsyncClient, ratings: dict[str, int | str], submit: b
         await client.post(f"/api/v1/responses/{rid}/submit")
 
 
-async def test_gradation_reports_hand_checked_numbers_and_orders_measures(client: AsyncClient) -> None:
-    headers = {"Authorization": f"Bearer {(await issue_token('authority')).secret}"}
-    assert (await client.get("/api/v1/gradation", headers=headers)).status_code == 404
+async def test_answers_reach_the_published_gradation_with_hand_checked_numbers(client: AsyncClient) -> None:
     await ensure_study("g", "G", [("w", "W", "general_adult")])
     belt = [60, 70, 80, 90, 100]
     area = [10, 20, 30, 40, 50]
-    for i, (b, a) in enumerate(zip(belt, area, strict=True)):
-        await _respond(client, {"belt_long": b, "area_restriction": a, "holding_short": "dont_know" if i == 0 else 40})
+    for b, a in zip(belt, area, strict=True):
+        await _respond(client, {"belt_long": b, "area_restriction": a, "holding_short": 40})
+    await _respond(client, {"holding_short": "dont_know"})
     await _respond(client, {"belt_long": 0}, submit=False)  # never submitted: must not count
 
+    token = await issue_token("test reader")
+    headers = {"authorization": f"Bearer {token.secret}"}
+    assert (await client.get("/api/v1/gradation", headers=headers)).status_code == 404
     registry = InstrumentRegistry()
     await registry.register_current()
     await publish_database(registry, QUICK)
     served = await client.get("/api/v1/gradation", headers=headers)
-    assert served.status_code == 200
-    body = served.json()
+    assert served.status_code == 200, served.text
+    body = json.loads(served.content)
     assert body["schema"] == "leastmeans.gradation/1"
-    assert body["snapshot"]["respondents"] == 5
-    assert body["snapshot"]["answers"] == 15
+    assert body["snapshot"]["respondents"] == 6
+    assert body["snapshot"]["answers"] == 16
     assert len(body["snapshot"]["sha256"]) == 64
 
     group = next(g for g in body["groups"] if g["group"] == "patient" and g["setting"] == "general_adult")
@@ -60,5 +63,5 @@ async def test_gradation_reports_hand_checked_numbers_and_orders_measures(client
     assert math.isclose(belt_row["ci_low"], 80 - half_width, abs_tol=1e-3)
     assert math.isclose(belt_row["ci_high"], 80 + half_width, abs_tol=1e-3)
     holding = next(m for m in group["measures"] if m["measure"] == "holding_short")
-    assert holding["n"] == 4 and holding["mean"] == 40
-    assert math.isclose(holding["share_dont_know"], 1 / 5)
+    assert holding["n"] == 5 and holding["mean"] == 40
+    assert math.isclose(holding["share_dont_know"], 1 / 6, abs_tol=1e-6)
