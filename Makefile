@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: run test bench install clean
+.PHONY: run test bench install clean screenshots
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Re-create docs/tablet-question.png (a question page at 1024x768) from the browser test.
+screenshots: $(STAMP)
+	LEASTMEANS_SCREENSHOTS=1 $(BIN)/python -m pytest tests/browser/test_tablet_accessibility.py -k screenshot -q
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -83,9 +83,13 @@ def live_server(live_database: Path) -> Iterator[str]:
     log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium() -> Iterator[object]:
-    """A headless Chromium (Debian's package) under Playwright."""
+    """A headless Chromium (Debian's package) under Playwright.
+
+    Package-scoped: Playwright's sync API runs its own event loop, which must be gone
+    before the async tests of other packages start theirs.
+    """
     if not CHROMIUM.exists():
         message = f"Chromium not found at {CHROMIUM}: install Debian's 'chromium' package to run browser tests"
         if IN_CI:

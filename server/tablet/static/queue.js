@@ -109,6 +109,15 @@
       if (!checked) { return null; }
       return { value: type === "numeric" ? parseInt(checked.value, 10) : checked.value };
     }
+    if (type === "multiple") {
+      var codes = [];
+      itemForm.querySelectorAll("input[type=checkbox]:checked").forEach(function (box) { codes.push(box.name.replace(/^value\./, "")); });
+      return codes.length ? { value: codes } : null;
+    }
+    if (type === "text") {
+      var text = itemForm.querySelector("textarea[name=value]");
+      return text && text.value.trim() ? { value: text.value } : null;
+    }
     return undefined; // a type this script does not read: the plain form post handles it
   }
 
