@@ -111,9 +111,11 @@ if __name__ == "__main__":
     main()
 
 
-from server.workspace_cli import createuser  # noqa: E402  (workspace commands live in their own module)
+from server.workspace_cli import createuser, export_command, import_command  # noqa: E402  (workspace commands live in their own module)
 
 main.add_command(createuser)
+main.add_command(export_command)
+main.add_command(import_command)
 
 from server.instruments_cli import check_instruments, codebook  # noqa: E402  (instrument commands live in their own module)
 

@@ -42,10 +42,11 @@ class Workspace:
 
 def route_handlers() -> list:
     """The workspace's controllers (each handler declares its roles in `opt`)."""
+    from server.workspace.export_pages import ExportPages
     from server.workspace.fieldwork_pages import FieldworkPages
     from server.workspace.studies_pages import StudyPages
 
-    return [AuthPages, AdminPages, StudyPages, FieldworkPages]
+    return [AuthPages, AdminPages, StudyPages, FieldworkPages, ExportPages]
 
 
 def build_workspace(settings: WorkspaceSettings | None = None) -> Workspace:

@@ -1,0 +1,258 @@
+"""Build one anonymised export zip: data in four formats, codebook, instruments, manifest.
+
+Anonymisation by default:
+- respondent ids are replaced by random ids issued for this export only;
+- timestamps appear only as the ISO week of submission;
+- respondents are processed in a random order and rows are shuffled within each batch,
+  so row order reveals neither id, time nor database order;
+- free text is left out unless `include_free_text` (admins only) asks for it;
+- the quasi-identifiers (site, age band, gender, group) are made k-anonymous
+  (`server.workspace.export.kanon`), and the manifest says exactly what that changed.
+Two passes over a spool file on disk keep memory flat: the first reads the database in
+batches of respondents and learns each respondent's quasi-identifiers, the second
+applies the anonymisation and writes the files.
+"""
+
+import datetime as dt
+import hashlib
+import secrets
+import tempfile
+import zipfile
+from collections import Counter
+from pathlib import Path
+
+import msgspec
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from analysis.gradation import software_version
+from analysis.snapshot import HASH_VERSION, respondent_digests
+from server.instrument_registry import InstrumentRegistry
+from server.storage.tables import InstrumentVersion
+from server.workspace.export import kanon
+from server.workspace.export.formats import EXPORT_COLUMNS, BatchWriters, write_stats_files
+from server.workspace.export.source import submitted_responses, tidy_batch
+from server.workspace.fieldwork import iso_week
+from surveys.codebook import build_codebook, codebook_csv, codebook_json
+from surveys.versioning import decode_instrument
+
+EXPORT_FORMAT = "leastmeans.export/1"
+ALL_FORMATS = ("csv", "parquet", "dta", "sav")
+
+
+class ExportSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """What to export and how strictly to anonymise it."""
+
+    study: str | None = None
+    k: int = 5
+    include_free_text: bool = False
+    formats: tuple[str, ...] = ALL_FORMATS
+    batch_respondents: int = 2000
+
+
+class FileEntry(msgspec.Struct, frozen=True):
+    name: str
+    bytes: int
+    sha256: str
+
+
+class InstrumentEntry(msgspec.Struct, frozen=True):
+    instrument: str
+    version: str
+    respondents: int
+
+
+class Manifest(msgspec.Struct, frozen=True):
+    """manifest.json: what the zip holds and how it was made."""
+
+    format: str
+    software_version: str
+    created_on: str
+    settings: ExportSettings
+    study: str | None
+    respondents: int
+    rows: int
+    free_text_rows: int
+    data_sha256: str
+    instrument_versions: list[InstrumentEntry]
+    anonymisation: kanon.KAnonymityReport
+    anonymisation_steps: list[str]
+    files: list[FileEntry]
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def combine_digests(digests: list[str]) -> str:
+    """The data hash from per-respondent digests, exactly as `analysis.snapshot.data_hash`."""
+    total = hashlib.sha256(HASH_VERSION.encode("utf-8"))
+    for digest in sorted(digests):
+        total.update(digest.encode("ascii"))
+    return total.hexdigest()
+
+
+def _shuffled(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    return frame.iloc[rng.permutation(len(frame))].reset_index(drop=True)
+
+
+async def _spool(
+    registry: InstrumentRegistry, order: list[str], settings: ExportSettings, workdir: Path, rng: np.random.Generator
+) -> tuple[Path, Path | None, pd.DataFrame]:
+    """Pass 1: tidy rows to a spool file; return it, the free-text spool and the quasi-identifiers."""
+    spool_path, text_path = workdir / "spool.parquet", workdir / "free_text.spool.parquet"
+    spool = text_spool = None
+    qi_parts = []
+    for start in range(0, len(order), settings.batch_respondents):
+        batch, free_text = await tidy_batch(registry, order[start : start + settings.batch_respondents])
+        if len(batch) == 0:
+            continue
+        batch = _shuffled(batch, rng)
+        table = pa.Table.from_pandas(batch, preserve_index=False)
+        spool = spool or pq.ParquetWriter(spool_path, table.schema)
+        spool.write_table(table)
+        qi_parts.append(batch.drop_duplicates("respondent")[["respondent", "instrument_version", *kanon.QUASI_IDENTIFIERS]])
+        if settings.include_free_text and len(free_text):
+            text_table = pa.Table.from_pandas(free_text, preserve_index=False)
+            text_spool = text_spool or pq.ParquetWriter(text_path, text_table.schema)
+            text_spool.write_table(text_table)
+    if spool is not None:
+        spool.close()
+    if text_spool is not None:
+        text_spool.close()
+    qi = pd.concat(qi_parts, ignore_index=True) if qi_parts else pd.DataFrame(columns=["respondent", "instrument_version", *kanon.QUASI_IDENTIFIERS])
+    return (spool_path if spool else None), (text_path if text_spool else None), qi  # type: ignore[return-value]
+
+
+async def _instrument_files(versions: list[str], workdir: Path) -> list[Path]:
+    """instruments/<hash>.json (for import) and the codebook of each version."""
+    (workdir / "instruments").mkdir()
+    (workdir / "codebook").mkdir()
+    paths: list[Path] = []
+    csv_parts: list[str] = []
+    for version in sorted(versions):
+        row = await InstrumentVersion.select(InstrumentVersion.content).where(InstrumentVersion.content_hash == version).first()
+        assert row is not None
+        content = row["content"] if isinstance(row["content"], str) else msgspec.json.encode(row["content"]).decode()
+        instrument = decode_instrument(content)
+        path = workdir / "instruments" / f"{version}.json"
+        path.write_text(content, encoding="utf-8")
+        codebook = build_codebook(instrument, version)
+        book = workdir / "codebook" / f"{instrument.code}-{version[:12]}.json"
+        book.write_bytes(codebook_json(codebook))
+        csv_text = codebook_csv(codebook)
+        csv_parts.append(csv_text if not csv_parts else csv_text.split("\n", 1)[1])
+        paths += [path, book]
+    combined = workdir / "codebook" / "codebook.csv"
+    combined.write_text("".join(csv_parts), encoding="utf-8")
+    return [*paths, combined]
+
+
+async def build_export(registry: InstrumentRegistry, settings: ExportSettings, out: Path) -> Manifest:
+    """Write the export zip to `out` and return its manifest."""
+    if settings.k < 2:
+        raise ValueError("k: must be at least 2")
+    unknown = set(settings.formats) - set(ALL_FORMATS)
+    if unknown:
+        raise ValueError(f"formats: unknown {sorted(unknown)} (use {', '.join(ALL_FORMATS)})")
+    rng = np.random.default_rng(secrets.randbits(128))
+    responses = await submitted_responses(settings.study)
+    order = [responses["id"].iloc[i] for i in rng.permutation(len(responses))]
+    week_of = dict(zip(responses["id"], (iso_week(t) for t in responses["submitted_at"]), strict=True))
+    study_of = dict(zip(responses["id"], responses["study"], strict=True))
+
+    with tempfile.TemporaryDirectory(prefix="leastmeans-export-") as tmp:
+        workdir = Path(tmp)
+        spool_path, text_path, qi = await _spool(registry, order, settings, workdir, rng)
+        kept, report = kanon.enforce(qi[["respondent", *kanon.QUASI_IDENTIFIERS]], settings.k)
+        kept = kept.set_index("respondent")
+        export_ids = {rid: f"R{n:07d}" for rid, n in zip(kept.index, rng.permutation(len(kept)) + 1, strict=True)}
+
+        out_dir = workdir / "out"
+        out_dir.mkdir()
+        writers = BatchWriters(out_dir)
+        digests: list[str] = []
+        rows = 0
+        if spool_path is not None:
+            spool = pq.ParquetFile(spool_path)
+            for group in range(spool.num_row_groups):
+                batch = spool.read_row_group(group).to_pandas()
+                batch = batch[batch["respondent"].isin(export_ids)].reset_index(drop=True)
+                if not len(batch):
+                    continue
+                for column in kanon.GENERALISE_ORDER:
+                    batch[column] = batch["respondent"].map(kept[column]).astype("string")
+                real = batch["respondent"]
+                batch["week"] = real.map(week_of).astype("string")
+                batch["study"] = real.map(study_of).astype("string")
+                batch["respondent"] = real.map(export_ids).astype("string")
+                digests.extend(respondent_digests(batch.drop(columns=["week", "study"])).tolist())
+                writers.write(batch)
+                rows += len(batch)
+        writers.close()
+
+        free_text_rows = 0
+        extra: list[Path] = []
+        if text_path is not None:
+            texts = pq.read_table(text_path).to_pandas()
+            texts = texts[texts["respondent"].isin(export_ids)]
+            texts = _shuffled(texts.assign(respondent=texts["respondent"].map(export_ids)), rng)
+            free_text_rows = len(texts)
+            path = out_dir / "free_text.csv"
+            texts.to_csv(path, index=False)
+            extra.append(path)
+
+        data_files = []
+        if "csv" in settings.formats:
+            data_files.append(writers.csv_path)
+        if "parquet" in settings.formats:
+            data_files.append(writers.parquet_path)
+        if {"dta", "sav"} & set(settings.formats):
+            written = write_stats_files(writers.parquet_path, out_dir)
+            data_files += [p for p in written if p.suffix[1:] in settings.formats]
+        versions = Counter(qi.loc[qi["respondent"].isin(export_ids), "instrument_version"].tolist())
+        instrument_codes = {
+            row["content_hash"]: row["instrument"]
+            for row in await InstrumentVersion.select(InstrumentVersion.content_hash, InstrumentVersion.instrument)
+        }
+        meta_files = await _instrument_files(list(versions), out_dir)
+        files = [*data_files, *extra, *meta_files]
+        steps = [
+            "respondent ids replaced by random ids issued for this export",
+            "timestamps coarsened to the ISO week of submission",
+            "respondent order randomised and rows shuffled within batches",
+            "free text included (admin request)" if settings.include_free_text else "free text excluded",
+            f"k-anonymity (k={settings.k}) on {', '.join(kanon.QUASI_IDENTIFIERS)}: "
+            f"{report.generalised.get('age_band', 0)} respondents' age band and {report.generalised.get('gender', 0)} "
+            f"respondents' gender generalised to empty; {report.suppressed_respondents} respondents suppressed",
+        ]
+        manifest = Manifest(
+            format=EXPORT_FORMAT,
+            software_version=software_version(),
+            created_on=dt.date.today().isoformat(),
+            settings=settings,
+            study=settings.study,
+            respondents=len(export_ids),
+            rows=rows,
+            free_text_rows=free_text_rows,
+            data_sha256=combine_digests(digests),
+            instrument_versions=[
+                InstrumentEntry(instrument=instrument_codes.get(v, ""), version=v, respondents=n) for v, n in sorted(versions.items())
+            ],
+            anonymisation=report,
+            anonymisation_steps=steps,
+            files=[FileEntry(name=str(p.relative_to(out_dir)), bytes=p.stat().st_size, sha256=_sha256(p)) for p in files],
+        )
+        manifest_path = out_dir / "manifest.json"
+        manifest_path.write_bytes(msgspec.json.format(msgspec.json.encode(manifest), indent=2))
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+            for path in [manifest_path, *files]:
+                archive.write(path, arcname=str(path.relative_to(out_dir)))
+    return manifest

@@ -1,0 +1,217 @@
+"""Import an export zip into the database, all or nothing.
+
+The zip's `instruments/*.json` are registered as instrument versions (their hash is
+checked), the data rows are validated (`analysis.tidy.validate_tidy` plus checks against
+the instruments), and then every response and answer is written in one transaction: a
+bad row aborts the import with its row number and reason, and nothing is stored.
+
+Rows become answers again: ratings, allowed choices, paired choices, rankings (from the
+rank rows, in rank order), gender and age band (background items) and experience. Items
+that never reach the tidy table (difficulty, certainty, free text, ...) cannot come back.
+Timestamps are the Monday of the exported ISO week.
+"""
+
+import datetime as dt
+import io
+import uuid
+import zipfile
+from collections import defaultdict
+from pathlib import Path
+
+import msgspec
+import pandas as pd
+
+from analysis.tidy import TidyDataError, validate_tidy
+from server.storage.database import write_transaction
+from server.storage.tables import Answer, InstrumentVersion, Response, Site, Study
+from surveys.model import Instrument
+from surveys.versioning import content_hash, decode_instrument
+
+
+class ImportError_(ValueError):
+    """The import was refused; the message names the row (file line) and the reason."""
+
+
+class ImportReport(msgspec.Struct, frozen=True):
+    study: str
+    respondents: int
+    answers: int
+    rows: int
+
+
+def _week_start(week: str) -> dt.datetime:
+    year, _, number = week.partition("-W")
+    day = dt.date.fromisocalendar(int(year), int(number), 1)
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
+
+
+def _read_zip(path: Path) -> tuple[pd.DataFrame, dict[str, str], int]:
+    """The data frame (indexed by file line), instrument contents by hash, and the header offset."""
+    with zipfile.ZipFile(path) as archive:
+        names = set(archive.namelist())
+        instruments = {
+            Path(n).stem: archive.read(n).decode("utf-8") for n in names if n.startswith("instruments/") and n.endswith(".json")
+        }
+        if "data.parquet" in names:
+            frame = pd.read_parquet(io.BytesIO(archive.read("data.parquet")))
+        elif "data.csv" in names:
+            frame = pd.read_csv(archive.open("data.csv"), dtype=str, keep_default_na=False)
+            frame["value"] = pd.to_numeric(frame["value"].replace("", None), errors="coerce") if "value" in frame else frame.get("value")
+        else:
+            raise ImportError_("the zip holds neither data.parquet nor data.csv")
+    # Row n of the data is line n + 2 of data.csv (line 1 is the header), and the same
+    # number is used for Parquet so messages agree whichever file was read.
+    frame.index = pd.RangeIndex(2, len(frame) + 2)
+    return frame, instruments, 2
+
+
+def _fail(rows: pd.Index | list, reason: str) -> None:
+    shown = ", ".join(str(r) for r in list(rows)[:5])
+    raise ImportError_(f"row {shown}: {reason}")
+
+
+def _answers_for(tidy: pd.DataFrame, instruments: dict[str, Instrument]) -> list[tuple[str, str, object, str | None]]:
+    """(respondent, item, value, missing) per answer to store; refuses rows the instrument cannot hold."""
+    out: list[tuple[str, str, object, str | None]] = []
+    item_codes = {v: {i.code: i for i in inst.items} for v, inst in instruments.items()}
+    by_kind = {v: defaultdict(dict) for v in instruments}
+    for version, instrument in instruments.items():
+        for item in instrument.items:
+            by_kind[version][item.kind][item.measure] = item.code
+    unknown_version = ~tidy["instrument_version"].isin(list(instruments))
+    if unknown_version.any():
+        _fail(tidy.index[unknown_version.to_numpy()], "instrument_version: not among the zip's instruments/")
+    ranks: dict[tuple[str, str], list[tuple[float, str]]] = defaultdict(list)
+    experience: dict[tuple[str, str], str] = {}
+    for line, row in zip(tidy.index, tidy.itertuples(index=False), strict=True):
+        codes = item_codes[row.instrument_version]
+        missing = None if pd.isna(row.missing) else row.missing
+        if row.kind == "rank":
+            base = row.item[: -(len(row.measure) + 1)] if isinstance(row.measure, str) else ""
+            if base not in codes:
+                _fail([line], f"item '{row.item}' is not a ranking item of this questionnaire")
+            ranks[(row.respondent, base)].append((row.value, row.measure))
+        else:
+            if row.item not in codes:
+                _fail([line], f"item '{row.item}' is not in questionnaire version {row.instrument_version[:12]}")
+            if row.kind == "rating":
+                value = None if missing else int(round(row.value))
+            else:
+                value = None if missing else row.choice
+            out.append((row.respondent, row.item, value, missing))
+        if isinstance(row.experience, str) and isinstance(row.measure, str):
+            experience[(row.respondent, row.measure, row.instrument_version)] = row.experience  # type: ignore[index]
+    for (respondent, base), entries in ranks.items():
+        out.append((respondent, base, [m for _, m in sorted(entries)], None))
+    first = tidy.drop_duplicates("respondent")
+    for row in first.itertuples(index=False):
+        for kind in ("gender", "age_band"):
+            value = getattr(row, kind)
+            code = by_kind[row.instrument_version][kind].get(None)
+            if isinstance(value, str):
+                if code is None:
+                    _fail([first.index[0]], f"{kind}: the questionnaire has no {kind} item")
+                out.append((row.respondent, code, value, None))
+    # "Never met coercion" shows as experience "none" on every measure row; the answer
+    # that says so is what brings it back, also for measures without an experience item.
+    rows_with_measure = tidy[tidy["measure"].notna() & (tidy["kind"] != "paired")]
+    all_none = rows_with_measure.groupby("respondent")["experience"].agg(lambda s: bool((s == "none").all()))
+    for row in first.itertuples(index=False):
+        code = by_kind[row.instrument_version]["coercion_any"].get(None)
+        if code is not None and all_none.get(row.respondent, False):
+            out.append((row.respondent, code, "no", None))
+    for (respondent, measure, version), value in experience.items():  # type: ignore[misc]
+        code = by_kind[version]["experience"].get(measure)
+        if code is not None:
+            out.append((respondent, code, value, None))
+    return out
+
+
+async def import_export(path: Path) -> ImportReport:
+    """Import the export zip at `path`; raise ImportError_ naming the row and reason."""
+    try:
+        frame, contents, _ = _read_zip(path)
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        if isinstance(exc, ImportError_):
+            raise
+        raise ImportError_(f"{path.name}: not a readable export ({exc})") from None
+    instruments: dict[str, Instrument] = {}
+    for version, content in contents.items():
+        instrument = decode_instrument(content)
+        if content_hash(instrument) != version:
+            raise ImportError_(f"instruments/{version}.json: content does not match its hash")
+        instruments[version] = instrument
+    for column in ("study", "week", "respondent"):
+        if column not in frame.columns:
+            raise ImportError_(f"column '{column}': missing")
+    empty_week = frame["week"].isna() | (frame["week"].astype(str) == "")
+    if empty_week.any():
+        _fail(frame.index[empty_week.to_numpy()], "week: must not be empty")
+    extra = frame[["study", "week"]].copy()
+    try:
+        tidy = validate_tidy(frame)
+    except TidyDataError as exc:
+        raise ImportError_(f"{exc}") from None
+    tidy.index = frame.index
+    for column in ("study", "week"):
+        varies = extra.groupby(tidy["respondent"])[column].nunique() > 1
+        if varies.any():
+            _fail(frame.index[tidy["respondent"].isin(varies.index[varies]).to_numpy()], f"{column}: must be the same on all rows of a respondent")
+    try:
+        weeks = {w: _week_start(w) for w in extra["week"].unique()}
+    except ValueError:
+        bad = extra["week"].map(lambda w: not isinstance(w, str) or "-W" not in w)
+        _fail(frame.index[bad.to_numpy()], "week: expected YYYY-Www")
+    studies = extra["study"].unique().tolist()
+    if len(studies) != 1:
+        raise ImportError_(f"column 'study': one study per import, found {sorted(map(str, studies))}")
+    study_code = str(studies[0])
+    answers = _answers_for(tidy, instruments)
+
+    respondents = tidy.drop_duplicates("respondent")
+    async with write_transaction():
+        if await Study.exists().where(Study.code == study_code):
+            raise ImportError_(f"study '{study_code}' already exists: import into a database without it")
+        version_ids = {}
+        for version, content in contents.items():
+            await InstrumentVersion.insert(
+                InstrumentVersion(instrument=instruments[version].code, content_hash=version, content=content)
+            ).on_conflict(target=InstrumentVersion.content_hash, action="DO NOTHING").run()
+            row = await InstrumentVersion.select(InstrumentVersion.id).where(InstrumentVersion.content_hash == version).first()
+            version_ids[version] = row["id"]  # type: ignore[index]
+        study_id = (await Study.insert(Study(code=study_code, name=study_code, is_open=False)).returning(Study.id))[0]["id"]
+        site_ids = {}
+        for site, setting in respondents[["site", "setting"]].drop_duplicates("site").itertuples(index=False):
+            site_ids[site] = (await Site.insert(Site(study=study_id, code=site, name=site, setting=setting)).returning(Site.id))[0]["id"]
+        new_ids = {r: uuid.uuid4() for r in respondents["respondent"]}
+        week_of = dict(zip(tidy["respondent"], extra["week"], strict=True))
+        language = {v: (inst.languages[0] if inst.languages else "da") for v, inst in instruments.items()}
+        response_rows = [
+            Response(
+                id=new_ids[row.respondent],
+                study=study_id,
+                site=site_ids[row.site],
+                instrument_version=version_ids[row.instrument_version],
+                respondent_group=row.group,
+                setting=row.setting,
+                language=language[row.instrument_version],
+                started_at=weeks[week_of[row.respondent]],
+                submitted_at=weeks[week_of[row.respondent]],
+            )
+            for row in respondents.itertuples(index=False)
+        ]
+        for start in range(0, len(response_rows), 500):
+            await Response.insert(*response_rows[start : start + 500]).run()
+        answer_rows = [
+            Answer(
+                response=new_ids[respondent],
+                item=item,
+                value=None if value is None else msgspec.json.encode(value).decode(),
+                missing=missing,
+                answered_at=weeks[week_of[respondent]],
+            )
+            for respondent, item, value, missing in answers
+        ]
+        for start in range(0, len(answer_rows), 1000):
+            await Answer.insert(*answer_rows[start : start + 1000]).run()
+    return ImportReport(study=study_code, respondents=len(new_ids), answers=len(answer_rows), rows=len(tidy))
