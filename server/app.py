@@ -17,6 +17,9 @@ from server.errors import EXCEPTION_HANDLERS
 from server.health import health
 from server.instrument_registry import InstrumentRegistry
 from server.publication.api import BEARER_COMPONENTS, AuthorityApi
+from server.publication.public_page import PublicGradationPage
+from server.publication.rendering import TEMPLATE_DIR as PUBLICATION_TEMPLATES
+from server.publication.workspace_pages import publication_router
 from server.respondent.api import ResponsesController
 from server.settings import Settings
 from server.storage.database import current_engine, engine_for_url, use_database
@@ -51,13 +54,15 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             ResponsesController,
             TabletPages,
             AuthorityApi,
+            PublicGradationPage,
+            publication_router(),
             health,
             workspace.router,
             create_static_files_router(path="/static", directories=[TABLET_DIR / "static"], include_in_schema=False),
         ],
         dependencies={"registry": Provide(lambda: registry, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        template_config=TemplateConfig(directory=[TABLET_DIR / "templates", workspace.template_dir], engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(directory=[TABLET_DIR / "templates", workspace.template_dir, PUBLICATION_TEMPLATES], engine=JinjaTemplateEngine),
         stores=workspace.stores,
         csrf_config=workspace.csrf_config,
         openapi_config=OpenAPIConfig(title="leastmeans", version="1", path="/schema", components=BEARER_COMPONENTS),

@@ -1,0 +1,60 @@
+"""The public /gradation page and the workspace's publication pages."""
+
+from collections.abc import Callable
+
+import tinyhtml5
+from httpx import AsyncClient
+
+from server.publication.store import publish_frame, set_public
+from server.workspace.roles import Role
+from tests.publication.conftest import QUICK, simulated
+from tests.workspace.conftest import accounts, as_role, csrf_headers, fast_password_hashing, new_client  # noqa: F401  (fixtures)
+
+H = "{http://www.w3.org/1999/xhtml}"
+
+
+async def test_public_page_shows_only_publications_marked_public(client: AsyncClient, dataset, reference) -> None:
+    empty = await client.get("/gradation")
+    assert empty.status_code == 404 and "ingen offentlig" in empty.text
+    await publish_frame(dataset, QUICK, reference)
+    assert (await client.get("/gradation")).status_code == 404  # published, but not public
+    assert (await client.get("/gradation/1")).status_code == 404
+    await set_public(1, True)
+    page = await client.get("/gradation?lang=en")
+    assert page.status_code == 200
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page.text
+    root = tinyhtml5.parse(page.text)
+    sections = [s for s in root.iter(H + "section") if s.get("data-group")]
+    assert {(s.get("data-group"), s.get("data-setting")) for s in sections} == {("patient", "general_adult"), ("staff", "general_adult")}
+    assert all(s.find(f".//{{http://www.w3.org/2000/svg}}svg") is not None for s in sections)
+    for row in (r for r in root.iter(H + "tr") if r.get("data-measure")):
+        assert int(list(row.iter(H + "td"))[4].get("data-value")) >= 5
+    assert "relative" not in {s.get("data-group") for s in sections}
+
+    # A newer, non-public publication does not replace what the public sees.
+    await publish_frame(simulated(seed=9), QUICK, reference)
+    again = await client.get("/gradation")
+    assert "Offentliggørelse 1 " in again.text
+    assert (await client.get("/gradation/2")).status_code == 404
+
+
+async def test_workspace_lists_publishes_and_serves_reports(client: AsyncClient, as_role: Callable, dataset, reference) -> None:
+    await publish_frame(dataset, QUICK, reference, actor="researcher-user")
+    authority = await as_role(Role.AUTHORITY)
+    listing = await authority.get("/workspace/publications/")
+    assert listing.status_code == 200 and 'data-number="1"' in listing.text
+    report = await authority.get("/workspace/publications/1/report?lang=en")
+    assert report.status_code == 200 and "Gradation of coercive measures" in report.text
+    as_json = await authority.get("/workspace/publications/1/gradation.json")
+    assert as_json.json()["schema"] == "leastmeans.gradation/1"
+    # The authority may read but not publish or make public.
+    assert (await authority.post("/workspace/publications/1/public", data={"public": "1"}, headers=csrf_headers(authority))).status_code == 403
+    coordinator = await as_role(Role.COORDINATOR)
+    assert (await coordinator.get("/workspace/publications/")).status_code == 403
+    admin = await as_role(Role.ADMIN)
+    made_public = await admin.post("/workspace/publications/1/public", data={"public": "1"}, headers=csrf_headers(admin))
+    assert made_public.status_code == 303
+    assert (await client.get("/gradation")).status_code == 200
+    issued = await admin.post("/workspace/publications/tokens", data={"label": "ministry"}, headers=csrf_headers(admin))
+    secret = issued.text.split("<strong>")[1].split("</strong>")[0]
+    assert (await client.get("/api/v1/gradation/1", headers={"Authorization": f"Bearer {secret}"})).status_code == 200
