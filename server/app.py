@@ -22,7 +22,7 @@ from server.publication.rendering import TEMPLATE_DIR as PUBLICATION_TEMPLATES
 from server.publication.workspace_pages import publication_router
 from server.respondent.api import ResponsesController
 from server.settings import Settings
-from server.storage.database import current_engine, engine_for_url, use_database
+from server.storage.database import POSTGRES_POOL_OPTIONS, current_engine, engine_for_url, use_database
 from server.tablet.pages import TabletPages
 from server.workspace.wiring import build_workspace
 
@@ -41,7 +41,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         use_database(engine)
         if isinstance(engine, PostgresEngine):
-            await engine.start_connection_pool()
+            await engine.start_connection_pool(**POSTGRES_POOL_OPTIONS)
         await registry.register_current()
         try:
             yield

@@ -206,11 +206,14 @@ async def _lock_open_response(response_id: uuid.UUID) -> dict[str, Any]:
     On PostgreSQL the row is locked so a concurrent submit waits for this save (and vice
     versa); SQLite's IMMEDIATE transaction already serialises writers.
     """
+    # The study's switches come in the same query (one round trip less per save); only
+    # the response row is locked, never the study row every tablet of the study shares.
     query = Response.select(
-        Response.id, Response.study, Response.instrument_version, Response.setting, Response.design_slot, Response.submitted_at
+        Response.id, Response.study, Response.instrument_version, Response.setting, Response.design_slot, Response.submitted_at,
+        Response.study.free_text,
     ).where(Response.id == response_id)
     if isinstance(current_engine(), PostgresEngine):
-        query = query.lock_rows()
+        query = query.lock_rows(of=(Response,))
     row = await query.first()
     if row is None:
         raise ResponseNotFound(str(response_id))
@@ -240,9 +243,8 @@ async def save_answer(registry: InstrumentRegistry, response_id: uuid.UUID, item
         row = await _lock_open_response(response_id)
         instrument = await registry.version(row["instrument_version"])
         saved = await _saved(response_id)
-        context = Context(
-            setting=row["setting"], slot=row["design_slot"], features=await _study_features(row["study"]), answers=saved
-        )
+        features = _features({"free_text": row["study.free_text"]})
+        context = Context(setting=row["setting"], slot=row["design_slot"], features=features, answers=saved)
         asked = {item.code: item for item in visible_items(instrument, context)}
         item = asked.get(item_code)
         if item is None:

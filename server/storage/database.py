@@ -47,6 +47,20 @@ def _enable_wal(path: Path) -> None:
         connection.execute("PRAGMA journal_mode=WAL")
 
 
+async def _keep_session(_: Any) -> None:
+    """Pool `reset` hook that sends nothing to the server.
+
+    asyncpg's default reset runs `RESET ALL; CLOSE ALL; UNLISTEN *; ...` on every
+    release, an extra round trip per query outside a transaction and per save. The app
+    never changes session state (no SET, LISTEN, cursors or advisory locks), and asyncpg
+    still rolls back an open transaction before calling this hook.
+    """
+
+
+#: Options for PostgreSQL's connection pool (one pool per worker process).
+POSTGRES_POOL_OPTIONS: dict[str, Any] = {"reset": _keep_session}
+
+
 def database_kind(engine: Engine) -> str:
     """'sqlite' or 'postgres'."""
     return engine.engine_type
