@@ -300,11 +300,13 @@ def fit_ordinal(frame: pd.DataFrame, subsampled: bool, categories: int, alpha: f
             warnings.simplefilter("ignore")
             model = ordered_model(binned, design)
             fit = model.fit(method="bfgs", disp=False, maxiter=1000)
+        k = design.shape[1]
+        params = pd.Series(np.asarray(fit.params)[:k], index=design.columns)
+        # A singular Hessian (e.g. a covariate level seen in one bin only) has no
+        # covariance; report that instead of failing the whole gradation.
+        cov = pd.DataFrame(np.asarray(fit.cov_params())[:k, :k], index=design.columns, columns=design.columns)
     except (np.linalg.LinAlgError, ValueError) as exc:
         return msgspec.structs.replace(empty, error=f"fit failed: {exc}")
-    k = design.shape[1]
-    params = pd.Series(np.asarray(fit.params)[:k], index=design.columns)
-    cov = pd.DataFrame(np.asarray(fit.cov_params())[:k, :k], index=design.columns, columns=design.columns)
     coefs = _coefficients(params, cov, alpha)
     effects = _measure_effects(coefs, measures, ref_measure)
     tau = None
