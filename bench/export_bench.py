@@ -49,6 +49,10 @@ def synthetic_answers(instrument, respondent: str, rng: random.Random, demograph
             out.append((item.code, rng.choice(["none", "witnessed", "experienced"]), None))
         elif item.kind == "paired" and rng.random() < 0.05:
             out.append((item.code, rng.choice([item.measure, item.measure_b]), None))
+        elif item.type == "ranking" and rng.random() < 0.5:
+            order = [option.code for option in item.options]
+            rng.shuffle(order)
+            out.append((item.code, order, None))
         elif item.type == "text" and text:
             out.append((item.code, "a free-text comment", None))
     return out

@@ -11,6 +11,7 @@ from server.workspace.forms import Form
 from server.workspace.rendering import page
 from server.workspace.roles import ALL_ROLES, SESSION_STAMP_KEY, SESSION_USER_KEY, allow, password_stamp
 from server.workspace.sessions import rotate_session
+from server.workspace.store import DatabaseStore
 from server.workspace.users import UserError, authenticate, change_password
 
 ANONYMOUS = {"roles": "anonymous"}
@@ -23,6 +24,14 @@ def _throttle_store(request: Request) -> Store:
 def _field(data: dict, name: str) -> str:
     value = data.get(name, "")
     return value if isinstance(value, str) else ""
+
+
+async def _housekeeping(request: Request) -> None:
+    # Expired sessions and counters are ignored on read; a login is a cheap, regular
+    # moment to also delete them from the database store.
+    store = request.app.stores.get(THROTTLE_STORE)
+    if isinstance(store, DatabaseStore):
+        await store.delete_expired()
 
 
 class AuthPages(Controller):
@@ -51,6 +60,7 @@ class AuthPages(Controller):
             await audit.record(username[:64], Action.LOGIN_FAILED, "workspace", failures_in_window=count)
             return page(request, "login.html", status_code=401, error="Wrong username or password.", username=username)
         await throttle.clear(store, username)
+        await _housekeeping(request)
         rotate_session(request)
         request.set_session({SESSION_USER_KEY: user["id"], SESSION_STAMP_KEY: password_stamp(user)})
         await audit.record(user["username"], Action.LOGIN, "workspace")

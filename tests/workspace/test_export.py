@@ -93,6 +93,7 @@ async def test_export_files_open_with_labels_and_hold_nothing_identifying(regist
     assert report.respondents_before == 40
     assert manifest.respondents == 40 - report.suppressed_respondents == per_respondent.shape[0]
     assert report.changed and sum(report.generalised.values()) > 0
+    assert (manifest.suppressed_rows > 0) == (report.suppressed_respondents > 0)
     stored = msgspec.json.decode(_read(out, "manifest.json"))
     assert stored["anonymisation"]["generalised"] == report.generalised and stored["data_sha256"] == manifest.data_sha256
     assert data_hash(parquet) == manifest.data_sha256

@@ -75,6 +75,8 @@ class Manifest(msgspec.Struct, frozen=True):
     respondents: int
     rows: int
     free_text_rows: int
+    #: Rows of suppressed respondents (left out); 0 when k-anonymity suppressed no one.
+    suppressed_rows: int
     data_sha256: str
     instrument_versions: list[InstrumentEntry]
     anonymisation: kanon.KAnonymityReport
@@ -103,14 +105,19 @@ def _shuffled(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
 
 
 async def _spool(
-    registry: InstrumentRegistry, order: list[str], settings: ExportSettings, workdir: Path, rng: np.random.Generator
+    registry: InstrumentRegistry,
+    order: list[str],
+    responses: pd.DataFrame,
+    settings: ExportSettings,
+    workdir: Path,
+    rng: np.random.Generator,
 ) -> tuple[Path, Path | None, pd.DataFrame]:
     """Pass 1: tidy rows to a spool file; return it, the free-text spool and the quasi-identifiers."""
     spool_path, text_path = workdir / "spool.parquet", workdir / "free_text.spool.parquet"
     spool = text_spool = None
     qi_parts = []
     for start in range(0, len(order), settings.batch_respondents):
-        batch, free_text = await tidy_batch(registry, order[start : start + settings.batch_respondents])
+        batch, free_text = await tidy_batch(registry, order[start : start + settings.batch_respondents], responses)
         if len(batch) == 0:
             continue
         batch = _shuffled(batch, rng)
@@ -163,13 +170,13 @@ async def build_export(registry: InstrumentRegistry, settings: ExportSettings, o
         raise ValueError(f"formats: unknown {sorted(unknown)} (use {', '.join(ALL_FORMATS)})")
     rng = np.random.default_rng(secrets.randbits(128))
     responses = await submitted_responses(settings.study)
-    order = [responses["id"].iloc[i] for i in rng.permutation(len(responses))]
+    order = responses["id"].to_numpy()[rng.permutation(len(responses))].tolist()
     week_of = dict(zip(responses["id"], (iso_week(t) for t in responses["submitted_at"]), strict=True))
     study_of = dict(zip(responses["id"], responses["study"], strict=True))
 
     with tempfile.TemporaryDirectory(prefix="leastmeans-export-") as tmp:
         workdir = Path(tmp)
-        spool_path, text_path, qi = await _spool(registry, order, settings, workdir, rng)
+        spool_path, text_path, qi = await _spool(registry, order, responses.set_index("id"), settings, workdir, rng)
         kept, report = kanon.enforce(qi[["respondent", *kanon.QUASI_IDENTIFIERS]], settings.k)
         kept = kept.set_index("respondent")
         export_ids = {rid: f"R{n:07d}" for rid, n in zip(kept.index, rng.permutation(len(kept)) + 1, strict=True)}
@@ -178,12 +185,14 @@ async def build_export(registry: InstrumentRegistry, settings: ExportSettings, o
         out_dir.mkdir()
         writers = BatchWriters(out_dir)
         digests: list[str] = []
-        rows = 0
+        rows = suppressed_rows = 0
         if spool_path is not None:
             spool = pq.ParquetFile(spool_path)
             for group in range(spool.num_row_groups):
                 batch = spool.read_row_group(group).to_pandas()
-                batch = batch[batch["respondent"].isin(export_ids)].reset_index(drop=True)
+                keep = batch["respondent"].isin(export_ids)
+                suppressed_rows += int((~keep).sum())
+                batch = batch[keep].reset_index(drop=True)
                 if not len(batch):
                     continue
                 for column in kanon.GENERALISE_ORDER:
@@ -230,7 +239,8 @@ async def build_export(registry: InstrumentRegistry, settings: ExportSettings, o
             "free text included (admin request)" if settings.include_free_text else "free text excluded",
             f"k-anonymity (k={settings.k}) on {', '.join(kanon.QUASI_IDENTIFIERS)}: "
             f"{report.generalised.get('age_band', 0)} respondents' age band and {report.generalised.get('gender', 0)} "
-            f"respondents' gender generalised to empty; {report.suppressed_respondents} respondents suppressed",
+            f"respondents' gender generalised to empty; {report.suppressed_respondents} respondents suppressed "
+            f"({suppressed_rows} rows left out)",
         ]
         manifest = Manifest(
             format=EXPORT_FORMAT,
@@ -241,6 +251,7 @@ async def build_export(registry: InstrumentRegistry, settings: ExportSettings, o
             respondents=len(export_ids),
             rows=rows,
             free_text_rows=free_text_rows,
+            suppressed_rows=suppressed_rows,
             data_sha256=combine_digests(digests),
             instrument_versions=[
                 InstrumentEntry(instrument=instrument_codes.get(v, ""), version=v, respondents=n) for v, n in sorted(versions.items())

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pyreadstat
 
@@ -54,15 +55,17 @@ class BatchWriters:
     def __init__(self, directory: Path) -> None:
         self.csv_path = directory / "data.csv"
         self.parquet_path = directory / "data.parquet"
-        self._csv = self.csv_path.open("w", encoding="utf-8", newline="")
-        self._csv.write(",".join(EXPORT_COLUMNS) + "\n")
+        # Arrow's CSV writer is C++ and streams; empty cells are missing values.
+        self._csv = pacsv.CSVWriter(
+            str(self.csv_path), SCHEMA, write_options=pacsv.WriteOptions(quoting_style="needed")
+        )
         self._parquet = pq.ParquetWriter(self.parquet_path, SCHEMA, compression="zstd")
 
     def write(self, batch: pd.DataFrame) -> None:
         """Append one batch (columns = EXPORT_COLUMNS)."""
-        batch = batch[EXPORT_COLUMNS]
-        batch.to_csv(self._csv, header=False, index=False, lineterminator="\n")
-        self._parquet.write_table(pa.Table.from_pandas(batch, schema=SCHEMA, preserve_index=False))
+        table = pa.Table.from_pandas(batch[EXPORT_COLUMNS], schema=SCHEMA, preserve_index=False)
+        self._csv.write_table(table)
+        self._parquet.write_table(table)
 
     def close(self) -> None:
         self._csv.close()

@@ -6,10 +6,9 @@ the size of the data. `tests/workspace/test_export.py` proves both give the same
 (same `analysis.snapshot.data_hash`), so the two cannot drift apart unnoticed.
 """
 
-import json
 import uuid
-from typing import Any
 
+import msgspec
 import numpy as np
 import pandas as pd
 
@@ -21,43 +20,69 @@ from server.storage.tables import Answer, Response
 FREE_TEXT_TYPES = ("text",)
 
 
-def _decode(raw: Any) -> Any:
-    return json.loads(raw) if isinstance(raw, str) else raw
+RESPONSE_COLUMNS = ["id", "study", "submitted_at", "group", "setting", "site", "version_id", "instrument_version"]
 
 
 async def submitted_responses(study_code: str | None) -> pd.DataFrame:
-    """One row per submitted response: id (str), study code, submitted_at (UTC)."""
-    query = Response.select(Response.id, Response.study.code.as_alias("study"), Response.submitted_at).where(
-        Response.submitted_at.is_not_null()
-    )
+    """One row per submitted response: id (str), study, submitted_at (UTC) and what each
+    tidy row repeats (group, setting, site, instrument version), read once, not per answer."""
+    query = Response.select(
+        Response.id,
+        Response.study.code.as_alias("study"),
+        Response.submitted_at,
+        Response.respondent_group.as_alias("group"),
+        Response.setting,
+        Response.site.code.as_alias("site"),
+        Response.instrument_version.as_alias("version_id"),
+        Response.instrument_version.content_hash.as_alias("instrument_version"),
+    ).where(Response.submitted_at.is_not_null())
     if study_code is not None:
         query = query.where(Response.study.code == study_code)
     rows = await query
-    frame = pd.DataFrame.from_records(rows, columns=["id", "study", "submitted_at"])
+    frame = pd.DataFrame.from_records(rows, columns=RESPONSE_COLUMNS)
     frame["id"] = frame["id"].astype(str)
     return frame
 
 
-async def tidy_batch(registry: InstrumentRegistry, response_ids: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The tidy rows of these responses, and their free-text answers (respondent, item, text)."""
+def _decode_values(raw: pd.Series) -> pd.Series:
+    """JSON answer values, decoded. Numbers and quoted codes (nearly all values) are
+    decoded column-wise; only lists (rankings, multiple choice) go through the parser."""
+    text = raw.astype(object)
+    out = pd.Series([None] * len(text), index=text.index, dtype=object)
+    is_text = text.map(lambda v: isinstance(v, str), na_action="ignore").fillna(False).astype(bool)
+    if not is_text.all():
+        # Already decoded by the driver (not the case today, but harmless).
+        out[~is_text] = text[~is_text]
+    s = text[is_text].astype(str)
+    quoted = s.str.startswith("\"") & ~s.str.contains("\\", regex=False)  # escapes go through the parser
+    out[quoted[quoted].index] = s[quoted].str.slice(1, -1)
+    numeric = pd.to_numeric(s[~quoted], errors="coerce")
+    out[numeric.dropna().index] = numeric.dropna()
+    rest = s[~quoted & numeric.isna()]
+    rest = rest[rest != "null"]
+    if len(rest):
+        out[rest.index] = [msgspec.json.decode(v) for v in rest]
+    return out
+
+
+async def tidy_batch(
+    registry: InstrumentRegistry, response_ids: list[str], responses: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The tidy rows of these responses, and their free-text answers (respondent, item, text).
+
+    `responses` is `submitted_responses(...)` indexed by id.
+    """
     rows = await Answer.select(
-        Answer.response.id.as_alias("respondent"),
-        Answer.response.respondent_group.as_alias("group"),
-        Answer.response.setting.as_alias("setting"),
-        Answer.response.site.code.as_alias("site"),
-        Answer.response.instrument_version.as_alias("version_id"),
-        Answer.response.instrument_version.content_hash.as_alias("instrument_version"),
-        Answer.item,
-        Answer.value,
-        Answer.missing,
+        Answer.response.as_alias("respondent"), Answer.item, Answer.value, Answer.missing
     ).where(Answer.response.is_in([uuid.UUID(r) for r in response_ids]))
     empty_text = pd.DataFrame({"respondent": pd.Series(dtype="string"), "item": pd.Series(dtype="string"), "text": pd.Series(dtype="string")})
     if not rows:
         frame = pd.DataFrame({c: pd.Series(dtype="string") for c in TIDY_COLUMNS}).astype({"value": "float64"})
         return frame, empty_text
     answers = pd.DataFrame.from_records(rows)
-    answers["respondent"] = answers["respondent"].astype(str)
-    answers["raw"] = [_decode(v) for v in answers["value"]]
+    answers["respondent"] = answers["respondent"].map(str)
+    answers = answers.join(responses[["group", "setting", "site", "version_id", "instrument_version"]], on="respondent")
+    answers["raw"] = _decode_values(answers["value"])
     meta = await _item_metadata(registry, sorted(answers["version_id"].unique().tolist()))
     answers = answers.drop(columns=["value"]).merge(meta, on=["version_id", "item"], how="inner")
     answered = answers["missing"].isna()
