@@ -26,6 +26,9 @@ from server.publication.filtering import check_filters, filter_document
 from server.publication.store import PublicationInfo, StoredPublication, latest_number, list_publications, load_publication
 
 LATEST_CACHE = "private, no-cache"
+#: Publication numbers are 32-bit integers in the database; a larger one is refused with
+#: 400 instead of overflowing the query (which gave a 500).
+MAX_NUMBER = 2**31 - 1
 PERMANENT_CACHE = "private, max-age=31536000, immutable"
 VARY = "Authorization, Cookie"
 
@@ -153,7 +156,7 @@ class AuthorityApi(Controller):
     async def one(
         self,
         request: Request,
-        number: Annotated[int, PathParameter(ge=1, description="Publication number.", examples=[Example(value=1)])],
+        number: Annotated[int, PathParameter(ge=1, le=MAX_NUMBER, description="Publication number.", examples=[Example(value=1)])],
         setting: SettingFilter = None,
         group: GroupFilter = None,
     ) -> Response[bytes]:

@@ -124,3 +124,10 @@ class SubmitOut(msgspec.Struct):
     id: uuid.UUID
     submitted_at: dt.datetime
     answers: int
+
+
+class RefusalOut(msgspec.Struct):
+    """A refused request (404 unknown session, 409 submitted): the status and why."""
+
+    status_code: int
+    detail: str
