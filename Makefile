@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: run test bench install clean screenshots
+.PHONY: run test bench fuzz install clean screenshots
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ screenshots: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# The fuzz tests with a long budget (the default suite runs them briefly, on SQLite only).
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} FUZZ_DATABASES=sqlite,postgres $(BIN)/python -m pytest -q tests/reliability/test_schemathesis.py tests/reliability/test_fuzz_forms.py tests/reliability/test_fuzz_import.py
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3*
