@@ -94,6 +94,9 @@ def _answers_for(tidy: pd.DataFrame, instruments: dict[str, Instrument]) -> list
         else:
             if row.item not in codes:
                 _fail([line], f"item '{row.item}' is not in questionnaire version {row.instrument_version[:12]}")
+            if codes[row.item].kind != row.kind:
+                # A wrong kind would store a choice where a number belongs (or fail unclearly).
+                _fail([line], f"kind: '{row.kind}' does not match item '{row.item}', whose kind is '{codes[row.item].kind}'")
             if row.kind == "rating":
                 value = None if missing else int(round(row.value))
             else:
