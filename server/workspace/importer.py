@@ -33,6 +33,8 @@ class ImportError_(ValueError):
 
 
 class ImportReport(msgspec.Struct, frozen=True):
+    """What an import stored; `study` lists the study codes, comma-separated."""
+
     study: str
     respondents: int
     answers: int
@@ -56,7 +58,10 @@ def _read_zip(path: Path) -> tuple[pd.DataFrame, dict[str, str], int]:
             frame = pd.read_parquet(io.BytesIO(archive.read("data.parquet")))
         elif "data.csv" in names:
             frame = pd.read_csv(archive.open("data.csv"), dtype=str, keep_default_na=False)
-            frame["value"] = pd.to_numeric(frame["value"].replace("", None), errors="coerce") if "value" in frame else frame.get("value")
+            if "value" in frame.columns:
+                # Keep text that is not a number, so validate_tidy names the row.
+                numbers = pd.to_numeric(frame["value"].replace("", None), errors="coerce")
+                frame["value"] = numbers.where(numbers.notna() | (frame["value"] == ""), frame["value"])
         else:
             raise ImportError_("the zip holds neither data.parquet nor data.csv")
     # Row n of the data is line n + 2 of data.csv (line 1 is the header), and the same
@@ -165,16 +170,18 @@ async def import_export(path: Path) -> ImportReport:
     except ValueError:
         bad = extra["week"].map(lambda w: not isinstance(w, str) or "-W" not in w)
         _fail(frame.index[bad.to_numpy()], "week: expected YYYY-Www")
-    studies = extra["study"].unique().tolist()
-    if len(studies) != 1:
-        raise ImportError_(f"column 'study': one study per import, found {sorted(map(str, studies))}")
-    study_code = str(studies[0])
+    empty_study = extra["study"].isna() | (extra["study"].astype(str) == "")
+    if empty_study.any():
+        _fail(frame.index[empty_study.to_numpy()], "study: must not be empty")
+    studies = sorted(str(s) for s in extra["study"].unique())
     answers = _answers_for(tidy, instruments)
 
     respondents = tidy.drop_duplicates("respondent")
+    study_of = dict(zip(tidy["respondent"], extra["study"].astype(str), strict=True))
     async with write_transaction():
-        if await Study.exists().where(Study.code == study_code):
-            raise ImportError_(f"study '{study_code}' already exists: import into a database without it")
+        for study_code in studies:
+            if await Study.exists().where(Study.code == study_code):
+                raise ImportError_(f"study '{study_code}' already exists: import into a database without it")
         version_ids = {}
         for version, content in contents.items():
             await InstrumentVersion.insert(
@@ -182,18 +189,24 @@ async def import_export(path: Path) -> ImportReport:
             ).on_conflict(target=InstrumentVersion.content_hash, action="DO NOTHING").run()
             row = await InstrumentVersion.select(InstrumentVersion.id).where(InstrumentVersion.content_hash == version).first()
             version_ids[version] = row["id"]  # type: ignore[index]
-        study_id = (await Study.insert(Study(code=study_code, name=study_code, is_open=False)).returning(Study.id))[0]["id"]
+        # Imported studies start closed: they hold past data, not a running fieldwork.
+        study_ids = {
+            code: (await Study.insert(Study(code=code, name=code, is_open=False)).returning(Study.id))[0]["id"] for code in studies
+        }
         site_ids = {}
-        for site, setting in respondents[["site", "setting"]].drop_duplicates("site").itertuples(index=False):
-            site_ids[site] = (await Site.insert(Site(study=study_id, code=site, name=site, setting=setting)).returning(Site.id))[0]["id"]
+        with_study = respondents.assign(study=respondents["respondent"].map(study_of))
+        for study_code, site, setting in with_study[["study", "site", "setting"]].drop_duplicates(["study", "site"]).itertuples(index=False):
+            site_ids[(study_code, site)] = (
+                await Site.insert(Site(study=study_ids[study_code], code=site, name=site, setting=setting)).returning(Site.id)
+            )[0]["id"]
         new_ids = {r: uuid.uuid4() for r in respondents["respondent"]}
         week_of = dict(zip(tidy["respondent"], extra["week"], strict=True))
         language = {v: (inst.languages[0] if inst.languages else "da") for v, inst in instruments.items()}
         response_rows = [
             Response(
                 id=new_ids[row.respondent],
-                study=study_id,
-                site=site_ids[row.site],
+                study=study_ids[study_of[row.respondent]],
+                site=site_ids[(study_of[row.respondent], row.site)],
                 instrument_version=version_ids[row.instrument_version],
                 respondent_group=row.group,
                 setting=row.setting,
@@ -217,4 +230,4 @@ async def import_export(path: Path) -> ImportReport:
         ]
         for start in range(0, len(answer_rows), 1000):
             await Answer.insert(*answer_rows[start : start + 1000]).run()
-    return ImportReport(study=study_code, respondents=len(new_ids), answers=len(answer_rows), rows=len(tidy))
+    return ImportReport(study=", ".join(studies), respondents=len(new_ids), answers=len(answer_rows), rows=len(tidy))

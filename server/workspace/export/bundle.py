@@ -183,7 +183,8 @@ async def build_export(registry: InstrumentRegistry, settings: ExportSettings, o
 
         out_dir = workdir / "out"
         out_dir.mkdir()
-        writers = BatchWriters(out_dir)
+        wanted = set(settings.formats)
+        writers = BatchWriters(out_dir, csv="csv" in wanted, parquet=bool(wanted & {"parquet", "dta", "sav"}))
         digests: list[str] = []
         rows = suppressed_rows = 0
         if spool_path is not None:

@@ -50,26 +50,32 @@ SCHEMA = pa.schema([(c, pa.float64() if c == "value" else pa.string()) for c in 
 
 
 class BatchWriters:
-    """Append batches to data.csv and data.parquet."""
+    """Append batches to data.csv and/or data.parquet (Parquet also feeds Stata and SPSS)."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, csv: bool = True, parquet: bool = True) -> None:
         self.csv_path = directory / "data.csv"
         self.parquet_path = directory / "data.parquet"
         # Arrow's CSV writer is C++ and streams; empty cells are missing values.
-        self._csv = pacsv.CSVWriter(
-            str(self.csv_path), SCHEMA, write_options=pacsv.WriteOptions(quoting_style="needed")
+        self._csv = (
+            pacsv.CSVWriter(str(self.csv_path), SCHEMA, write_options=pacsv.WriteOptions(quoting_style="needed"))
+            if csv
+            else None
         )
-        self._parquet = pq.ParquetWriter(self.parquet_path, SCHEMA, compression="zstd")
+        self._parquet = pq.ParquetWriter(self.parquet_path, SCHEMA, compression="zstd") if parquet else None
 
     def write(self, batch: pd.DataFrame) -> None:
         """Append one batch (columns = EXPORT_COLUMNS)."""
         table = pa.Table.from_pandas(batch[EXPORT_COLUMNS], schema=SCHEMA, preserve_index=False)
-        self._csv.write_table(table)
-        self._parquet.write_table(table)
+        if self._csv is not None:
+            self._csv.write_table(table)
+        if self._parquet is not None:
+            self._parquet.write_table(table)
 
     def close(self) -> None:
-        self._csv.close()
-        self._parquet.close()
+        if self._csv is not None:
+            self._csv.close()
+        if self._parquet is not None:
+            self._parquet.close()
 
 
 def _labelled(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, dict[int, str]]]:
