@@ -21,6 +21,7 @@ from server.publication.public_page import PublicGradationPage
 from server.publication.rendering import TEMPLATE_DIR as PUBLICATION_TEMPLATES
 from server.publication.workspace_pages import publication_router
 from server.respondent.api import ResponsesController
+from server.security_headers import security_headers_middleware
 from server.settings import Settings
 from server.storage.database import POSTGRES_POOL_OPTIONS, current_engine, engine_for_url, use_database
 from server.tablet.pages import TabletPages
@@ -67,5 +68,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         csrf_config=workspace.csrf_config,
         openapi_config=OpenAPIConfig(title="leastmeans", version="1", path="/schema", components=BEARER_COMPONENTS),
         lifespan=[lifespan],
+        middleware=[security_headers_middleware],
+        request_max_body_size=settings.max_body_bytes,
         debug=settings.debug,
     )

@@ -42,19 +42,29 @@ def migrate() -> None:
 @main.command()
 @click.option("--host", default=None, help="Interface to bind (default 127.0.0.1 or $HOST).")
 @click.option("--port", type=int, default=None, help="Port (default 8000 or $PORT).")
-def serve(host: str | None, port: int | None) -> None:
-    """Serve the web application."""
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
+@click.option("--migrate/--no-migrate", "run_migrations", default=False, show_default=True,
+              help="Apply pending migrations once, before any worker starts.")
+def serve(host: str | None, port: int | None, workers: int, run_migrations: bool) -> None:
+    """Serve the web application (several workers share the database and the session store)."""
     import uvicorn
 
     settings = Settings.from_env()
-    click.echo(f"serving on http://{host or settings.host}:{port or settings.port}")
+    if run_migrations:
+        from server.storage.database import migrate as apply_migrations
+
+        _with_database(apply_migrations)
+    click.echo(f"serving on http://{host or settings.host}:{port or settings.port} with {workers} worker(s)")
     uvicorn.run(
         "server.asgi:app",
         host=host or settings.host,
         port=port or settings.port,
+        workers=workers,
         access_log=False,  # access logs would record respondents' IP addresses
         server_header=False,
         proxy_headers=False,
+        # On SIGTERM, stop accepting and let in-flight saves finish.
+        timeout_graceful_shutdown=30,
     )
 
 
@@ -107,8 +117,36 @@ def analyse(out: Path | None, resamples: int | None) -> None:
         click.echo(payload.decode())
 
 
-if __name__ == "__main__":
-    main()
+@main.command()
+@click.argument("destination", type=click.Path(dir_okay=False, path_type=Path))
+def backup(destination: Path) -> None:
+    """Write a consistent backup of the database (online; the server may keep running)."""
+    from server.backup import BackupError
+    from server.backup import backup as run_backup
+
+    try:
+        run_backup(Settings.from_env().database_url, destination)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"backup written to {destination}")
+
+
+@main.command()
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Confirm that the target database may be overwritten.")
+def restore(source: Path, yes: bool) -> None:
+    """Restore a backup into the database named by DATABASE_URL (overwrites it)."""
+    from server.backup import BackupError
+    from server.backup import restore as run_restore
+
+    if not yes:
+        raise click.UsageError("restore overwrites the target database: repeat with --yes to confirm")
+    try:
+        run_restore(Settings.from_env().database_url, source)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"restored {source}")
+
 
 
 from server.workspace_cli import createuser, export_command, import_command  # noqa: E402  (workspace commands live in their own module)
