@@ -97,16 +97,23 @@ class ResponseOut(msgspec.Struct):
     submitted_at: dt.datetime | None
 
 
+#: An answer's value; whole numbers are sent as JSON integers ("number" covers both).
+AnswerValue = float | str | list[str] | None
+
+
 class AnswerIn(msgspec.Struct, forbid_unknown_fields=True):
     """One answer: a value, or a missing code ("don't know" / "prefer not to answer")."""
 
-    value: int | float | str | list[str] | None = None
+    # `float`, not `int | float`: the OpenAPI "oneOf" of integer and number matches a
+    # whole number twice, so every integer answer broke the published schema. A whole
+    # number decodes to a float here and is rounded to the item's integer scale anyway.
+    value: AnswerValue = None
     missing: MissingCode | None = None
 
 
 class AnswerOut(msgspec.Struct):
     item: str
-    value: int | float | str | list[str] | None
+    value: AnswerValue
     missing: str | None
 
 
@@ -114,7 +121,7 @@ class AnswerSaved(msgspec.Struct):
     """A stored answer, the next item to ask, and answers dropped because skip logic now hides them."""
 
     item: str
-    value: int | float | str | list[str] | None
+    value: AnswerValue
     missing: str | None
     next_item: str | None
     dropped: list[str]

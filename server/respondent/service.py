@@ -200,26 +200,33 @@ def _decode_value(raw: Any) -> Any:
     return json.loads(raw) if isinstance(raw, str) else raw
 
 
-async def _lock_open_response(response_id: uuid.UUID) -> dict[str, Any]:
-    """Read the session inside the current write transaction, refusing a submitted one.
+# The session row, its study's switches and every saved answer in one query: a save
+# is a handful of round trips to the database, and each one costs more than the Python
+# around it. One row per answer (a single row with a NULL item when there is none yet).
+_LOCK_SQL = (
+    "SELECT r.instrument_version, r.setting, r.design_slot, r.submitted_at, s.free_text,"
+    " a.item, a.value, a.missing"
+    " FROM response r JOIN study s ON s.id = r.study LEFT JOIN answer a ON a.response = r.id"
+    " WHERE r.id = {}"
+)
 
-    On PostgreSQL the row is locked so a concurrent submit waits for this save (and vice
+
+async def _lock_open_response(response_id: uuid.UUID) -> tuple[dict[str, Any], Saved]:
+    """Read the session and its answers inside the current write transaction, refusing a
+    submitted one.
+
+    On PostgreSQL the response row is locked (only it: never the study row that every
+    tablet of the study shares) so a concurrent submit waits for this save (and vice
     versa); SQLite's IMMEDIATE transaction already serialises writers.
     """
-    # The study's switches come in the same query (one round trip less per save); only
-    # the response row is locked, never the study row every tablet of the study shares.
-    query = Response.select(
-        Response.id, Response.study, Response.instrument_version, Response.setting, Response.design_slot, Response.submitted_at,
-        Response.study.free_text,
-    ).where(Response.id == response_id)
-    if isinstance(current_engine(), PostgresEngine):
-        query = query.lock_rows(of=(Response,))
-    row = await query.first()
-    if row is None:
+    locking = " FOR UPDATE OF r" if isinstance(current_engine(), PostgresEngine) else ""
+    rows = await Response.raw(_LOCK_SQL + locking, response_id)
+    if not rows:
         raise ResponseNotFound(str(response_id))
-    if row["submitted_at"] is not None:
+    if rows[0]["submitted_at"] is not None:
         raise ResponseSubmitted(str(response_id))
-    return row
+    saved = {row["item"]: (_decode_value(row["value"]), row["missing"]) for row in rows if row["item"] is not None}
+    return rows[0], saved
 
 
 def _why_hidden(instrument: Instrument, item_code: str, context: Context) -> str:
@@ -240,10 +247,9 @@ def _why_hidden(instrument: Instrument, item_code: str, context: Context) -> str
 async def save_answer(registry: InstrumentRegistry, response_id: uuid.UUID, item_code: str, body: AnswerIn) -> AnswerSaved:
     """Store (or replace) one answer. Saving the same answer twice stores it once."""
     async with write_transaction():
-        row = await _lock_open_response(response_id)
+        row, saved = await _lock_open_response(response_id)
         instrument = await registry.version(row["instrument_version"])
-        saved = await _saved(response_id)
-        features = _features({"free_text": row["study.free_text"]})
+        features = _features({"free_text": row["free_text"]})
         context = Context(setting=row["setting"], slot=row["design_slot"], features=features, answers=saved)
         asked = {item.code: item for item in visible_items(instrument, context)}
         item = asked.get(item_code)
