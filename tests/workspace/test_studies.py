@@ -5,7 +5,7 @@ from collections.abc import Callable
 import httpx
 
 from server.storage.tables import Site
-from server.storage.workspace_tables import KioskTablet, StaffUser
+from server.storage.workspace_tables import AuditEntry, KioskTablet, StaffUser
 from server.tablet import entry
 from server.workspace import enrolment
 from server.workspace.fieldwork import fieldwork, iso_week
@@ -100,3 +100,5 @@ async def test_a_coordinator_enrols_a_tablet_and_issues_invitations_for_their_si
     assert invitation is not None and invitation.group == "relative" and [s.site_code for s in invitation.sites] == ["w1"]
     assert await entry.use_invitation(codes[0]) and not await entry.use_invitation(codes[0])
     assert await enrolment.revoke_invitation(codes[1]) and await entry.check_invitation(codes[1]) is None
+    audited = {row["action"] for row in await AuditEntry.select(AuditEntry.action)}
+    assert {"kiosk_code_issued", "kiosk_revoked", "invitations_issued"} <= audited
