@@ -28,6 +28,8 @@ from server.tablet.pages import TabletPages
 from server.workspace.wiring import build_workspace
 
 TABLET_DIR = Path(__file__).resolve().parent / "tablet"
+#: Every page's stylesheets and scripts; served from /static, never inline (see the CSP).
+STATIC_DIRS = [TABLET_DIR / "static", *(Path(__file__).resolve().parent / area / "static" for area in ("publication", "workspace"))]
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> Litestar:
@@ -59,7 +61,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             publication_router(),
             health,
             workspace.router,
-            create_static_files_router(path="/static", directories=[TABLET_DIR / "static"], include_in_schema=False),
+            create_static_files_router(path="/static", directories=STATIC_DIRS, include_in_schema=False),
         ],
         dependencies={"registry": Provide(lambda: registry, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]

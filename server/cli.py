@@ -72,12 +72,14 @@ def serve(host: str | None, port: int | None, workers: int, run_migrations: bool
 @click.option("--respondents", type=click.IntRange(min=0), default=60, show_default=True)
 @click.option("--seed", type=int, default=2025, show_default=True)
 @click.option("--only-if-empty", is_flag=True, help="Do nothing if any response exists.")
-@click.option("--analyse/--no-analyse", default=True, show_default=True, help="Compute the gradation afterwards.")
-def demo(respondents: int, seed: int, only_if_empty: bool, analyse: bool) -> None:
+@click.option("--publish/--no-publish", default=True, show_default=True,
+              help="Publish the gradation afterwards, marked public (demo data only).")
+def demo(respondents: int, seed: int, only_if_empty: bool, publish: bool) -> None:
     """Fill the database with synthetic respondents through the real answer path."""
+    from analysis.settings import GradationSettings
     from server.demo import generate_demo
-    from server.gradation.runner import analyse_database
     from server.instrument_registry import InstrumentRegistry
+    from server.publication.store import publish_database, set_public
     from server.storage.tables import Response
 
     async def work() -> str:
@@ -86,9 +88,11 @@ def demo(respondents: int, seed: int, only_if_empty: bool, analyse: bool) -> Non
         registry = InstrumentRegistry()
         await registry.register_current()
         made = await generate_demo(registry, respondents, seed)
-        if analyse and made:
-            await analyse_database(registry)
-        return f"added {made} demo respondent(s)"
+        if not (publish and made):
+            return f"added {made} demo respondent(s)"
+        published = await publish_database(registry, GradationSettings(), actor="demo")
+        await set_public(published.number, True)
+        return f"added {made} demo respondent(s); published gradation number {published.number} at /gradation"
 
     click.echo(_with_database(work))
 

@@ -26,11 +26,15 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def run_cli(database_url: str, *args: str) -> str:
+def _environment(database_url: str, extra: dict[str, str] | None) -> dict[str, str]:
+    return {**os.environ, **(extra or {}), "DATABASE_URL": database_url}
+
+
+def run_cli(database_url: str, *args: str, env: dict[str, str] | None = None) -> str:
     """Run one `leastmeans` command against `database_url` and return its output."""
     result = subprocess.run(
         [sys.executable, "-m", "server", *args],
-        env={**os.environ, "DATABASE_URL": database_url},
+        env=_environment(database_url, env),
         capture_output=True,
         text=True,
     )
@@ -66,13 +70,15 @@ class ServerProcess:
         return self.log_path.read_text(errors="replace")
 
 
-def start_server(database_url: str, log_path: Path, workers: int = 1, port: int | None = None) -> ServerProcess:
-    """Start `leastmeans serve` and wait until /health answers."""
+def start_server(
+    database_url: str, log_path: Path, workers: int = 1, port: int | None = None, env: dict[str, str] | None = None
+) -> ServerProcess:
+    """Start `leastmeans serve` and wait until /health answers (`env` adds variables)."""
     port = port or free_port()
     log = log_path.open("ab")
     process = subprocess.Popen(
         [sys.executable, "-m", "server", "serve", "--port", str(port), "--workers", str(workers)],
-        env={**os.environ, "DATABASE_URL": database_url},
+        env=_environment(database_url, env),
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,  # its own process group, so a kill reaches every worker

@@ -13,6 +13,7 @@ from litestar.response import Redirect, Template
 from analysis.settings import GradationSettings
 from server.instrument_registry import RegistryDep
 from server.publication.report import report_html, report_pdf
+from server.security_headers import SELF_CONTAINED_DOCUMENT_CSP
 from server.publication.store import PublicationError, list_publications, load_publication, publish_database, set_public
 from server.publication.tokens import issue_token, list_tokens, revoke_token
 from server.workspace.forms import Form
@@ -83,7 +84,11 @@ class PublicationPages(Controller):
                 media_type="application/pdf",
                 headers={"Content-Disposition": f'attachment; filename="leastmeans-publication-{number}-{lang}.pdf"'},
             )
-        return Response(html.encode(), media_type="text/html; charset=utf-8")
+        return Response(
+            html.encode(),
+            media_type="text/html; charset=utf-8",
+            headers={"Content-Security-Policy": SELF_CONTAINED_DOCUMENT_CSP},
+        )
 
     @get("/{number:int}/gradation.json", opt=allow(READERS))
     async def gradation(self, number: Number) -> Response[bytes]:

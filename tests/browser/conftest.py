@@ -5,15 +5,12 @@ CI=true (where .ci/run installs it) a missing browser is a failure.
 """
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
+
+from server.process import run_cli, start_server
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -26,16 +23,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _cli(*args: str, env: dict[str, str]) -> None:
-    subprocess.run([sys.executable, "-m", "server", *args], env=env, check=True, capture_output=True)
 
 
 #: Short kiosk timings so the idle-reset test takes seconds, not minutes.
@@ -52,35 +39,16 @@ def live_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def live_server(live_database: Path) -> Iterator[str]:
     """A migrated SQLite database with the demo study, served by uvicorn on a free port."""
-    database = live_database
+    url = f"sqlite:///{live_database}"
     env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{database}",
         "LEASTMEANS_KIOSK_IDLE_SECONDS": str(KIOSK_IDLE_SECONDS),
         "LEASTMEANS_KIOSK_GRACE_SECONDS": str(KIOSK_GRACE_SECONDS),
     }
-    _cli("migrate", env=env)
-    _cli("demo", "--respondents", "0", "--no-analyse", env=env)
-    port = _free_port()
-    log = open(database.parent / "server.log", "wb")  # noqa: SIM115 - kept open for the server's lifetime
-    process = subprocess.Popen(
-        [sys.executable, "-m", "server", "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail(f"server did not start: {(database.parent / 'server.log').read_text()}")
-    yield base
-    process.terminate()
-    process.wait(timeout=10)
-    log.close()
+    run_cli(url, "migrate")
+    run_cli(url, "demo", "--respondents", "0", "--no-publish")
+    server = start_server(url, live_database.parent / "server.log", env=env)
+    yield server.base_url
+    server.stop()
 
 
 @pytest.fixture(scope="package")

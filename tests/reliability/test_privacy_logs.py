@@ -13,7 +13,7 @@ def test_respondent_addresses_are_neither_logged_nor_stored(tmp_path: Path) -> N
     database = tmp_path / "privacy.sqlite3"
     url = f"sqlite:///{database}"
     run_cli(url, "migrate")
-    run_cli(url, "demo", "--respondents", "0", "--no-analyse")
+    run_cli(url, "demo", "--respondents", "0", "--no-publish")
     headers = {"x-forwarded-for": FORWARDED_IP, "x-real-ip": FORWARDED_IP, "forwarded": f"for={FORWARDED_IP}"}
     with serving(url, tmp_path / "server.log") as server, httpx.Client(base_url=server.base_url, headers=headers) as client:
         assert client.get("/").status_code == 200

@@ -45,7 +45,7 @@ class Served:
 def _seed(url: str) -> str:
     """Migrate, add demo respondents and one publication; return a new API token."""
     run_cli(url, "migrate")
-    run_cli(url, "demo", "--respondents", "15", "--no-analyse")
+    run_cli(url, "demo", "--respondents", "15", "--no-publish")
     run_cli(url, "publish", "--resamples", "20", "--no-models")
     token = run_cli(url, "token", "issue", "schemathesis").split(": ", 1)[1].strip()
     return token
