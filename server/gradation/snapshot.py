@@ -12,9 +12,7 @@ who answered that they never met coercion has experience "none" for every measur
 Free-text comments never enter the frame.
 """
 
-import json
-from typing import Any
-
+import msgspec
 import numpy as np
 import pandas as pd
 
@@ -31,9 +29,25 @@ MEASURE_KINDS = ("rating", "allowed", "paired")
 BACKGROUND_KINDS = ("gender", "age_band")
 
 
-def _decode(raw: Any) -> Any:
-    # Piccolo hands JSON columns back as text on both engines.
-    return json.loads(raw) if isinstance(raw, str) else raw
+def decode_values(raw: pd.Series) -> pd.Series:
+    """JSON answer values, decoded. Numbers and quoted codes (nearly all values) are
+    decoded column-wise; only lists (rankings, multiple choice) go through the parser."""
+    text = raw.astype(object)
+    out = pd.Series([None] * len(text), index=text.index, dtype=object)
+    is_text = text.map(lambda v: isinstance(v, str), na_action="ignore").fillna(False).astype(bool)
+    if not is_text.all():
+        # Already decoded by the driver (not the case today, but harmless).
+        out[~is_text] = text[~is_text]
+    s = text[is_text].astype(str)
+    quoted = s.str.startswith("\"") & ~s.str.contains("\\", regex=False)  # escapes go through the parser
+    out[quoted[quoted].index] = s[quoted].str.slice(1, -1)
+    numeric = pd.to_numeric(s[~quoted], errors="coerce")
+    out[numeric.dropna().index] = numeric.dropna()
+    rest = s[~quoted & numeric.isna()]
+    rest = rest[rest != "null"]
+    if len(rest):
+        out[rest.index] = [msgspec.json.decode(v) for v in rest]
+    return out
 
 
 async def _item_metadata(registry: InstrumentRegistry, version_ids: list[int]) -> pd.DataFrame:
@@ -45,7 +59,8 @@ async def _item_metadata(registry: InstrumentRegistry, version_ids: list[int]) -
     return pd.DataFrame.from_records(records, columns=["version_id", "item", "kind", "type", "measure", "measure_b"])
 
 
-def _empty() -> pd.DataFrame:
+def empty_tidy() -> pd.DataFrame:
+    """A tidy frame with no rows and the right column types."""
     frame = pd.DataFrame({column: pd.Series(dtype="string") for column in TIDY_COLUMNS})
     return frame.astype({"value": "float64"})
 
@@ -64,12 +79,23 @@ async def tidy_snapshot(registry: InstrumentRegistry) -> pd.DataFrame:
         Answer.missing,
     ).where(Answer.response.submitted_at.is_not_null())
     if not rows:
-        return _empty()
+        return empty_tidy()
     answers = pd.DataFrame.from_records(rows)
     answers["respondent"] = answers["respondent"].astype(str)
-    answers["raw"] = [_decode(v) for v in answers["value"]]
+    answers = await with_item_metadata(registry, answers)
+    frame = tidy_from_answers(answers)
+    return frame.sort_values(["respondent", "item"], kind="mergesort").reset_index(drop=True)
+
+
+async def with_item_metadata(registry: InstrumentRegistry, answers: pd.DataFrame) -> pd.DataFrame:
+    """Decode the stored `value` column into `raw` and attach each item's kind, type and measures."""
+    answers = answers.assign(raw=decode_values(answers["value"])).drop(columns=["value"])
     meta = await _item_metadata(registry, sorted(answers["version_id"].unique().tolist()))
-    answers = answers.drop(columns=["value"]).merge(meta, on=["version_id", "item"], how="inner")
+    return answers.merge(meta, on=["version_id", "item"], how="inner")
+
+
+def tidy_from_answers(answers: pd.DataFrame) -> pd.DataFrame:
+    """Turn answers with item metadata (see `with_item_metadata`) into tidy rows."""
     answered = answers["missing"].isna()
     text_value = answers["raw"].map(lambda v: v if isinstance(v, str) else None)
 
@@ -105,6 +131,5 @@ async def tidy_snapshot(registry: InstrumentRegistry) -> pd.DataFrame:
     # A pair involves two measures, so no single experience describes the row.
     frame.loc[frame["kind"] == "paired", "experience"] = None
     frame = frame.join(respondents, on="respondent")
-    frame = frame.sort_values(["respondent", "item"], kind="mergesort").reset_index(drop=True)
     frame = frame[TIDY_COLUMNS]
     return frame.astype({c: "string" for c in TIDY_COLUMNS if c != "value"}).astype({"value": "float64"})
