@@ -26,6 +26,14 @@ def msgspec_replace(settings):  # type: ignore[no-untyped-def]
     return msgspec.structs.replace(settings, mixed_model=False, ordinal_model=False)
 
 
+async def _audit_from_command_line(actor: str, target: str, **detail: object) -> None:
+    """Publications made on the command line are audited like those made in the workspace."""
+    from server.workspace import audit
+    from server.workspace.audit import Action
+
+    await audit.record(f"command line ({actor})" if actor else "command line", Action.PUBLICATION, target, **detail)
+
+
 @click.command()
 @click.option("--resamples", type=click.IntRange(min=1), default=None, help="Bootstrap resamples (default: the method default).")
 @click.option("--models/--no-models", default=True, show_default=True, help="Fit the mixed and ordinal models.")
@@ -38,7 +46,9 @@ def publish(resamples: int | None, models: bool, actor: str) -> None:
     async def work():  # type: ignore[no-untyped-def]
         registry = InstrumentRegistry()
         await registry.register_current()
-        return await publish_database(registry, _settings(resamples, models), actor)
+        info = await publish_database(registry, _settings(resamples, models), actor)
+        await _audit_from_command_line(actor, f"publication:{info.number}", data_sha256=info.data_sha256, respondents=info.respondents)
+        return info
 
     try:
         info = _run(work)
@@ -63,8 +73,13 @@ def publication_public(number: int, off: bool) -> None:
     """Show publication NUMBER on the public /gradation page (or stop showing it)."""
     from server.publication.store import PublicationError, set_public
 
+    async def work():  # type: ignore[no-untyped-def]
+        info = await set_public(number, not off)
+        await _audit_from_command_line("", f"publication:{number}", public=info.is_public)
+        return info
+
     try:
-        info = _run(lambda: set_public(number, not off))
+        info = _run(work)
     except PublicationError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"publication {info.number} is {'public' if info.is_public else 'not public'}")

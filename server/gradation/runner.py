@@ -28,8 +28,3 @@ async def analyse_database(
     ).run()
     return payload
 
-
-async def latest_result() -> bytes | None:
-    """The most recently stored gradation JSON, if any."""
-    row = await AnalysisRun.select(AnalysisRun.result).order_by(AnalysisRun.id, ascending=False).first()
-    return None if row is None else row["result"].encode()
