@@ -1,6 +1,7 @@
 """Schemathesis against the served OpenAPI document: every respondent and authority
-operation, with generated valid and invalid requests, gets no 5xx and only responses
-that its schema documents (status codes, content types, bodies, headers).
+operation, with generated valid and invalid requests, gets no 5xx, only responses that
+its schema documents (status codes, content types, bodies, headers), and every refusal
+says why.
 
 The server is the real deployment (`leastmeans serve` as a child process) on a database
 with demo respondents, one publication and an API token, so the authority operations
@@ -20,7 +21,7 @@ import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-from schemathesis import Case
+from schemathesis import Case, CheckContext
 from schemathesis.checks import positive_data_acceptance
 from schemathesis.core.failures import FailureGroup
 
@@ -79,6 +80,14 @@ def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
             asyncio.run(_drop_postgres_database(postgres_name))
 
 
+def refusal_says_why(ctx: CheckContext, response: schemathesis.Response, case: Case) -> bool | None:
+    """Every 4xx from these JSON APIs carries a non-empty `detail` saying what was wrong."""
+    if 400 <= response.status_code < 500 and response.status_code != 304:
+        body = response.json()
+        assert isinstance(body, dict) and str(body.get("detail", "")).strip(), f"refusal without a reason: {response.text[:300]}"
+    return None
+
+
 def _aim(case: Case, served: Served) -> None:
     """Point most generated requests at the open session and a real item, so the
     validation behind the 404 is what gets fuzzed (the rest keep their random ids)."""
@@ -111,6 +120,7 @@ def test_openapi_operations_hold_their_schema(served: Served) -> None:
                 # without consent or an unknown filter code is a documented 400 naming the
                 # field; that every refusal is a documented status is checked instead.
                 excluded_checks=[positive_data_acceptance],
+                additional_checks=[refusal_says_why],
             )
 
         try:
