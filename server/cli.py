@@ -1,29 +1,12 @@
 """The `leastmeans` command line."""
 
-import asyncio
 import sys
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TypeVar
 
 import click
 
+from server.command_database import run_with_database
 from server.settings import Settings
-
-T = TypeVar("T")
-
-
-def _with_database(work: Callable[[], Awaitable[T]]) -> T:
-    """Run `work` against the database named by DATABASE_URL (default: the SQLite file)."""
-    from server.storage.database import engine_for_url, use_database
-
-    async def run() -> T:
-        engine = engine_for_url(Settings.from_env().database_url)
-        use_database(engine)
-        return await work()
-
-    return asyncio.run(run())
-
 
 @click.group()
 def main() -> None:
@@ -35,7 +18,7 @@ def migrate() -> None:
     """Apply pending database migrations."""
     from server.storage.database import migrate as run_migrations
 
-    ran = _with_database(run_migrations)
+    ran = run_with_database(run_migrations)
     click.echo(f"applied {len(ran)} migration(s)" if ran else "database is up to date")
 
 
@@ -53,7 +36,7 @@ def serve(host: str | None, port: int | None, workers: int, run_migrations: bool
     if run_migrations:
         from server.storage.database import migrate as apply_migrations
 
-        _with_database(apply_migrations)
+        run_with_database(apply_migrations)
     click.echo(f"serving on http://{host or settings.host}:{port or settings.port} with {workers} worker(s)")
     uvicorn.run(
         "server.asgi:app",
@@ -94,7 +77,7 @@ def demo(respondents: int, seed: int, only_if_empty: bool, publish: bool) -> Non
         await set_public(published.number, True)
         return f"added {made} demo respondent(s); published gradation number {published.number} at /gradation"
 
-    click.echo(_with_database(work))
+    click.echo(run_with_database(work))
 
 
 @main.command()
@@ -113,7 +96,7 @@ def analyse(out: Path | None, resamples: int | None) -> None:
         await registry.register_current()
         return await analyse_database(registry, settings, progress=sys.stderr.isatty())
 
-    payload = _with_database(work)
+    payload = run_with_database(work)
     if out is not None:
         out.write_bytes(payload)
         click.echo(f"wrote {out}")
@@ -152,17 +135,14 @@ def restore(source: Path, yes: bool) -> None:
     click.echo(f"restored {source}")
 
 
+def _register_area_commands() -> None:
+    # Each area keeps its commands in a module of its own; they join the one group here.
+    from server.instruments_cli import check_instruments, codebook
+    from server.publication_cli import PUBLICATION_COMMANDS
+    from server.workspace_cli import createuser, export_command, import_command
 
-from server.workspace_cli import createuser, export_command, import_command  # noqa: E402  (workspace commands live in their own module)
+    for command in (createuser, export_command, import_command, check_instruments, codebook, *PUBLICATION_COMMANDS):
+        main.add_command(command)
 
-main.add_command(createuser)
-main.add_command(export_command)
-main.add_command(import_command)
 
-from server.instruments_cli import check_instruments, codebook  # noqa: E402  (instrument commands live in their own module)
-
-main.add_command(check_instruments); main.add_command(codebook)
-
-from server.publication_cli import PUBLICATION_COMMANDS  # noqa: E402  (publication commands live in their own module)
-
-for _command in PUBLICATION_COMMANDS: main.add_command(_command)
+_register_area_commands()

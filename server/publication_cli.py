@@ -1,29 +1,23 @@
 """Command-line commands for publications: publish, list, figures, report, tokens."""
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+import msgspec
+
+from server.command_database import run_with_database
+
+if TYPE_CHECKING:
+    from analysis.settings import GradationSettings
 
 
-def _run(work):  # type: ignore[no-untyped-def]
-    # Imported late: server.cli imports this module at its end.
-    from server.cli import _with_database
-
-    return _with_database(work)
-
-
-def _settings(resamples: int | None, models: bool):  # type: ignore[no-untyped-def]
+def _settings(resamples: int | None, models: bool) -> "GradationSettings":
+    """The method settings of a command: the defaults, with fewer resamples or no models if asked."""
     from analysis.settings import GradationSettings
 
     base = GradationSettings() if resamples is None else GradationSettings(bootstrap_resamples=resamples)
-    return base if models else msgspec_replace(base)
-
-
-def msgspec_replace(settings):  # type: ignore[no-untyped-def]
-    """Settings with the slow models switched off."""
-    import msgspec
-
-    return msgspec.structs.replace(settings, mixed_model=False, ordinal_model=False)
+    return base if models else msgspec.structs.replace(base, mixed_model=False, ordinal_model=False)
 
 
 async def _audit_from_command_line(actor: str, target: str, **detail: object) -> None:
@@ -51,7 +45,7 @@ def publish(resamples: int | None, models: bool, actor: str) -> None:
         return info
 
     try:
-        info = _run(work)
+        info = run_with_database(work)
     except PublicationError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"published number {info.number}: {info.respondents} respondents, data sha256 {info.data_sha256}")
@@ -62,7 +56,7 @@ def publications() -> None:
     """List publications, newest first."""
     from server.publication.store import list_publications
 
-    for info in _run(list_publications):
+    for info in run_with_database(list_publications):
         click.echo(f"{info.number:>4}  {info.published_at:%Y-%m-%d %H:%M}  {info.respondents:>6} respondents  {'public' if info.is_public else 'not public'}  {info.published_by or '-'}")
 
 
@@ -79,7 +73,7 @@ def publication_public(number: int, off: bool) -> None:
         return info
 
     try:
-        info = _run(work)
+        info = run_with_database(work)
     except PublicationError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"publication {info.number} is {'public' if info.is_public else 'not public'}")
@@ -92,7 +86,7 @@ def _load(number: int | None):  # type: ignore[no-untyped-def]
         chosen = number if number is not None else await latest_number()
         return None if chosen is None else await load_publication(chosen)
 
-    publication = _run(work)
+    publication = run_with_database(work)
     if publication is None:
         raise click.ClickException("number: no such publication (run `leastmeans publish` first)")
     return publication
@@ -156,7 +150,7 @@ def token_issue(label: str) -> None:
     from server.publication.tokens import issue_token
 
     try:
-        issued = _run(lambda: issue_token(label, "command line"))
+        issued = run_with_database(lambda: issue_token(label, "command line"))
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"token {issued.id} for {issued.label}: {issued.secret}")
@@ -169,7 +163,7 @@ def token_revoke(token_id: int) -> None:
     """Revoke token TOKEN_ID."""
     from server.publication.tokens import revoke_token
 
-    if not _run(lambda: revoke_token(token_id)):
+    if not run_with_database(lambda: revoke_token(token_id)):
         raise click.ClickException(f"token_id: no active token {token_id}")
     click.echo(f"token {token_id} revoked")
 
@@ -179,7 +173,7 @@ def token_list() -> None:
     """List tokens (never their secrets)."""
     from server.publication.tokens import list_tokens
 
-    for t in _run(list_tokens):
+    for t in run_with_database(list_tokens):
         click.echo(f"{t.id:>4}  {t.created_at:%Y-%m-%d}  {'revoked' if t.revoked else 'active '}  {t.label}")
 
 

@@ -1,27 +1,11 @@
 """Workspace commands: `leastmeans createuser`, `leastmeans export`, `leastmeans import`."""
 
-import asyncio
 import sys
 from pathlib import Path
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
 
 import click
 
-from server.settings import Settings
-
-T = TypeVar("T")
-
-
-def _with_database(work: Callable[[], Awaitable[T]]) -> T:
-    """Run `work` against the database named by DATABASE_URL (default: the SQLite file)."""
-    from server.storage.database import engine_for_url, use_database
-
-    async def run() -> T:
-        use_database(engine_for_url(Settings.from_env().database_url))
-        return await work()
-
-    return asyncio.run(run())
+from server.command_database import run_with_database
 
 
 @click.command()
@@ -50,7 +34,7 @@ def createuser(username: str, role: str, password_stdin: bool) -> None:
         return f"created {made.role} '{made.username}'"
 
     try:
-        click.echo(_with_database(work))
+        click.echo(run_with_database(work))
     except UserError as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -95,7 +79,7 @@ def export_command(out: Path, study: str | None, k: int, include_free_text: bool
         )
 
     try:
-        click.echo(_with_database(work))
+        click.echo(run_with_database(work))
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -114,6 +98,6 @@ def import_command(path: Path) -> None:
         return f"imported study '{report.study}': {report.respondents} respondents, {report.answers} answers"
 
     try:
-        click.echo(_with_database(work))
+        click.echo(run_with_database(work))
     except ImportError_ as exc:
         raise click.ClickException(str(exc)) from None
