@@ -10,9 +10,11 @@ class ResponseSubmitted(RuntimeError):
 
 
 class InvalidInput(ValueError):
-    """A request field is wrong (400); `field` names it."""
+    """A request field is wrong (400); `field` names it, `source` says where it was sent
+    ("body", "query" or "path")."""
 
-    def __init__(self, field: str, reason: str) -> None:
+    def __init__(self, field: str, reason: str, source: str = "body") -> None:
         self.field = field
         self.reason = reason
+        self.source = source
         super().__init__(f"{field}: {reason}")

@@ -79,7 +79,11 @@ def _choose_instrument(registry: InstrumentRegistry, group: str, language: str, 
 
 def consent_text(registry: InstrumentRegistry, group: str, language: str, code: str | None) -> ConsentOut:
     """The information and consent texts to show before a session may start."""
-    _, code, digest, instrument = _choose_instrument(registry, group, language, code)
+    try:
+        _, code, digest, instrument = _choose_instrument(registry, group, language, code)
+    except InvalidInput as exc:
+        # Here the choices arrive as query parameters, not in a body.
+        raise InvalidInput(exc.field, exc.reason, source="query") from None
     return ConsentOut(
         instrument=code,
         instrument_version=digest,

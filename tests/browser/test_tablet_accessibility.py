@@ -53,6 +53,19 @@ def test_every_page_type_passes_axe(live_server: str, live_database: Path, chrom
     try:
         page.goto(f"{live_server}/")
         check("welcome")
+        # A refused form post (an unknown ward) shows the error page.
+        page.evaluate(
+            """() => {
+                const form = Object.assign(document.createElement('form'), {method: 'post', action: '/tablet/start'});
+                for (const [name, value] of [['consent', 'yes'], ['group', 'patient'], ['site', 'nowhere/none']]) {
+                    form.appendChild(Object.assign(document.createElement('input'), {type: 'hidden', name, value}));
+                }
+                document.body.appendChild(form);
+                form.submit();
+            }"""
+        )
+        page.get_by_role("heading", name="Det kunne ikke gemmes").wait_for()
+        check("error")
         page.goto(f"{live_server}/?lang=en")
         check("welcome-en")
         page.get_by_role("button", name=re.compile("^Start$")).click()
