@@ -1,5 +1,6 @@
 """Fieldwork actions for site coordinators (and researchers): enrol ward tablets, issue
-invitation codes. Codes are shown once, on the page that issued them."""
+invitation codes. Codes are shown once, on the page that issued them (on screen, or as a
+printable sheet of cards with QR codes of their own-device links)."""
 
 from litestar import Controller, Request, post
 from litestar.params import FromPath
@@ -10,6 +11,7 @@ from server.workspace.access import require_site, study_site_ids
 from server.workspace.audit import Action
 from server.workspace.enrolment import EnrolmentError, issue_invitations, issue_kiosk_code, revoke_tablet
 from server.workspace.forms import Form
+from server.workspace.invitation_links import invitation_cards, public_origin
 from server.workspace.rendering import page
 from server.workspace.roles import FIELDWORK, allow
 
@@ -49,29 +51,46 @@ class FieldworkPages(Controller):
 
     @post("/studies/{study_id:int}/invitations")
     async def invitations(self, request: Request, study_id: FromPath[int], data: Form) -> Template:
-        """Issue invitation codes for one respondent group (optionally one site)."""
-        user = request.state.user
-        allowed_sites = await study_site_ids(user, study_id)
-        site_id = _int(data, "site", 0) or None
-        if user["role"] == "coordinator" and site_id not in allowed_sites:
-            # A coordinator's codes are always tied to one of their own sites.
-            site_id = allowed_sites[0] if len(allowed_sites) == 1 else None
-            if site_id is None:
-                return page(request, "codes.html", status_code=400, error="site: choose one of your sites", codes=[], study_id=study_id)
-        group = data.get("group", "")
-        try:
-            codes = await issue_invitations(
-                study_id,
-                group if isinstance(group, str) else "",
-                _int(data, "count", 1),
-                user["id"],
-                site_id=site_id,
-                valid_days=_int(data, "valid_days", 30),
-                max_uses=_int(data, "max_uses", 1),
-            )
-        except EnrolmentError as exc:
-            return page(request, "codes.html", status_code=400, error=str(exc), codes=[], study_id=study_id)
-        await audit.record(
-            user["username"], Action.INVITATIONS_ISSUED, f"study:{study_id}", group=group, count=len(codes), site=site_id
+        """Issue invitation codes for one respondent group (optionally one site), shown on screen."""
+        return await _issue_invitations(request, study_id, data, "codes.html")
+
+    @post("/studies/{study_id:int}/invitations/print")
+    async def invitations_print(self, request: Request, study_id: FromPath[int], data: Form) -> Template:
+        """Issue invitation codes as a printable sheet: one card per code, with its QR code.
+
+        A POST that issues, not a GET that lists: only hashes are stored, so codes can be
+        shown (and printed) only at the moment they are made.
+        """
+        return await _issue_invitations(request, study_id, data, "invitations_print.html", qr_scale=5)
+
+
+async def _issue_invitations(request: Request, study_id: int, data: dict, template: str, qr_scale: int = 4) -> Template:
+    """Validate, issue, audit, and render the new codes with `template` (refusals: the codes page)."""
+    user = request.state.user
+    allowed_sites = await study_site_ids(user, study_id)
+    site_id = _int(data, "site", 0) or None
+    if user["role"] == "coordinator" and site_id not in allowed_sites:
+        # A coordinator's codes are always tied to one of their own sites.
+        site_id = allowed_sites[0] if len(allowed_sites) == 1 else None
+        if site_id is None:
+            return page(request, "codes.html", status_code=400, error="site: choose one of your sites", codes=[], study_id=study_id)
+    group = data.get("group", "")
+    try:
+        codes = await issue_invitations(
+            study_id,
+            group if isinstance(group, str) else "",
+            _int(data, "count", 1),
+            user["id"],
+            site_id=site_id,
+            valid_days=_int(data, "valid_days", 30),
+            max_uses=_int(data, "max_uses", 1),
         )
-        return page(request, "codes.html", codes=codes, kind="invitation", study_id=study_id, group=group)
+    except EnrolmentError as exc:
+        return page(request, "codes.html", status_code=400, error=str(exc), codes=[], study_id=study_id)
+    await audit.record(
+        user["username"], Action.INVITATIONS_ISSUED, f"study:{study_id}", group=group, count=len(codes), site=site_id
+    )
+    cards = invitation_cards(request, codes, qr_scale)
+    return page(
+        request, template, codes=codes, cards=cards, origin=public_origin(request), kind="invitation", study_id=study_id, group=group
+    )

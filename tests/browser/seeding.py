@@ -38,3 +38,27 @@ def invitation_code(database: Path, group: str, site: str | None = "ward-b") -> 
             (study_id, site_id if site else None, group, code_hash(code), "2026-01-01 00:00:00+00:00", FAR_FUTURE, 5, 0),
         )
     return code
+
+
+def staff_account(database: Path, role: str) -> tuple[str, str]:
+    """A fresh active workspace account with `role`; returns (username, password)."""
+    from server.workspace.passwords import hash_password
+
+    username, password = f"{role}-{new_code(4).lower()}", "browser test password"
+    with sqlite3.connect(database) as connection:
+        connection.execute(
+            "INSERT INTO staff_user (username, password_hash, role, is_active, created_at, password_changed_at)"
+            " VALUES (?, ?, ?, 1, ?, ?)",
+            (username, hash_password(password), role, "2026-01-01 00:00:00+00:00", "2026-01-01 00:00:00+00:00"),
+        )
+    return username, password
+
+
+def enrolled_tablet(database: Path, site: str = "ward-a") -> None:
+    """An enrolled tablet row at `site` (so the study page lists it with its revoke button)."""
+    with sqlite3.connect(database) as connection:
+        site_id, _ = _site_id(connection, site)
+        connection.execute(
+            "INSERT INTO kiosk_tablet (site, token_hash, label, enrolled_at) VALUES (?, ?, '', ?)",
+            (site_id, code_hash(new_code(12)), "2026-01-01 00:00:00+00:00"),
+        )

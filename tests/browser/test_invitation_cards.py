@@ -1,0 +1,58 @@
+"""Invitation codes with their QR codes render under the content security policy, on
+screen and as the printable sheet, and the printed link opens the questionnaire."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.browser.seeding import enrolled_tablet, staff_account
+from tests.browser.test_content_security import _violations
+
+pytestmark = pytest.mark.browser
+
+
+def _log_in(page, base: str, database: Path) -> None:
+    username, password = staff_account(database, "researcher")
+    page.goto(f"{base}/workspace/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r"/workspace/?$"))
+
+
+def test_invitation_qr_codes_render_under_the_policy_and_the_link_works(live_server: str, live_database: Path, tablet) -> None:
+    page = tablet
+    enrolled_tablet(live_database)
+    _log_in(page, live_server, live_database)
+    page.goto(f"{live_server}/workspace/studies/")
+    page.locator("a[href^='/workspace/studies/']").first.click()
+    page.get_by_role("button", name="Revoke").first.wait_for()
+    assert _violations(page) == []  # the study page too, with its tablet list
+    page.get_by_label("How many codes").fill("2")
+    page.get_by_role("button", name="Issue codes", exact=True).click()
+    page.get_by_role("heading", name=re.compile("Invitation codes")).wait_for()
+    assert page.locator("svg.qr").count() == 2
+    # The modules are drawn: the symbol has its full size on screen.
+    assert page.locator("svg.qr").first.bounding_box()["width"] > 100
+    assert _violations(page) == []
+
+    page.go_back()
+    page.get_by_label("How many codes").fill("3")
+    page.get_by_role("button", name="Issue codes as printable cards").click()
+    page.get_by_role("heading", name=re.compile("Invitation cards")).wait_for()
+    assert page.locator(".print-card svg.qr").count() == 3
+    assert _violations(page) == []
+    page.emulate_media(media="print")
+    assert not page.get_by_role("navigation").is_visible()
+    assert page.locator(".print-card").first.is_visible()
+
+    link = page.locator(".print-card .link").first.inner_text()
+    assert re.fullmatch(rf"{re.escape(live_server)}/i/[A-HJKMNP-Z2-9]{{4}}(-[A-HJKMNP-Z2-9]{{4}}){{2}}", link), link
+    phone = page.context.browser.new_context(locale="da-DK").new_page()
+    try:
+        phone.goto(link)
+        phone.wait_for_url(re.compile(r"/\?lang=da$"))
+        phone.get_by_role("button", name=re.compile("^Start$")).wait_for()
+    finally:
+        phone.context.close()
