@@ -74,7 +74,10 @@ def _missing(item: Item, instrument: Instrument) -> list[ValueLabel]:
 
 
 def _shown_if(item: Item) -> str:
-    rules = [f"{c.item} in ({', '.join(c.any_of)})" for c in item.show_if]
+    rules = [
+        f"{c.item} in ({', '.join(c.any_of)})" if c.any_of else f"{c.item} not in ({', '.join(c.none_of)}) or not answered"
+        for c in item.show_if
+    ]
     if item.requires:
         rules.append(f"study feature {item.requires}")
     if item.type == "paired":

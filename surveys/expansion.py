@@ -9,6 +9,8 @@ removing an item never changes another item's code.
 import itertools
 import re
 
+import msgspec
+
 from surveys.errors import InstrumentError
 from surveys.model import (
     CHOICE_TYPES,
@@ -165,8 +167,8 @@ def expand_items(source: InstrumentSource, texts: dict[str, InstrumentText], cat
                         anchors=_anchors(texts, folder, item_source.code, needs_anchors),
                         settings=list(measure.settings),
                         show_if=[
-                            type(c)(item=c.item.replace("{measure}", measure.code), any_of=list(c.any_of))
-                            for c in item_source.show_if
+                            *(msgspec.structs.replace(c, item=c.item.replace("{measure}", measure.code)) for c in item_source.show_if),
+                            *source.measure_show_if.get(measure.code, []),
                         ],
                         hypothetical=not measure.legal_today,
                         **common,  # type: ignore[arg-type]
@@ -205,7 +207,12 @@ def expand_items(source: InstrumentSource, texts: dict[str, InstrumentText], cat
                         measure=a.code,
                         measure_b=b.code,
                         settings=settings,
-                        show_if=list(item_source.show_if),
+                        # A pair about a measure that is not asked is not asked either.
+                        show_if=[
+                            *item_source.show_if,
+                            *source.measure_show_if.get(a.code, []),
+                            *source.measure_show_if.get(b.code, []),
+                        ],
                         **common,  # type: ignore[arg-type]
                     )
                 )

@@ -32,7 +32,7 @@ from surveys.model import (
     Measure,
     ReferenceGradation,
 )
-from surveys.rules import check_rules
+from surveys.rules import check_measure_rules, check_rules
 
 SURVEYS_DIR = Path(__file__).resolve().parent
 CATALOGUE_DIR = SURVEYS_DIR / "catalogue"
@@ -194,6 +194,7 @@ def compile_instrument(
             raise InstrumentError(structure, f"items[{index}].requires", f"unknown study feature '{item.requires}' (known: {', '.join(FEATURES)})")
     languages = sorted(texts)
     items = expand_items(source, texts, catalogue, folder)
+    check_measure_rules(items, source, catalogue, structure)
     check_rules(items, source, structure)
     return Instrument(
         code=source.code,

@@ -96,15 +96,22 @@ class Catalogue(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 # --- authored questionnaire -----------------------------------------------------------
 
 
-class Condition(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """Show an item only if an earlier item was answered with one of `any_of`.
+class Condition(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
+    """Show an item only if an earlier item's answer allows it; give exactly one of:
+
+    - `any_of`: the earlier item was answered with one of these (unanswered: hidden);
+    - `none_of`: the earlier item was not answered with one of these (unanswered, a
+      missing code or a hidden item: shown), for rules whose safe default is to ask.
 
     `{measure}` in `item` is replaced by the measure of a per-measure item, so each
     experience follow-up can point at its own measure's question.
     """
 
     item: str
-    any_of: list[str]
+    # Defaults are omitted when encoding, so an `any_of` rule encodes exactly as it did
+    # before `none_of` existed and the stored versions keep their content hashes.
+    any_of: list[str] = msgspec.field(default_factory=list)
+    none_of: list[str] = msgspec.field(default_factory=list)
 
 
 class MeasureFilter(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -144,6 +151,10 @@ class InstrumentSource(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     option_sets: dict[str, list[str]]
     items: list[ItemSource]
     pairs_per_respondent: int = 0
+    #: Conditions added to every item about a measure (per-measure items and the pairs
+    #: that include it), keyed by measure code: e.g. a measure that only applies from
+    #: an age is not asked of younger respondents.
+    measure_show_if: dict[str, list[Condition]] = msgspec.field(default_factory=dict)
 
 
 class AnchorsText(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

@@ -4,8 +4,11 @@ An item is shown when all of these hold:
 - it is used in the respondent's setting (per-measure items follow the measure's settings);
 - the study feature it `requires` (e.g. free_text) is switched on for the study;
 - a paired item is one of the pairs the balanced design assigns to this respondent;
-- each `show_if` condition holds: the earlier item was answered (not with a missing code)
-  with one of the listed answers (for a multiple-choice item: any of them chosen).
+- each `show_if` condition holds: for `any_of`, the earlier item was answered (not with a
+  missing code) with one of the listed answers (for a multiple-choice item: any of them
+  chosen); for `none_of`, it was not, so an unanswered, missing-coded or hidden earlier
+  item keeps the item shown (asking is the safe default, e.g. for an age that was skipped).
+  `measure_show_if` rules arrive here as ordinary conditions of the items about a measure.
 Hidden items are not asked; the server refuses answers to them and drops answers that
 become hidden when an earlier answer changes.
 """
@@ -31,14 +34,20 @@ class Context:
     answers: Mapping[str, tuple[Any, str | None]] = field(default_factory=dict)
 
 
-def _holds(condition: Condition, answers: Mapping[str, tuple[Any, str | None]]) -> bool:
-    saved = answers.get(condition.item)
-    if saved is None or saved[1] is not None:
-        return False
-    value = saved[0]
+def _chosen(value: Any, codes: list[str]) -> bool:
     if isinstance(value, list):
-        return any(v in condition.any_of for v in value)
-    return value in condition.any_of
+        return any(v in codes for v in value)
+    return value in codes
+
+
+def _holds(condition: Condition, visible: set[str], answers: Mapping[str, tuple[Any, str | None]]) -> bool:
+    # An answer to a hidden item does not count (it is about to be dropped), so chains
+    # of rules stay consistent.
+    saved = answers.get(condition.item) if condition.item in visible else None
+    answered = saved is not None and saved[1] is None
+    if condition.none_of:
+        return not (answered and _chosen(saved[0], condition.none_of))  # type: ignore[index]
+    return answered and _chosen(saved[0], condition.any_of)  # type: ignore[index]
 
 
 def visible_items(instrument: Instrument, context: Context) -> list[Item]:
@@ -54,8 +63,7 @@ def visible_items(instrument: Instrument, context: Context) -> list[Item]:
                 continue
             if pairs[item.code]:
                 item = msgspec.structs.replace(item, options=list(reversed(item.options)))
-        # A condition on a hidden item never holds, so chains of rules stay consistent.
-        if not all(c.item in visible and _holds(c, context.answers) for c in item.show_if):
+        if not all(_holds(c, visible, context.answers) for c in item.show_if):
             continue
         shown.append(item)
         visible.add(item.code)
