@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 
 from litestar.di import NamedDependency
 
-from surveys.loader import load_instruments
+from surveys.errors import InstrumentError
+from surveys.loader import STRUCTURE_FILE, load_instruments
 from surveys.model import Instrument
-from surveys.versioning import canonical_bytes, content_hash, decode_instrument
+from surveys.versioning import canonical_bytes, content_hash, decode_instrument, option_order_changes
 
 from server.storage.tables import InstrumentVersion
 
@@ -26,6 +27,7 @@ class InstrumentRegistry:
         """Store a version row for each current instrument (idempotent)."""
         for code, instrument in (instruments or load_instruments()).items():
             digest = content_hash(instrument)
+            await refuse_reordered_options(code, digest, instrument)
             await (
                 InstrumentVersion.insert(
                     InstrumentVersion(instrument=code, content_hash=digest, content=canonical_bytes(instrument).decode())
@@ -60,6 +62,30 @@ class InstrumentRegistry:
             self.by_id[version_id] = decode_instrument(row["content"], expected_hash=row["content_hash"])
         return self.by_id[version_id]
 
+
+async def refuse_reordered_options(code: str, digest: str, instrument: Instrument) -> None:
+    """Refuse a new version of `code` in which an option of a stored version moved or vanished.
+
+    Raises InstrumentError naming the file, and each item and option. A version that is
+    already stored was checked when it was first registered, so it is not checked again.
+    """
+    if await InstrumentVersion.exists().where(InstrumentVersion.content_hash == digest):
+        return
+    rows = await (
+        InstrumentVersion.select(InstrumentVersion.content, InstrumentVersion.content_hash)
+        .where(InstrumentVersion.instrument == code)
+        .order_by(InstrumentVersion.id)
+    )
+    for row in rows:
+        changes = option_order_changes(decode_instrument(row["content"], expected_hash=row["content_hash"]), instrument)
+        if changes:
+            raise InstrumentError(
+                f"{code}/{STRUCTURE_FILE}",
+                "option_sets",
+                f"options may only be added at the end of a list, because the codebook numbers answers by "
+                f"position (compared with stored version {row['content_hash'][:12]}): {'; '.join(changes)}; "
+                "to reorder or drop options, give the item a new code",
+            )
 
 
 #: How handlers ask for the app's registry (injected by name).

@@ -12,13 +12,16 @@ from surveys.model import Instrument
 @click.command("check-instruments")
 @click.option("--surveys-dir", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
               help="A surveys folder with catalogue/ and instruments/ (default: the installed one).")
-def check_instruments(surveys_dir: Path | None) -> None:
+@click.option("--stored", is_flag=True,
+              help="Also compare with every version stored in the database (DATABASE_URL): options may only be added at the end.")
+def check_instruments(surveys_dir: Path | None, stored: bool) -> None:
     """Validate the catalogue, the reference gradation and every questionnaire; list every problem."""
-    from surveys.loader import SURVEYS_DIR, load_catalogue, load_instrument, load_reference_gradation
-    from surveys.versioning import content_hash
+    from surveys.loader import SURVEYS_DIR, STRUCTURE_FILE, load_catalogue, load_instrument, load_reference_gradation
+    from surveys.versioning import content_hash, option_order_changes
 
     root = surveys_dir or SURVEYS_DIR
     problems: list[str] = []
+    history = _stored_versions() if stored else {}
     try:
         catalogue = load_catalogue(root / "catalogue")
     except InstrumentError as exc:
@@ -41,6 +44,15 @@ def check_instruments(surveys_dir: Path | None) -> None:
             instrument = load_instrument(path, catalogue)
         except InstrumentError as exc:
             problems.append(f"instruments/{exc}")
+            continue
+        reordered = [
+            f"instruments/{instrument.code}/{STRUCTURE_FILE}: option_sets: {change} (compared with stored version {digest[:12]})"
+            for digest, old in history.items()
+            if old.code == instrument.code
+            for change in option_order_changes(old, instrument)
+        ]
+        if reordered:
+            problems.extend(reordered)
             continue
         click.echo(f"ok  {instrument.code}: {len(instrument.items)} items, languages {', '.join(instrument.languages)}, version {content_hash(instrument)[:12]}")
     for problem in problems:
@@ -77,7 +89,7 @@ def codebook(out_dir: Path, stored: bool) -> None:
 
 def _stored_versions() -> "dict[str, Instrument]":
     """Every instrument version in the database, verified against its hash."""
-    from server.cli import _with_database
+    from server.command_database import run_with_database
     from server.storage.tables import InstrumentVersion
     from surveys.versioning import decode_instrument
 
@@ -85,4 +97,4 @@ def _stored_versions() -> "dict[str, Instrument]":
         rows = await InstrumentVersion.select(InstrumentVersion.content, InstrumentVersion.content_hash)
         return {row["content_hash"]: decode_instrument(row["content"], expected_hash=row["content_hash"]) for row in rows}
 
-    return _with_database(work)
+    return run_with_database(work)
