@@ -61,6 +61,8 @@ class KioskEnrolment(Table, tablename="kiosk_enrolment"):
     created_at = Timestamptz(default=TimestamptzNow())
     expires_at = Timestamptz()
     redeemed_at = Timestamptz(null=True, default=None)
+    #: Seconds without a touch before the tablet asks "are you still there?"; null: the server's default.
+    idle_seconds = Integer(null=True, default=None)
 
 
 class KioskTablet(Table, tablename="kiosk_tablet"):
@@ -71,6 +73,8 @@ class KioskTablet(Table, tablename="kiosk_tablet"):
     label = Varchar(length=100, default="")
     enrolled_at = Timestamptz(default=TimestamptzNow())
     revoked_at = Timestamptz(null=True, default=None)
+    #: Copied from the enrolment when it is redeemed, so each page reads one row; null: the server's default.
+    idle_seconds = Integer(null=True, default=None)
 
 
 class InvitationCode(Table, tablename="invitation_code"):

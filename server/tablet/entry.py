@@ -17,6 +17,7 @@ from server.storage.database import write_transaction
 from server.storage.tables import Site, Study
 from server.storage.workspace_tables import InvitationCode, KioskEnrolment, KioskTablet
 from server.tablet.codes import code_hash
+from server.tablet.config import TABLET_SETTINGS
 
 
 class SiteChoice(msgspec.Struct, frozen=True):
@@ -27,6 +28,13 @@ class SiteChoice(msgspec.Struct, frozen=True):
     site_code: str
     site_name: str
     setting: str
+
+
+class Kiosk(msgspec.Struct, frozen=True):
+    """An enrolled ward tablet: its site and how long it waits before asking "still there?"."""
+
+    site: SiteChoice
+    idle_seconds: int
 
 
 class Invitation(msgspec.Struct, frozen=True):
@@ -73,26 +81,40 @@ async def enrol_tablet(code: str) -> tuple[str, SiteChoice] | None:
     """Redeem a one-time enrolment code; return the tablet's new bearer token and its site."""
     now = _now()
     async with write_transaction():
-        row = await KioskEnrolment.select(KioskEnrolment.id, KioskEnrolment.site, KioskEnrolment.expires_at).where(
+        row = await KioskEnrolment.select(
+            KioskEnrolment.id, KioskEnrolment.site, KioskEnrolment.expires_at, KioskEnrolment.idle_seconds
+        ).where(
             (KioskEnrolment.code_hash == code_hash(code)) & KioskEnrolment.redeemed_at.is_null()
         ).first()
         if row is None or _aware(row["expires_at"]) <= now:
             return None
         token = secrets.token_urlsafe(32)
         await KioskEnrolment.update({KioskEnrolment.redeemed_at: now}).where(KioskEnrolment.id == row["id"])
-        await KioskTablet.insert(KioskTablet(site=row["site"], token_hash=_token_hash(token), enrolled_at=now))
+        await KioskTablet.insert(
+            KioskTablet(site=row["site"], token_hash=_token_hash(token), enrolled_at=now, idle_seconds=row["idle_seconds"])
+        )
     site = await _site(row["site"])
     return (token, site) if site else None
 
 
-async def kiosk_site(token: str | None) -> SiteChoice | None:
-    """The site of an enrolled, not revoked tablet, or None."""
+async def kiosk(token: str | None) -> Kiosk | None:
+    """An enrolled, not revoked tablet's site and idle time, or None."""
     if not token:
         return None
-    row = await KioskTablet.select(KioskTablet.site).where(
+    row = await KioskTablet.select(KioskTablet.site, KioskTablet.idle_seconds).where(
         (KioskTablet.token_hash == _token_hash(token)) & KioskTablet.revoked_at.is_null()
     ).first()
-    return await _site(row["site"]) if row else None
+    site = await _site(row["site"]) if row else None
+    if site is None:
+        return None
+    # Tablets enrolled without their own idle time (or before it existed) follow the server's.
+    return Kiosk(site=site, idle_seconds=row["idle_seconds"] or TABLET_SETTINGS.kiosk_idle_seconds)
+
+
+async def kiosk_site(token: str | None) -> SiteChoice | None:
+    """The site of an enrolled, not revoked tablet, or None."""
+    enrolled = await kiosk(token)
+    return enrolled.site if enrolled else None
 
 
 async def _invitation_row(code: str) -> dict | None:

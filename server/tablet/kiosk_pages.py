@@ -39,7 +39,7 @@ class KioskPages(Controller):
         if enrolled is None:
             return page("kiosk.html", lang, error="kiosk_wrong", site=None, status_code=400)
         token, site = enrolled
-        template = page("kiosk.html", lang, kiosk=True, error=None, site=site)
+        template = page("kiosk.html", lang, kiosk=await entry.kiosk(token), error=None, site=site)
         template.cookies.append(kiosk_cookie(token))
         template.cookies.append(expired(RESPONSE_COOKIE))
         return template

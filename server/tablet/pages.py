@@ -41,11 +41,17 @@ GROUPS = ("patient", "relative", "staff")
 KIOSK_GROUPS = ("patient", "relative")
 
 
-async def _entry_sites(request: Request) -> tuple[str, list[entry.SiteChoice], tuple[str, ...]]:
+async def _kiosk(request: Request) -> entry.Kiosk | None:
+    """The enrolled ward tablet this request comes from, if any."""
+    return await entry.kiosk(request.cookies.get(KIOSK_COOKIE))
+
+
+async def _entry_sites(
+    request: Request, kiosk: entry.Kiosk | None
+) -> tuple[str, list[entry.SiteChoice], tuple[str, ...]]:
     """(mode, sites, groups) this browser may start a questionnaire for."""
-    kiosk = await entry.kiosk_site(request.cookies.get(KIOSK_COOKIE))
     if kiosk is not None:
-        return "kiosk", [kiosk], KIOSK_GROUPS
+        return "kiosk", [kiosk.site], KIOSK_GROUPS
     invitation = await entry.check_invitation(request.cookies.get(INVITE_COOKIE))
     if invitation is not None:
         return "invitation", invitation.sites, (invitation.group,)
@@ -100,11 +106,12 @@ class RespondentPages(Controller):
     async def welcome(self, request: Request, lang: FromQuery[str | None] = None) -> Template:
         """Language, who is answering and (outside a kiosk) where, then on to consent."""
         lang = language(lang)
-        mode, sites, groups = await _entry_sites(request)
+        kiosk = await _kiosk(request)
+        mode, sites, groups = await _entry_sites(request, kiosk)
         template = page(
             "welcome.html",
             lang,
-            kiosk=mode == "kiosk",
+            kiosk=kiosk,
             mode=mode,
             sites=sites,
             site_keys=[_site_key(s) for s in sites],
@@ -129,14 +136,15 @@ class RespondentPages(Controller):
     ) -> Template:
         """Information about the study and the consent question. Nothing is stored yet."""
         lang = language(lang)
-        mode, sites, groups = await _entry_sites(request)
+        kiosk = await _kiosk(request)
+        mode, sites, groups = await _entry_sites(request, kiosk)
         if group not in groups:
             raise InvalidInput("group", f"'{group}' cannot answer here")
         information, consent = _instrument_texts(registry, group, lang)
         return page(
             "consent.html",
             lang,
-            kiosk=mode == "kiosk",
+            kiosk=kiosk,
             group=group,
             site=site or "",
             setting=setting or "",
@@ -151,7 +159,7 @@ class RespondentPages(Controller):
         lang = language(data.get("language"))
         if data.get("consent") != "yes":
             return _to_welcome(lang)
-        mode, sites, groups = await _entry_sites(request)
+        mode, sites, groups = await _entry_sites(request, await _kiosk(request))
         group = data.get("group", "patient")
         if group not in groups:
             raise InvalidInput("group", f"'{group}' cannot answer here")
@@ -188,7 +196,7 @@ class RespondentPages(Controller):
         return page(
             "item.html",
             response.language,
-            kiosk=await entry.kiosk_site(request.cookies.get(KIOSK_COOKIE)) is not None,
+            kiosk=await _kiosk(request),
             response_id=response_id,
             index=index,
             n=n,
@@ -248,7 +256,7 @@ class RespondentPages(Controller):
         return page(
             "end.html",
             response.language,
-            kiosk=await entry.kiosk_site(request.cookies.get(KIOSK_COOKIE)) is not None,
+            kiosk=await _kiosk(request),
             response_id=response_id,
             previous_url=f"/tablet/{response_id}/{last}",
             n=None,
@@ -268,7 +276,7 @@ class RespondentPages(Controller):
     @get("/tablet/thanks")
     async def thanks(self, request: Request, lang: FromQuery[str | None] = None, discarded: FromQuery[bool] = False) -> Template:
         """Thanks; a ward tablet goes back to its welcome screen by itself."""
-        kiosk = await entry.kiosk_site(request.cookies.get(KIOSK_COOKIE)) is not None
+        kiosk = await _kiosk(request)
         template = page("thanks.html", language(lang), kiosk=kiosk, discarded=discarded, clear_device=True)
         template.cookies.append(expired(RESPONSE_COOKIE))
         return template
@@ -282,7 +290,7 @@ class RespondentPages(Controller):
         return page(
             "stop.html",
             response.language,
-            kiosk=await entry.kiosk_site(request.cookies.get(KIOSK_COOKIE)) is not None,
+            kiosk=await _kiosk(request),
             response_id=response_id,
             continue_url=f"/tablet/{response_id}/{flow.first_open_index(response)}",
         )
@@ -316,7 +324,7 @@ class RespondentPages(Controller):
         template = page(
             "pause.html",
             response.language,
-            kiosk=await entry.kiosk_site(request.cookies.get(KIOSK_COOKIE)) is not None,
+            kiosk=await _kiosk(request),
             code=code,
             days=TABLET_SETTINGS.resume_code_days,
             clear_device=True,
@@ -327,14 +335,14 @@ class RespondentPages(Controller):
     @get("/tablet/resume")
     async def resume_form(self, request: Request, lang: FromQuery[str | None] = None) -> Template:
         """Type a resume code."""
-        kiosk = await entry.kiosk_site(request.cookies.get(KIOSK_COOKIE)) is not None
+        kiosk = await _kiosk(request)
         return page("resume.html", language(lang), kiosk=kiosk, error=None)
 
     @post("/tablet/resume")
     async def resume(self, request: Request, data: Form, registry: RegistryDep) -> Template | Redirect:
         """Continue a paused questionnaire on this device."""
         lang = language(data.get("language"))
-        kiosk = await entry.kiosk_site(request.cookies.get(KIOSK_COOKIE)) is not None
+        kiosk = await _kiosk(request)
         try:
             response_id = await resume_codes.redeem(data.get("code", ""))
         except resume_codes.TooManyAttempts:

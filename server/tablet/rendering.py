@@ -5,6 +5,7 @@ from typing import Any
 from litestar.response import Template
 
 from server.tablet.config import TABLET_SETTINGS
+from server.tablet.entry import Kiosk
 from server.tablet.phrases import PHRASES
 
 LANGUAGES = ("da", "en")
@@ -15,8 +16,8 @@ def language(value: str | None) -> str:
     return value if value in PHRASES else "da"
 
 
-def page(name: str, lang: str, kiosk: bool = False, status_code: int = 200, **context: Any) -> Template:
-    """A tablet template with the shared context."""
+def page(name: str, lang: str, kiosk: Kiosk | None = None, status_code: int = 200, **context: Any) -> Template:
+    """A tablet template with the shared context; `kiosk` is the enrolled tablet showing it, if any."""
     other = "en" if lang == "da" else "da"
     return Template(
         template_name=name,
@@ -25,8 +26,9 @@ def page(name: str, lang: str, kiosk: bool = False, status_code: int = 200, **co
             "lang": lang,
             "other_lang": other,
             "t": PHRASES[lang],
-            "kiosk": kiosk,
-            "idle_seconds": TABLET_SETTINGS.kiosk_idle_seconds,
+            "kiosk": kiosk is not None,
+            # Each enrolment may set its own idle time; the server-wide one is the fallback.
+            "idle_seconds": kiosk.idle_seconds if kiosk else TABLET_SETTINGS.kiosk_idle_seconds,
             "grace_seconds": TABLET_SETTINGS.kiosk_grace_seconds,
             **context,
         },

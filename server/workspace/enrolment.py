@@ -2,7 +2,8 @@
 
 The tablet side (`server.tablet.entry`) redeems what is issued here:
 
-- `issue_kiosk_code(site_id, ...)` returns a one-time code, valid for `valid_hours`. A
+- `issue_kiosk_code(site_id, ...)` returns a one-time code, valid for `valid_hours`, that
+  sets the tablet's idle time (`idle_seconds`). A
   site coordinator types it on a ward tablet; `server.tablet.entry.enrol_tablet(code)`
   redeems it once and gives the tablet a bearer token bound to that site (a
   `KioskTablet` row). `revoke_tablet` ends a tablet's enrolment.
@@ -26,6 +27,11 @@ from server.tablet.codes import code_hash, new_code
 
 GROUPS = ("patient", "relative", "staff")
 MAX_INVITATIONS_PER_BATCH = 500
+#: A kiosk's idle time: under half a minute interrupts people still reading a question;
+#: over ten minutes leaves a walked-away respondent's answers on screen too long.
+DEFAULT_IDLE_SECONDS = 90
+MIN_IDLE_SECONDS = 30
+MAX_IDLE_SECONDS = 600
 
 
 class EnrolmentError(ValueError):
@@ -56,15 +62,26 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-async def issue_kiosk_code(site_id: int, created_by: int | None, valid_hours: int = 24) -> IssuedCode:
-    """A one-time code that enrols one tablet at `site_id` within `valid_hours`."""
+async def issue_kiosk_code(
+    site_id: int, created_by: int | None, valid_hours: int = 24, idle_seconds: int | None = None
+) -> IssuedCode:
+    """A one-time code that enrols one tablet at `site_id` within `valid_hours`.
+
+    The tablet asks "are you still there?" after `idle_seconds` without a touch (then
+    clears itself after the grace time): a ward with slow readers may want longer. None
+    leaves it to the server-wide setting (`LEASTMEANS_KIOSK_IDLE_SECONDS`, 90 by default).
+    """
     if not 1 <= valid_hours <= 24 * 14:
         raise EnrolmentError("valid_hours", "must be between 1 and 336")
+    if idle_seconds is not None and not MIN_IDLE_SECONDS <= idle_seconds <= MAX_IDLE_SECONDS:
+        raise EnrolmentError("idle_seconds", f"must be between {MIN_IDLE_SECONDS} and {MAX_IDLE_SECONDS} seconds")
     if not await Site.exists().where(Site.id == site_id):
         raise EnrolmentError("site", f"no site with id {site_id}")
     code, expires = new_code(), _now() + dt.timedelta(hours=valid_hours)
     await KioskEnrolment.insert(
-        KioskEnrolment(site=site_id, code_hash=code_hash(code), created_by=created_by, expires_at=expires)
+        KioskEnrolment(
+            site=site_id, code_hash=code_hash(code), created_by=created_by, expires_at=expires, idle_seconds=idle_seconds
+        )
     ).run()
     return IssuedCode(code=code, expires_at=expires)
 

@@ -21,6 +21,17 @@ def _int(data: dict, name: str, default: int) -> int:
     return int(value) if isinstance(value, str) and value.strip().isdigit() else default
 
 
+def _optional_seconds(data: dict, name: str) -> int | None:
+    """A whole number of seconds, or None when the field is left empty; refuses anything else."""
+    value = data.get(name, "")
+    text = value.strip() if isinstance(value, str) else ""
+    if not text:
+        return None
+    if not text.isdigit():
+        raise EnrolmentError(name, "must be a whole number of seconds")
+    return int(text)
+
+
 class FieldworkPages(Controller):
     """Tablet enrolment and invitation codes."""
 
@@ -34,11 +45,14 @@ class FieldworkPages(Controller):
         user = request.state.user
         site = await require_site(user, site_id)
         try:
-            issued = await issue_kiosk_code(site_id, user["id"], _int(data, "valid_hours", 24))
+            idle_seconds = _optional_seconds(data, "idle_seconds")
+            issued = await issue_kiosk_code(site_id, user["id"], _int(data, "valid_hours", 24), idle_seconds)
         except EnrolmentError as exc:
             return page(request, "codes.html", status_code=400, error=str(exc), codes=[], study_id=site["study"])
-        await audit.record(user["username"], Action.KIOSK_CODE_ISSUED, f"site:{site['code']}")
-        return page(request, "codes.html", codes=[issued], kind="kiosk", study_id=site["study"], site=site["code"])
+        await audit.record(user["username"], Action.KIOSK_CODE_ISSUED, f"site:{site['code']}", idle_seconds=idle_seconds)
+        return page(
+            request, "codes.html", codes=[issued], kind="kiosk", study_id=site["study"], site=site["code"], idle_seconds=idle_seconds
+        )
 
     @post("/sites/{site_id:int}/tablets/{tablet_id:int}/revoke")
     async def revoke(self, request: Request, site_id: FromPath[int], tablet_id: FromPath[int]) -> Redirect:

@@ -10,7 +10,7 @@ from server.instrument_registry import RegistryDep
 from server.workspace import audit
 from server.workspace.access import site_scope, study_site_ids
 from server.workspace.audit import Action
-from server.workspace.enrolment import tablets
+from server.workspace.enrolment import DEFAULT_IDLE_SECONDS, MAX_IDLE_SECONDS, MIN_IDLE_SECONDS, tablets
 from server.workspace.fieldwork import fieldwork
 from server.workspace.forms import Form
 from server.workspace.rendering import page
@@ -70,6 +70,8 @@ class StudyPages(Controller):
             chosen=set(study.instruments),
             progress=await fieldwork(study_id, site_ids),
             tablets=await tablets([s.id for s in study.sites]),
+            idle_default=DEFAULT_IDLE_SECONDS,
+            idle_range=(MIN_IDLE_SECONDS, MAX_IDLE_SECONDS),
         )
 
     @get("/{study_id:int}", opt=allow(FIELDWORK))

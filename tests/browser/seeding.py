@@ -15,14 +15,14 @@ def _site_id(connection: sqlite3.Connection, site: str) -> tuple[int, int]:
     return row[0], row[1]
 
 
-def enrolment_code(database: Path, site: str = "ward-a") -> str:
-    """A fresh one-time kiosk enrolment code for `site`."""
+def enrolment_code(database: Path, site: str = "ward-a", idle_seconds: int | None = None) -> str:
+    """A fresh one-time kiosk enrolment code for `site` (with its own idle time, if given)."""
     code = new_code()
     with sqlite3.connect(database) as connection:
         site_id, _ = _site_id(connection, site)
         connection.execute(
-            "INSERT INTO kiosk_enrolment (site, code_hash, created_at, expires_at) VALUES (?, ?, ?, ?)",
-            (site_id, code_hash(code), "2026-01-01 00:00:00+00:00", FAR_FUTURE),
+            "INSERT INTO kiosk_enrolment (site, code_hash, created_at, expires_at, idle_seconds) VALUES (?, ?, ?, ?, ?)",
+            (site_id, code_hash(code), "2026-01-01 00:00:00+00:00", FAR_FUTURE, idle_seconds),
         )
     return code
 

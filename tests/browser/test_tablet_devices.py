@@ -12,9 +12,9 @@ from tests.browser.tablet_steps import END_URL, ITEM_URL, consent, index, press,
 pytestmark = pytest.mark.browser
 
 
-def _enrol(page, base: str, database: Path) -> None:
+def _enrol(page, base: str, database: Path, idle_seconds: int | None = None) -> None:
     page.goto(f"{base}/tablet/kiosk")
-    page.get_by_label("Tilmeldingskode").fill(enrolment_code(database).lower())
+    page.get_by_label("Tilmeldingskode").fill(enrolment_code(database, idle_seconds=idle_seconds).lower())
     page.get_by_role("button", name="Tilmeld").click()
     page.get_by_text("Denne tablet er nu tilmeldt").wait_for()
 
@@ -48,6 +48,27 @@ def test_kiosk_starts_only_for_its_site_and_forgets_an_idle_respondent(live_serv
     assert page.locator("form.item-form").count() == 0
     page.goto(f"{live_server}/tablet/{rid}/1")
     assert page.locator("form.item-form").count() == 0
+
+
+def test_a_tablet_enrolled_with_its_own_idle_time_resets_after_it(live_server: str, live_database: Path, tablet) -> None:
+    # Written straight into the database, so below the workspace's 30 s minimum: a fast test.
+    own_idle = 1
+    assert own_idle < KIOSK_IDLE_SECONDS
+    page = tablet
+    _enrol(page, live_server, live_database, idle_seconds=own_idle)
+    page.goto(f"{live_server}/")
+    assert page.locator("body").get_attribute("data-kiosk-idle") == str(own_idle)
+    page.get_by_role("button", name="Jeg er patient").click()
+    consent(page)
+    page.wait_for_url(ITEM_URL)
+    assert page.locator("body").get_attribute("data-kiosk-idle") == str(own_idle)
+    shown = page.evaluate("Date.now()")
+    page.get_by_role("dialog", name="Er du der stadig?").wait_for(timeout=(own_idle + 3) * 1000)
+    # Asked after the tablet's own idle time, before the server-wide one would have passed.
+    assert page.evaluate("Date.now()") - shown < KIOSK_IDLE_SECONDS * 1000
+    page.wait_for_url(re.compile(r"/\?lang=da$"), timeout=(KIOSK_GRACE_SECONDS + 5) * 1000)
+    page.get_by_role("heading", name="Mindste middel").wait_for()
+    assert "lm_response" not in page.evaluate("document.cookie")
 
 
 def test_kiosk_dialog_keeps_a_present_respondent_and_finishing_returns_to_welcome(
