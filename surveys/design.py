@@ -26,8 +26,26 @@ def round_robin(measures: list[str]) -> list[tuple[str, str]]:
     return pairs
 
 
+#: pair_cycle results by (id(instrument), setting), holding the instrument itself so its
+#: id cannot be reused while the entry lives. The cycle is recomputed on every save
+#: otherwise (twice: before and after the answer), and instruments never change.
+_CYCLES: dict[tuple[int, str], tuple[Instrument, list[Item]]] = {}
+_CYCLES_MAX = 256
+
+
 def pair_cycle(instrument: Instrument, setting: str) -> list[Item]:
-    """The paired items of a setting in design order (one full cycle)."""
+    """The paired items of a setting in design order (one full cycle; do not mutate)."""
+    cached = _CYCLES.get((id(instrument), setting))
+    if cached is not None and cached[0] is instrument:
+        return cached[1]
+    cycle = _pair_cycle(instrument, setting)
+    if len(_CYCLES) >= _CYCLES_MAX:
+        _CYCLES.clear()
+    _CYCLES[(id(instrument), setting)] = (instrument, cycle)
+    return cycle
+
+
+def _pair_cycle(instrument: Instrument, setting: str) -> list[Item]:
     paired = {frozenset((i.measure, i.measure_b)): i for i in instrument.items_for(setting) if i.type == "paired"}
     measures: list[str] = []
     for item in instrument.items_for(setting):

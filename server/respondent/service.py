@@ -10,8 +10,8 @@ transaction, so stored data never contains answers to questions that were not as
 """
 
 import datetime as dt
-import json
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from piccolo.engine.postgres import PostgresEngine
@@ -30,6 +30,7 @@ from server.respondent.schemas import (
     StartRequest,
     SubmitOut,
 )
+from server.respondent.answer_store import Saved, SessionState, decode_value, encode_value, read_session, write_guarded, write_locked
 from server.storage.database import current_engine, write_transaction
 from server.storage.tables import Answer, Response, Site, Study
 from surveys.answers import check_answer
@@ -37,7 +38,6 @@ from surveys.errors import AnswerError
 from surveys.model import Instrument, Item
 from surveys.routing import Context, visible_items
 
-Saved = dict[str, tuple[Any, str | None]]
 
 
 def _now() -> dt.datetime:
@@ -160,7 +160,7 @@ def _response_out(
 
 async def _saved(response_id: uuid.UUID) -> Saved:
     rows = await Answer.select(Answer.item, Answer.value, Answer.missing).where(Answer.response == response_id)
-    return {row["item"]: (_decode_value(row["value"]), row["missing"]) for row in rows}
+    return {row["item"]: (decode_value(row["value"]), row["missing"]) for row in rows}
 
 
 async def _study_features(study_id: int) -> frozenset[str]:
@@ -193,46 +193,6 @@ async def get_response(registry: InstrumentRegistry, response_id: uuid.UUID) -> 
     )
 
 
-def _encode_value(value: Any) -> str | None:
-    # Piccolo stores a str as if it were JSON already, so every value is encoded here
-    # (a text answer "18-29" must be stored as the JSON string "\"18-29\"").
-    return None if value is None else json.dumps(value, ensure_ascii=False)
-
-
-def _decode_value(raw: Any) -> Any:
-    # Piccolo hands JSON columns back as text on both engines.
-    return json.loads(raw) if isinstance(raw, str) else raw
-
-
-# The session row, its study's switches and every saved answer in one query: a save
-# is a handful of round trips to the database, and each one costs more than the Python
-# around it. One row per answer (a single row with a NULL item when there is none yet).
-_LOCK_SQL = (
-    "SELECT r.instrument_version, r.setting, r.design_slot, r.submitted_at, s.free_text,"
-    " a.item, a.value, a.missing"
-    " FROM response r JOIN study s ON s.id = r.study LEFT JOIN answer a ON a.response = r.id"
-    " WHERE r.id = {}"
-)
-
-
-async def _lock_open_response(response_id: uuid.UUID) -> tuple[dict[str, Any], Saved]:
-    """Read the session and its answers inside the current write transaction, refusing a
-    submitted one.
-
-    On PostgreSQL the response row is locked (only it: never the study row that every
-    tablet of the study shares) so a concurrent submit waits for this save (and vice
-    versa); SQLite's IMMEDIATE transaction already serialises writers.
-    """
-    locking = " FOR UPDATE OF r" if isinstance(current_engine(), PostgresEngine) else ""
-    rows = await Response.raw(_LOCK_SQL + locking, response_id)
-    if not rows:
-        raise ResponseNotFound(str(response_id))
-    if rows[0]["submitted_at"] is not None:
-        raise ResponseSubmitted(str(response_id))
-    saved = {row["item"]: (_decode_value(row["value"]), row["missing"]) for row in rows if row["item"] is not None}
-    return rows[0], saved
-
-
 def _why_hidden(instrument: Instrument, item_code: str, context: Context) -> str:
     """The reason an item is not asked, for a 400 that helps a client developer."""
     try:
@@ -248,39 +208,61 @@ def _why_hidden(instrument: Instrument, item_code: str, context: Context) -> str
     return f"'{item_code}' is not asked because of an earlier answer (skip logic)"
 
 
-async def save_answer(registry: InstrumentRegistry, response_id: uuid.UUID, item_code: str, body: AnswerIn) -> AnswerSaved:
-    """Store (or replace) one answer. Saving the same answer twice stores it once."""
-    async with write_transaction():
-        row, saved = await _lock_open_response(response_id)
-        instrument = await registry.version(row["instrument_version"])
-        features = _features({"free_text": row["free_text"]})
-        context = Context(setting=row["setting"], slot=row["design_slot"], features=features, answers=saved)
-        asked = {item.code: item for item in visible_items(instrument, context)}
-        item = asked.get(item_code)
-        if item is None:
-            raise InvalidInput("item", _why_hidden(instrument, item_code, context))
-        try:
-            value, missing = check_answer(item, body.value, body.missing)
-        except AnswerError as exc:
-            raise InvalidInput(exc.field, exc.reason) from None
-        await (
-            Answer.insert(Answer(response=response_id, item=item_code, value=_encode_value(value), missing=missing, answered_at=_now()))
-            .on_conflict(
-                target=(Answer.response, Answer.item),
-                action="DO UPDATE",
-                values=(Answer.value, Answer.missing, Answer.answered_at),
-            )
-            .run()
-        )
-        after = Context(context.setting, context.slot, context.features, {**saved, item_code: (value, missing)})
-        now_asked = [i.code for i in visible_items(instrument, after)]
-        dropped = sorted(code for code in saved if code not in now_asked and code != item_code)
-        if dropped:
-            await Answer.delete().where((Answer.response == response_id) & Answer.item.is_in(dropped))
+@dataclass(frozen=True)
+class _Decision:
+    """What a save writes and answers, decided from one reading of the session."""
+
+    value: Any
+    missing: str | None
+    dropped: list[str]
+    next_item: str | None
+
+
+def _decide(instrument: Instrument, state: SessionState, response_id: uuid.UUID, item_code: str, body: AnswerIn) -> _Decision:
+    """Refuse (404 is raised by the read, 409, 400) or say what to store and what comes next."""
+    if state.submitted:
+        raise ResponseSubmitted(str(response_id))
+    saved = state.saved
+    features = _features({"free_text": state.free_text})
+    context = Context(setting=state.setting, slot=state.design_slot, features=features, answers=saved)
+    item = next((i for i in visible_items(instrument, context) if i.code == item_code), None)
+    if item is None:
+        raise InvalidInput("item", _why_hidden(instrument, item_code, context))
+    try:
+        value, missing = check_answer(item, body.value, body.missing)
+    except AnswerError as exc:
+        raise InvalidInput(exc.field, exc.reason) from None
+    after = Context(context.setting, context.slot, context.features, {**saved, item_code: (value, missing)})
+    now_asked = [i.code for i in visible_items(instrument, after)]
+    dropped = sorted(code for code in saved if code not in now_asked and code != item_code)
     position = now_asked.index(item_code)
     following = [code for code in now_asked[position + 1 :] if code not in saved]
+    return _Decision(value=value, missing=missing, dropped=dropped, next_item=following[0] if following else None)
+
+
+async def save_answer(registry: InstrumentRegistry, response_id: uuid.UUID, item_code: str, body: AnswerIn) -> AnswerSaved:
+    """Store (or replace) one answer. Saving the same answer twice stores it once.
+
+    On PostgreSQL the save first tries the guarded write (two round trips, see
+    `answer_store`); if the session was written by someone else between the read and the
+    write, it is decided again under the row lock, as on SQLite.
+    """
+    engine = current_engine()
+    decision: _Decision | None = None
+    if isinstance(engine, PostgresEngine) and engine.current_transaction.get() is None:
+        state = await read_session(response_id, lock=False)
+        decision = _decide(await registry.version(state.instrument_version), state, response_id, item_code, body)
+        encoded = encode_value(decision.value)
+        if not await write_guarded(state, response_id, item_code, encoded, decision.missing, _now(), decision.dropped):
+            decision = None
+    if decision is None:
+        async with write_transaction():
+            state = await read_session(response_id, lock=True)
+            decision = _decide(await registry.version(state.instrument_version), state, response_id, item_code, body)
+            encoded = encode_value(decision.value)
+            await write_locked(response_id, item_code, encoded, decision.missing, _now(), decision.dropped)
     return AnswerSaved(
-        item=item_code, value=value, missing=missing, next_item=following[0] if following else None, dropped=dropped
+        item=item_code, value=decision.value, missing=decision.missing, next_item=decision.next_item, dropped=decision.dropped
     )
 
 

@@ -1,0 +1,179 @@
+"""Reading a session for a save, and writing one answer: the SQL of the save path.
+
+A save is decided in Python (skip logic, answer checks) from the session as read here,
+then written. Two ways to make that atomic:
+
+- *locked* (both databases): inside `write_transaction()`, read with the response row
+  locked (`FOR UPDATE OF r` on PostgreSQL; SQLite's IMMEDIATE transaction serialises
+  writers), then upsert. Four round trips on PostgreSQL (BEGIN, read, upsert, COMMIT).
+- *guarded* (PostgreSQL): read without a transaction, then one statement that locks the
+  response row by updating it, but only if it is still open *and* has not been written
+  since the read (its `xmin`, the id of the transaction that last wrote the row, is
+  unchanged), and upserts the answer and deletes dropped ones in the same statement.
+  Two round trips. Every save (guarded or locked) and the submit write the response row,
+  so an unchanged `xmin` means the answers the decision was made on are still the
+  stored ones. A single
+  statement is its own transaction: when it returns, it is committed.
+
+Raw SQL on purpose: the save is the hottest path, and building these statements with
+the query builder cost more CPU than sending them (asyncpg prepares and caches them).
+"""
+
+import datetime as dt
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from piccolo.engine.postgres import PostgresEngine
+
+from server.respondent.errors import ResponseNotFound
+from server.storage.database import current_engine
+from server.storage.tables import Answer, Response
+
+#: Saved answers by item code: (value, missing code).
+Saved = dict[str, tuple[Any, str | None]]
+
+
+@dataclass(frozen=True)
+class SessionState:
+    """What a save is decided on: the session, its study's switches and its answers."""
+
+    instrument_version: int
+    setting: str
+    design_slot: int
+    submitted: bool
+    free_text: bool
+    saved: Saved
+    #: The response row's xmin as text (PostgreSQL), the guard of a guarded write.
+    revision: str | None
+
+
+def decode_value(raw: Any) -> Any:
+    """A stored JSON value as Python (both engines hand JSON columns back as text)."""
+    return json.loads(raw) if isinstance(raw, str) else raw
+
+
+def encode_value(value: Any) -> str | None:
+    """A value as JSON text for the `value` column (NULL for no value).
+
+    Every value is encoded, strings too: a text answer "18-29" is stored as the JSON
+    string "\\"18-29\\"".
+    """
+    return None if value is None else json.dumps(value, ensure_ascii=False)
+
+
+# The session row, its study's switches and every saved answer in one query. One row per
+# answer (a single row with a NULL item when there is none yet).
+_READ_SQL = (
+    "SELECT r.instrument_version, r.setting, r.design_slot, r.submitted_at, s.free_text,"
+    " a.item, a.value, a.missing{revision}"
+    " FROM response r JOIN study s ON s.id = r.study LEFT JOIN answer a ON a.response = r.id"
+    " WHERE r.id = {{}}"
+)
+
+
+def _is_postgres() -> bool:
+    return isinstance(current_engine(), PostgresEngine)
+
+
+async def read_session(response_id: uuid.UUID, lock: bool) -> SessionState:
+    """The session and its answers; raise ResponseNotFound if there is none.
+
+    With `lock` (inside a write transaction) the response row is locked on PostgreSQL
+    (only it: never the study row that every tablet of the study shares), so a concurrent
+    save or submit waits for this one; SQLite's IMMEDIATE transaction already holds the
+    database's write lock.
+    """
+    postgres = _is_postgres()
+    if postgres and lock:
+        # Lock first, read after, in two statements: under READ COMMITTED a statement
+        # sees the data as of its start, so a read joined to `FOR UPDATE` that waited
+        # for a concurrent save would get the fresh response row but that save's
+        # answers as they were before it (and could store an answer its change hid).
+        # The lock is taken by a no-op update rather than FOR UPDATE so the row gets a
+        # new xmin: a guarded write that read before this save fails its guard.
+        await Response.raw("UPDATE response SET submitted_at = submitted_at WHERE id = {}", response_id)
+    sql = _READ_SQL.format(revision=", r.xmin::text AS revision" if postgres else "")
+    rows = await Response.raw(sql, response_id)
+    if not rows:
+        raise ResponseNotFound(str(response_id))
+    first = rows[0]
+    return SessionState(
+        instrument_version=first["instrument_version"],
+        setting=first["setting"],
+        design_slot=first["design_slot"],
+        submitted=first["submitted_at"] is not None,
+        free_text=bool(first["free_text"]),
+        saved={row["item"]: (decode_value(row["value"]), row["missing"]) for row in rows if row["item"] is not None},
+        revision=first.get("revision"),
+    )
+
+
+_UPSERT_SQL = (
+    "INSERT INTO answer (response, item, value, missing, answered_at) VALUES ({}, {}, {}, {}, {})"
+    " ON CONFLICT (response, item) DO UPDATE"
+    " SET value = excluded.value, missing = excluded.missing, answered_at = excluded.answered_at"
+)
+
+
+async def write_locked(
+    response_id: uuid.UUID, item: str, value: str | None, missing: str | None, answered_at: dt.datetime, dropped: list[str]
+) -> None:
+    """Upsert one answer and delete `dropped`; call inside the write transaction that
+    read the session with `lock=True`."""
+    await Response.raw(_UPSERT_SQL, response_id, item, value, missing, answered_at)
+    if dropped:
+        await Answer.delete().where((Answer.response == response_id) & Answer.item.is_in(dropped))
+
+
+# `UPDATE ... SET submitted_at = NULL` changes nothing (the row is open, or it is not
+# updated), but it takes the row lock like the locked path's FOR UPDATE does, waits for a
+# concurrent save or submit, and gives the row a new xmin so that a save that read before
+# this one commits finds its guard failed. PostgreSQL re-checks the WHERE clause on the
+# newest row version after waiting for a lock, so the guard sees concurrent commits even
+# though the statement's snapshot is older. The insert and delete take their response id
+# from the guard, so they write nothing when it fails.
+_GUARDED_SQL = """
+WITH guard AS (
+    UPDATE response SET submitted_at = NULL
+    WHERE id = $1 AND submitted_at IS NULL AND xmin::text = $2::text
+    RETURNING id
+), upserted AS (
+    INSERT INTO answer (response, item, value, missing, answered_at)
+    SELECT id, $3::varchar, $4::json, $5::varchar, $6::timestamptz FROM guard
+    ON CONFLICT (response, item) DO UPDATE
+    SET value = excluded.value, missing = excluded.missing, answered_at = excluded.answered_at
+    RETURNING 1
+), deleted AS (
+    DELETE FROM answer WHERE response IN (SELECT id FROM guard) AND item = ANY($7::varchar[])
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM guard) AS guarded, (SELECT count(*) FROM upserted) AS upserted
+"""
+
+
+async def write_guarded(
+    state: SessionState,
+    response_id: uuid.UUID,
+    item: str,
+    value: str | None,
+    missing: str | None,
+    answered_at: dt.datetime,
+    dropped: list[str],
+) -> bool:
+    """Upsert one answer and delete `dropped` in one statement, only if the session is
+    open and unchanged since `state` was read (PostgreSQL). False: nothing was written."""
+    engine = current_engine()
+    assert isinstance(engine, PostgresEngine) and state.revision is not None
+    args = (response_id, state.revision, item, value, missing, answered_at, dropped)
+    if engine.pool is not None:
+        async with engine.pool.acquire() as connection:
+            row = await connection.fetchrow(_GUARDED_SQL, *args)
+    else:
+        connection = await engine.get_new_connection()
+        try:
+            row = await connection.fetchrow(_GUARDED_SQL, *args)
+        finally:
+            await connection.close()
+    return bool(row["guarded"]) and bool(row["upserted"])
