@@ -31,6 +31,7 @@ from server.respondent.schemas import (
     SubmitOut,
 )
 from server.respondent.answer_store import Saved, SessionState, decode_value, encode_value, read_session, write_guarded, write_locked
+from server.respondent.design_slots import take_design_slot
 from server.storage.database import current_engine, write_transaction
 from server.storage.tables import Answer, Response, Site, Study
 from surveys.answers import check_answer
@@ -108,11 +109,8 @@ async def start_response(registry: InstrumentRegistry, request: StartRequest) ->
     version_id, code, digest, instrument = _choose_instrument(registry, request.group, request.language, request.instrument)
     response_id = uuid.uuid4()
     async with write_transaction():
-        # The slot numbers respondents of one version and setting in start order, which is
-        # what keeps the paired-comparison design balanced across respondents.
-        slot = await Response.count().where(
-            (Response.instrument_version == version_id) & (Response.setting == request.setting)
-        )
+        # Taken from a counter row in this transaction, so simultaneous starts never share a slot.
+        slot = await take_design_slot(version_id, request.setting)
         await Response.insert(
             Response(
                 id=response_id,

@@ -59,6 +59,19 @@ class Response(Table, tablename="response"):
     submitted_at = Timestamptz(null=True, default=None)
 
 
+class DesignSlotCounter(Table, tablename="design_slot_counter"):
+    """The next paired-design slot per (instrument version, setting); unique per pair.
+
+    A start takes its slot by incrementing this row in its write transaction, which
+    PostgreSQL serialises per row, so simultaneous starts never share a slot (counting
+    responses did not: two transactions could see the same count).
+    """
+
+    instrument_version = ForeignKey(InstrumentVersion, on_delete=OnDelete.restrict)
+    setting = Varchar(length=32)
+    next_slot = Integer(default=0)
+
+
 class Answer(Table, tablename="answer"):
     """One answer to one item; (response, item) is unique, so re-saves replace."""
 
@@ -78,4 +91,4 @@ class AnalysisRun(Table, tablename="analysis_run"):
     result = JSON()
 
 
-TABLES: list[type[Table]] = [Study, Site, InstrumentVersion, Response, Answer, AnalysisRun]
+TABLES: list[type[Table]] = [Study, Site, InstrumentVersion, Response, DesignSlotCounter, Answer, AnalysisRun]
