@@ -32,7 +32,6 @@ import asyncio
 import os
 import random
 import resource
-import statistics
 import sys
 import tempfile
 import time

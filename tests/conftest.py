@@ -59,22 +59,27 @@ async def _drop_postgres_database(name: str) -> None:
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Engine]:
-    """A freshly migrated database of each kind, used by every table."""
+async def bare_engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Engine]:
+    """An empty database of each kind (no migrations run), used by every table."""
     if request.param == "sqlite":
         engine = engine_for_url(f"sqlite:///{tmp_path / 'test.sqlite3'}")
         use_database(engine)
-        await migrate()
         yield engine
         return
     name = await _create_postgres_database()
     try:
         engine = engine_for_url(_dsn_for(name))
         use_database(engine)
-        await migrate()
         yield engine
     finally:
         await _drop_postgres_database(name)
+
+
+@pytest.fixture
+async def engine(bare_engine: Engine) -> AsyncIterator[Engine]:
+    """A freshly migrated database of each kind, used by every table."""
+    await migrate()
+    yield bare_engine
 
 
 @pytest.fixture

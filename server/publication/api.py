@@ -11,7 +11,7 @@ answer `If-None-Match` with 304.
 """
 
 import hashlib
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
 from litestar import Controller, Request, Response, get

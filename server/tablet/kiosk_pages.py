@@ -7,7 +7,7 @@ forget everything: the questionnaire cookie, the page cache and the site's stora
 
 from typing import Annotated
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.datastructures import CacheControlHeader
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery

@@ -7,7 +7,7 @@ import pytest
 
 from tests.browser.conftest import KIOSK_GRACE_SECONDS, KIOSK_IDLE_SECONDS
 from tests.browser.seeding import enrolment_code, invitation_code
-from tests.browser.tablet_steps import END_URL, ITEM_URL, consent, index, press, response_id, skip_to_end, stored
+from tests.browser.tablet_steps import ITEM_URL, consent, index, press, response_id, skip_to_end, stored
 
 pytestmark = pytest.mark.browser
 

@@ -26,7 +26,7 @@ async def test_public_page_shows_only_publications_marked_public(client: AsyncCl
     root = tinyhtml5.parse(page.text)
     sections = [s for s in root.iter(H + "section") if s.get("data-group")]
     assert {(s.get("data-group"), s.get("data-setting")) for s in sections} == {("patient", "general_adult"), ("staff", "general_adult")}
-    assert all(s.find(f".//{{http://www.w3.org/2000/svg}}svg") is not None for s in sections)
+    assert all(s.find(".//{http://www.w3.org/2000/svg}svg") is not None for s in sections)
     for row in (r for r in root.iter(H + "tr") if r.get("data-measure")):
         assert int(list(row.iter(H + "td"))[4].get("data-value")) >= 5
     assert "relative" not in {s.get("data-group") for s in sections}

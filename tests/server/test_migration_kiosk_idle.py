@@ -2,19 +2,15 @@
 and tablets (SQLite and PostgreSQL): existing rows keep working with the server default."""
 
 import datetime as dt
-from collections.abc import AsyncIterator
-from pathlib import Path
 
-import pytest
 from piccolo.apps.migrations.commands.forwards import ForwardsMigrationManager
 from piccolo.apps.migrations.tables import Migration
 from piccolo.engine.base import Engine
 
-from server.storage.database import engine_for_url, migrate, use_database
+from server.storage.database import migrate
 from server.storage.piccolo_app import MIGRATIONS_DIR
 from server.storage.tables import Site, Study
 from server.storage.workspace_tables import KioskEnrolment, KioskTablet
-from tests.conftest import _create_postgres_database, _drop_postgres_database, _dsn_for
 
 IDLE_MIGRATION = "2026-11-26T01:00:14:366527"
 
@@ -28,23 +24,6 @@ def _previous_migration() -> str:
         if line.startswith("ID = ")
     )
     return ids[ids.index(IDLE_MIGRATION) - 1]
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-async def bare_engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Engine]:
-    """An empty database of each kind (no migrations run)."""
-    if request.param == "sqlite":
-        engine = engine_for_url(f"sqlite:///{tmp_path / 'before.sqlite3'}")
-        use_database(engine)
-        yield engine
-        return
-    name = await _create_postgres_database()
-    try:
-        engine = engine_for_url(_dsn_for(name))
-        use_database(engine)
-        yield engine
-    finally:
-        await _drop_postgres_database(name)
 
 
 async def test_idle_seconds_columns_are_added_to_existing_enrolments_and_tablets(bare_engine: Engine) -> None:

@@ -6,7 +6,6 @@ import uuid
 from collections.abc import Callable, Iterator
 
 import httpx
-import pytest
 from litestar import Litestar
 from litestar.routes import HTTPRoute
 

@@ -32,7 +32,7 @@ from analysis.snapshot import HASH_VERSION, respondent_digests
 from server.instrument_registry import InstrumentRegistry
 from server.storage.tables import InstrumentVersion
 from server.workspace.export import kanon
-from server.workspace.export.formats import EXPORT_COLUMNS, BatchWriters, write_stats_files
+from server.workspace.export.formats import BatchWriters, write_stats_files
 from server.workspace.export.source import submitted_responses, tidy_batch
 from server.workspace.fieldwork import iso_week
 from surveys.codebook import build_codebook, codebook_csv, codebook_json
