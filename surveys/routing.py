@@ -20,7 +20,12 @@ from typing import Any
 import msgspec
 
 from surveys.design import assigned_pairs
+from surveys.instrument_cache import InstrumentCache
 from surveys.model import Condition, Instrument, Item
+
+# `Instrument.items_for` builds a new list on every call; skip logic runs on every save
+# (twice) and every read, for a handful of instrument versions.
+_ITEMS_FOR: InstrumentCache[str, list[Item]] = InstrumentCache(lambda instrument, setting: instrument.items_for(setting))
 
 
 @dataclass(frozen=True)
@@ -50,22 +55,32 @@ def _holds(condition: Condition, visible: set[str], answers: Mapping[str, tuple[
     return answered and _chosen(saved[0], condition.any_of)  # type: ignore[index]
 
 
-def visible_items(instrument: Instrument, context: Context) -> list[Item]:
-    """The items to ask now, in order; paired items carry their display order in `options`."""
+def visible_entries(instrument: Instrument, context: Context) -> list[tuple[Item, bool]]:
+    """The items to ask now, in order, as stored in the instrument, each with whether its
+    options are shown reversed (a paired item whose design shows measure_b first)."""
     pairs = {item.code: swap for item, swap in assigned_pairs(instrument, context.setting, context.slot)}
-    shown: list[Item] = []
+    shown: list[tuple[Item, bool]] = []
     visible: set[str] = set()
-    for item in instrument.items_for(context.setting):
+    for item in _ITEMS_FOR.get(instrument, context.setting):
         if item.requires is not None and item.requires not in context.features:
             continue
+        swapped = False
         if item.type == "paired":
             if item.code not in pairs:
                 continue
-            if pairs[item.code]:
-                item = msgspec.structs.replace(item, options=list(reversed(item.options)))
-        if not all(_holds(c, visible, context.answers) for c in item.show_if):
+            swapped = pairs[item.code]
+        if item.show_if and not all(_holds(c, visible, context.answers) for c in item.show_if):
             continue
-        shown.append(item)
+        shown.append((item, swapped))
         visible.add(item.code)
     return shown
 
+
+def as_shown(item: Item, swapped: bool) -> Item:
+    """The item with its options in display order."""
+    return msgspec.structs.replace(item, options=list(reversed(item.options))) if swapped else item
+
+
+def visible_items(instrument: Instrument, context: Context) -> list[Item]:
+    """The items to ask now, in order; paired items carry their display order in `options`."""
+    return [as_shown(item, swapped) for item, swapped in visible_entries(instrument, context)]

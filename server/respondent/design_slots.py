@@ -10,7 +10,8 @@ any slot already stored (e.g. responses from before the counter existed).
 
 from server.storage.tables import DesignSlotCounter
 
-_NEXT_SLOT_SQL = (
+#: The upsert that takes a slot (also used inside the start statement of `session_store`).
+NEXT_SLOT_SQL = (
     "INSERT INTO design_slot_counter (instrument_version, setting, next_slot)"
     " VALUES ({}, {}, (SELECT COALESCE(MAX(design_slot), -1) + 2 FROM response WHERE instrument_version = {} AND setting = {}))"
     " ON CONFLICT (instrument_version, setting) DO UPDATE SET next_slot = design_slot_counter.next_slot + 1"
@@ -20,6 +21,6 @@ _NEXT_SLOT_SQL = (
 
 async def take_design_slot(version_id: int, setting: str) -> int:
     """The slot for a new response; call inside the start's `write_transaction()`."""
-    rows = await DesignSlotCounter.raw(_NEXT_SLOT_SQL, version_id, setting, version_id, setting)
+    rows = await DesignSlotCounter.raw(NEXT_SLOT_SQL, version_id, setting, version_id, setting)
     # The row holds the slot after the one just taken.
     return int(rows[0]["next_slot"]) - 1

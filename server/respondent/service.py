@@ -18,52 +18,23 @@ from piccolo.engine.postgres import PostgresEngine
 
 from server.instrument_registry import InstrumentRegistry
 from server.respondent.errors import InvalidInput, ResponseNotFound, ResponseSubmitted
-from server.respondent.schemas import (
-    AnchorsOut,
-    AnswerIn,
-    AnswerOut,
-    AnswerSaved,
-    ConsentOut,
-    ItemOut,
-    OptionOut,
-    ResponseOut,
-    StartRequest,
-    SubmitOut,
-)
-from server.respondent.answer_store import Saved, SessionState, decode_value, encode_value, read_session, write_guarded, write_locked
-from server.respondent.design_slots import take_design_slot
+from server.respondent.item_rendering import item_out, rendered_items
+from server.respondent.schemas import AnswerIn, AnswerOut, AnswerSaved, ConsentOut, ResponseOut, StartRequest, SubmitOut
+from server.respondent.session_store import find_study_site, insert_response, read_stored_session
+from server.respondent.answer_store import SessionState, encode_value, read_session, write_guarded, write_locked
 from server.storage.database import current_engine, write_transaction
-from server.storage.tables import Answer, Response, Site, Study
+from server.storage.tables import Answer, Response
 from surveys.answers import check_answer
 from surveys.errors import AnswerError
-from surveys.model import Instrument, Item
-from surveys.routing import Context, visible_items
+from surveys.model import Instrument
+from surveys.routing import Context, as_shown, visible_entries
+
+__all__ = ["consent_text", "get_response", "item_out", "save_answer", "start_response", "submit_response"]
 
 
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
-
-
-def item_out(item: Item, language: str, missing_labels: dict[str, dict[str, str]]) -> ItemOut:
-    """An item rendered in one language."""
-    return ItemOut(
-        code=item.code,
-        type=item.type,
-        kind=item.kind,
-        prompt=item.prompt[language],
-        measure=item.measure,
-        measure_b=item.measure_b,
-        help=item.help[language] if item.help else None,
-        anchors=AnchorsOut(low=item.anchors.low[language], high=item.anchors.high[language]) if item.anchors else None,
-        minimum=item.minimum,
-        maximum=item.maximum,
-        options=[OptionOut(code=o.code, label=o.label[language]) for o in item.options],
-        missing_options=list(item.missing_options),
-        missing_labels={code: missing_labels.get(code, {}).get(language, code) for code in item.missing_options},
-        max_length=item.max_length,
-        hypothetical=item.hypothetical,
-    )
 
 
 def _choose_instrument(registry: InstrumentRegistry, group: str, language: str, code: str | None) -> tuple[int, str, str, Instrument]:
@@ -100,36 +71,20 @@ async def start_response(registry: InstrumentRegistry, request: StartRequest) ->
     """Create a new, empty questionnaire session and return its items (only with consent)."""
     if request.consent is not True:
         raise InvalidInput("consent", "the respondent must consent before a questionnaire starts; nothing was stored")
-    study = await Study.select(Study.id, Study.free_text).where((Study.code == request.study) & (Study.is_open == True)).first()  # noqa: E712
-    if study is None:
-        raise InvalidInput("study", f"no open study with code '{request.study}'")
-    site = await Site.select(Site.id).where((Site.study == study["id"]) & (Site.code == request.site)).first()
-    if site is None:
-        raise InvalidInput("site", f"study '{request.study}' has no site with code '{request.site}'")
+    where = await find_study_site(request.study, request.site)
     version_id, code, digest, instrument = _choose_instrument(registry, request.group, request.language, request.instrument)
     response_id = uuid.uuid4()
-    async with write_transaction():
-        # Taken from a counter row in this transaction, so simultaneous starts never share a slot.
-        slot = await take_design_slot(version_id, request.setting)
-        await Response.insert(
-            Response(
-                id=response_id,
-                study=study["id"],
-                site=site["id"],
-                instrument_version=version_id,
-                respondent_group=request.group,
-                setting=request.setting,
-                language=request.language,
-                design_slot=slot,
-                started_at=_now(),
-            )
-        ).run()
-    context = Context(setting=request.setting, slot=slot, features=_features(study))
+    slot = await insert_response(response_id, where, version_id, request.group, request.setting, request.language, _now())
+    context = Context(setting=request.setting, slot=slot, features=_features(where.free_text))
     return _response_out(response_id, code, digest, instrument, request.group, request.language, context, {}, None)
 
 
-def _features(study: dict[str, Any]) -> frozenset[str]:
-    return frozenset({"free_text"} if study.get("free_text") else ())
+def _features(free_text: bool) -> frozenset[str]:
+    return _FREE_TEXT if free_text else _NO_FEATURES
+
+
+_FREE_TEXT: frozenset[str] = frozenset({"free_text"})
+_NO_FEATURES: frozenset[str] = frozenset()
 
 
 def _response_out(
@@ -150,44 +105,29 @@ def _response_out(
         group=group,
         setting=context.setting,
         language=language,
-        items=[item_out(item, language, instrument.missing_labels) for item in visible_items(instrument, context)],
+        items=rendered_items(instrument, language, visible_entries(instrument, context)),
         answers=answers,
         submitted_at=submitted_at,
     )
 
 
-async def _saved(response_id: uuid.UUID) -> Saved:
-    rows = await Answer.select(Answer.item, Answer.value, Answer.missing).where(Answer.response == response_id)
-    return {row["item"]: (decode_value(row["value"]), row["missing"]) for row in rows}
-
-
-async def _study_features(study_id: int) -> frozenset[str]:
-    study = await Study.select(Study.free_text).where(Study.id == study_id).first()
-    return _features(study or {})
-
-
 async def get_response(registry: InstrumentRegistry, response_id: uuid.UUID) -> ResponseOut:
     """A session with the items to ask now and the answers saved so far (for resuming)."""
-    row = await Response.select(
-        Response.all_columns(), Response.instrument_version.content_hash, Response.instrument_version.instrument
-    ).where(Response.id == response_id).first()
-    if row is None:
-        raise ResponseNotFound(str(response_id))
-    instrument = await registry.version(row["instrument_version"])
-    saved = await _saved(response_id)
+    stored = await read_stored_session(response_id)
+    instrument = await registry.version(stored.instrument_version)
     context = Context(
-        setting=row["setting"], slot=row["design_slot"], features=await _study_features(row["study"]), answers=saved
+        setting=stored.setting, slot=stored.design_slot, features=_features(stored.free_text), answers=stored.saved
     )
     return _response_out(
         response_id,
-        row["instrument_version.instrument"],
-        row["instrument_version.content_hash"],
+        stored.instrument,
+        stored.content_hash,
         instrument,
-        row["respondent_group"],
-        row["language"],
+        stored.group,
+        stored.language,
         context,
-        {code: AnswerOut(item=code, value=value, missing=missing) for code, (value, missing) in saved.items()},
-        row["submitted_at"],
+        {code: AnswerOut(item=code, value=value, missing=missing) for code, (value, missing) in stored.saved.items()},
+        stored.submitted_at,
     )
 
 
@@ -221,17 +161,18 @@ def _decide(instrument: Instrument, state: SessionState, response_id: uuid.UUID,
     if state.submitted:
         raise ResponseSubmitted(str(response_id))
     saved = state.saved
-    features = _features({"free_text": state.free_text})
+    features = _features(state.free_text)
     context = Context(setting=state.setting, slot=state.design_slot, features=features, answers=saved)
-    item = next((i for i in visible_items(instrument, context) if i.code == item_code), None)
-    if item is None:
+    entry = next((e for e in visible_entries(instrument, context) if e[0].code == item_code), None)
+    if entry is None:
         raise InvalidInput("item", _why_hidden(instrument, item_code, context))
+    item = as_shown(*entry)
     try:
         value, missing = check_answer(item, body.value, body.missing)
     except AnswerError as exc:
         raise InvalidInput(exc.field, exc.reason) from None
     after = Context(context.setting, context.slot, context.features, {**saved, item_code: (value, missing)})
-    now_asked = [i.code for i in visible_items(instrument, after)]
+    now_asked = [i.code for i, _ in visible_entries(instrument, after)]
     dropped = sorted(code for code in saved if code not in now_asked and code != item_code)
     position = now_asked.index(item_code)
     following = [code for code in now_asked[position + 1 :] if code not in saved]
