@@ -64,17 +64,42 @@ def encode_value(value: Any) -> str | None:
 
 
 # The session row, its study's switches and every saved answer in one query. One row per
-# answer (a single row with a NULL item when there is none yet).
+# answer (a single row with a NULL item when there is none yet). Used on SQLite.
 _READ_SQL = (
     "SELECT r.instrument_version, r.setting, r.design_slot, r.submitted_at, s.free_text,"
-    " a.item, a.value, a.missing{revision}"
+    " a.item, a.value, a.missing"
     " FROM response r JOIN study s ON s.id = r.study LEFT JOIN answer a ON a.response = r.id"
-    " WHERE r.id = {{}}"
+    " WHERE r.id = {}"
 )
 
+# The same on PostgreSQL as a single row, the answers aggregated into one JSON array of
+# [item, value, missing]: one row to send and decode instead of one per answer (and the
+# session's columns repeated on each), which showed as asyncpg time in the worker. One
+# statement, so the row and the answers come from the same snapshot, as in the join.
+_READ_SQL_POSTGRES = """
+SELECT r.instrument_version, r.setting, r.design_slot, r.submitted_at IS NOT NULL AS submitted, s.free_text,
+    r.xmin::text AS revision,
+    (SELECT json_agg(json_build_array(a.item, a.value, a.missing)) FROM answer a WHERE a.response = r.id)::text
+        AS answers
+FROM response r JOIN study s ON s.id = r.study
+WHERE r.id = $1
+"""
 
-def _is_postgres() -> bool:
-    return isinstance(current_engine(), PostgresEngine)
+
+async def fetchrow_postgres(engine: PostgresEngine, sql: str, *args: Any) -> Any:
+    """One row of `sql` (asyncpg `$n` placeholders) straight from the pool, or None.
+
+    Bypasses the query builder's per-query work (compiling the query string, turning
+    records into dicts); outside a transaction only, like a single statement.
+    """
+    if engine.pool is not None:
+        async with engine.pool.acquire() as connection:
+            return await connection.fetchrow(sql, *args)
+    connection = await engine.get_new_connection()
+    try:
+        return await connection.fetchrow(sql, *args)
+    finally:
+        await connection.close()
 
 
 async def read_session(response_id: uuid.UUID, lock: bool) -> SessionState:
@@ -85,17 +110,38 @@ async def read_session(response_id: uuid.UUID, lock: bool) -> SessionState:
     save or submit waits for this one; SQLite's IMMEDIATE transaction already holds the
     database's write lock.
     """
-    postgres = _is_postgres()
-    if postgres and lock:
+    engine = current_engine()
+    if not isinstance(engine, PostgresEngine):
+        return await _read_session_sqlite(response_id)
+    if lock:
         # Lock first, read after, in two statements: under READ COMMITTED a statement
         # sees the data as of its start, so a read joined to `FOR UPDATE` that waited
         # for a concurrent save would get the fresh response row but that save's
         # answers as they were before it (and could store an answer its change hid).
         # The lock is taken by a no-op update rather than FOR UPDATE so the row gets a
         # new xmin: a guarded write that read before this save fails its guard.
+        # Through Piccolo, which runs both statements on the transaction's connection.
         await Response.raw("UPDATE response SET submitted_at = submitted_at WHERE id = {}", response_id)
-    sql = _READ_SQL.format(revision=", r.xmin::text AS revision" if postgres else "")
-    rows = await Response.raw(sql, response_id)
+        rows = await Response.raw(_READ_SQL_POSTGRES.replace("$1", "{}"), response_id)
+        row = rows[0] if rows else None
+    else:
+        row = await fetchrow_postgres(engine, _READ_SQL_POSTGRES, response_id)
+    if row is None:
+        raise ResponseNotFound(str(response_id))
+    answers = json.loads(row["answers"]) if row["answers"] is not None else []
+    return SessionState(
+        instrument_version=row["instrument_version"],
+        setting=row["setting"],
+        design_slot=row["design_slot"],
+        submitted=row["submitted"],
+        free_text=bool(row["free_text"]),
+        saved={item: (value, missing) for item, value, missing in answers},
+        revision=row["revision"],
+    )
+
+
+async def _read_session_sqlite(response_id: uuid.UUID) -> SessionState:
+    rows = await Response.raw(_READ_SQL, response_id)
     if not rows:
         raise ResponseNotFound(str(response_id))
     first = rows[0]
@@ -106,7 +152,7 @@ async def read_session(response_id: uuid.UUID, lock: bool) -> SessionState:
         submitted=first["submitted_at"] is not None,
         free_text=bool(first["free_text"]),
         saved={row["item"]: (decode_value(row["value"]), row["missing"]) for row in rows if row["item"] is not None},
-        revision=first.get("revision"),
+        revision=None,
     )
 
 
@@ -166,14 +212,5 @@ async def write_guarded(
     open and unchanged since `state` was read (PostgreSQL). False: nothing was written."""
     engine = current_engine()
     assert isinstance(engine, PostgresEngine) and state.revision is not None
-    args = (response_id, state.revision, item, value, missing, answered_at, dropped)
-    if engine.pool is not None:
-        async with engine.pool.acquire() as connection:
-            row = await connection.fetchrow(_GUARDED_SQL, *args)
-    else:
-        connection = await engine.get_new_connection()
-        try:
-            row = await connection.fetchrow(_GUARDED_SQL, *args)
-        finally:
-            await connection.close()
+    row = await fetchrow_postgres(engine, _GUARDED_SQL, response_id, state.revision, item, value, missing, answered_at, dropped)
     return bool(row["guarded"]) and bool(row["upserted"])
