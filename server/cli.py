@@ -82,21 +82,40 @@ def demo(respondents: int, seed: int, only_if_empty: bool, publish: bool) -> Non
 
 @main.command()
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write the JSON here too.")
-@click.option("--resamples", type=click.IntRange(min=0), default=None, help="Bootstrap resamples.")
-def analyse(out: Path | None, resamples: int | None) -> None:
-    """Compute the gradation from all submitted responses and store it."""
+@click.option("--resamples", type=click.IntRange(min=1), default=None, help="Bootstrap resamples.")
+@click.option(
+    "--csv",
+    "csv_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Analyse this tidy CSV (e.g. data.csv of an export) instead of the database.",
+)
+def analyse(out: Path | None, resamples: int | None, csv_path: Path | None) -> None:
+    """Compute the gradation from all submitted responses (stored), or from a tidy CSV."""
     from analysis.settings import GradationSettings
-    from server.gradation.runner import analyse_database
-    from server.instrument_registry import InstrumentRegistry
 
     settings = GradationSettings() if resamples is None else GradationSettings(bootstrap_resamples=resamples)
+    progress = sys.stderr.isatty()
+    if csv_path is not None:
+        from analysis.gradation import analyse as analyse_frame
+        from analysis.tidy import TidyDataError, read_tidy_csv
+        from server.gradation.runner import reference_tiers
 
-    async def work() -> bytes:
-        registry = InstrumentRegistry()
-        await registry.register_current()
-        return await analyse_database(registry, settings, progress=sys.stderr.isatty())
+        try:
+            tidy = read_tidy_csv(csv_path)
+        except TidyDataError as exc:
+            raise click.ClickException(f"{csv_path}: {exc}") from None
+        payload = analyse_frame(tidy, settings, reference=reference_tiers(), progress=progress).to_json()
+    else:
+        from server.gradation.runner import analyse_database
+        from server.instrument_registry import InstrumentRegistry
 
-    payload = run_with_database(work)
+        async def work() -> bytes:
+            registry = InstrumentRegistry()
+            await registry.register_current()
+            return await analyse_database(registry, settings, progress=progress)
+
+        payload = run_with_database(work)
     if out is not None:
         out.write_bytes(payload)
         click.echo(f"wrote {out}")
