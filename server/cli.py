@@ -91,7 +91,7 @@ def demo(respondents: int, seed: int, only_if_empty: bool, publish: bool) -> Non
     help="Analyse this tidy CSV (e.g. data.csv of an export) instead of the database.",
 )
 def analyse(out: Path | None, resamples: int | None, csv_path: Path | None) -> None:
-    """Compute the gradation from all submitted responses (stored), or from a tidy CSV."""
+    """Compute the gradation from all submitted responses, or from a tidy CSV (nothing is stored; see publish)."""
     from analysis.settings import GradationSettings
 
     settings = GradationSettings() if resamples is None else GradationSettings(bootstrap_resamples=resamples)

@@ -1,4 +1,8 @@
-"""Run the gradation analysis on the database and keep the result."""
+"""Run the gradation analysis on the submitted answers in the database.
+
+Results are kept only as publications (`server.publication.store`); an unpublished
+analysis is a computation, returned to the caller.
+"""
 
 import msgspec
 
@@ -6,7 +10,6 @@ from analysis.gradation import analyse
 from analysis.settings import GradationSettings
 from server.instrument_registry import InstrumentRegistry
 from server.gradation.snapshot import tidy_snapshot
-from server.storage.tables import AnalysisRun
 from surveys.loader import load_reference_gradation
 
 
@@ -18,13 +21,7 @@ def reference_tiers() -> dict[str, list[list[str]]]:
 async def analyse_database(
     registry: InstrumentRegistry, settings: GradationSettings | None = None, progress: bool = False
 ) -> bytes:
-    """Analyse every submitted response, store the result, and return its JSON."""
+    """Analyse every submitted response and return the result's JSON."""
     tidy = await tidy_snapshot(registry)
-    result = analyse(tidy, settings, reference=reference_tiers(), progress=progress)
-    payload = result.to_json()
-    snapshot = msgspec.json.decode(payload)["snapshot"]
-    await AnalysisRun.insert(
-        AnalysisRun(data_sha256=snapshot["sha256"], respondents=snapshot["respondents"], result=payload.decode())
-    ).run()
-    return payload
+    return analyse(tidy, settings, reference=reference_tiers(), progress=progress).to_json()
 

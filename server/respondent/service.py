@@ -18,7 +18,7 @@ from piccolo.engine.postgres import PostgresEngine
 
 from server.instrument_registry import InstrumentRegistry
 from server.respondent.errors import InvalidInput, ResponseNotFound, ResponseSubmitted
-from server.respondent.item_rendering import item_out, rendered_items
+from server.respondent.item_rendering import rendered_items
 from server.respondent.schemas import AnswerIn, AnswerOut, AnswerSaved, ConsentOut, ResponseOut, StartRequest, SubmitOut
 from server.respondent.session_store import find_study_site, insert_response, read_stored_session
 from server.respondent.answer_store import SessionState, encode_value, read_session, write_guarded, write_locked
@@ -29,7 +29,7 @@ from surveys.errors import AnswerError
 from surveys.model import Instrument
 from surveys.routing import Context, as_shown, visible_entries
 
-__all__ = ["consent_text", "get_response", "item_out", "save_answer", "start_response", "submit_response"]
+__all__ = ["consent_text", "get_response", "save_answer", "start_response", "submit_response"]
 
 
 

@@ -82,13 +82,4 @@ class Answer(Table, tablename="answer"):
     answered_at = Timestamptz(default=TimestamptzNow())
 
 
-class AnalysisRun(Table, tablename="analysis_run"):
-    """A stored gradation result (`leastmeans.gradation/1` JSON) and its data hash."""
-
-    created_at = Timestamptz(default=TimestamptzNow())
-    data_sha256 = Varchar(length=64)
-    respondents = Integer()
-    result = JSON()
-
-
-TABLES: list[type[Table]] = [Study, Site, InstrumentVersion, Response, DesignSlotCounter, Answer, AnalysisRun]
+TABLES: list[type[Table]] = [Study, Site, InstrumentVersion, Response, DesignSlotCounter, Answer]

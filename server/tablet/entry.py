@@ -111,12 +111,6 @@ async def kiosk(token: str | None) -> Kiosk | None:
     return Kiosk(site=site, idle_seconds=row["idle_seconds"] or TABLET_SETTINGS.kiosk_idle_seconds)
 
 
-async def kiosk_site(token: str | None) -> SiteChoice | None:
-    """The site of an enrolled, not revoked tablet, or None."""
-    enrolled = await kiosk(token)
-    return enrolled.site if enrolled else None
-
-
 async def _invitation_row(code: str) -> dict | None:
     row = await InvitationCode.select(InvitationCode.all_columns()).where(InvitationCode.code_hash == code_hash(code)).first()
     if row is None or row["revoked_at"] is not None or _aware(row["expires_at"]) <= _now() or row["uses"] >= row["max_uses"]:

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from jinja2 import Environment, FileSystemLoader
 
-from server.respondent.service import item_out
+from server.respondent.item_rendering import item_out
 from server.tablet.item_forms import parse_item_form
 from server.tablet.phrases import PHRASES
 from surveys.loader import load_instruments

@@ -83,11 +83,11 @@ async def test_a_coordinator_enrols_a_tablet_and_issues_invitations_for_their_si
     assert issued.status_code == 200
     code = issued.text.split('<span class="code">')[1].split("<")[0]
     token, site = await entry.enrol_tablet(code)
-    assert site.site_code == "w1" and await entry.kiosk_site(token) == site
+    assert site.site_code == "w1" and (await entry.kiosk(token)).site == site
     assert await entry.enrol_tablet(code) is None  # one-time
     tablet = await KioskTablet.select(KioskTablet.id).first()
     revoked = await coord.post(f"/workspace/fieldwork/sites/{sites['w1']}/tablets/{tablet['id']}/revoke", headers=h)
-    assert revoked.status_code == 303 and await entry.kiosk_site(token) is None
+    assert revoked.status_code == 303 and await entry.kiosk(token) is None
 
     invited = await coord.post(
         f"/workspace/fieldwork/studies/{study_id}/invitations", data={"group": "relative", "count": "3", "site": str(sites["w2"])}, headers=h
