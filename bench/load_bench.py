@@ -2,9 +2,10 @@
 
 The server runs as in production: `leastmeans serve --workers N` (a child process, see
 `server.process`) on a PostgreSQL database of its own, created here and dropped
-afterwards. The load generator runs in this process (asyncio + aiohttp, which costs far
-less CPU per request than httpx; on a 2-core machine the generator competes with the
-server for the same cores, so its CPU share is printed too).
+afterwards. The load generator runs in this process (asyncio on uvloop + aiohttp, which
+costs far less CPU per request than httpx; on a 2-core machine the generator competes
+with the server for the same cores, so its CPU share is printed too). Each simulated
+tablet has a keep-alive connection of its own, as each tablet's browser has.
 
 Each simulated tablet does the full respondent flow over and over: start with consent,
 answer every item it is shown (following `next_item`, so skip logic is obeyed; the
@@ -29,6 +30,7 @@ never asserted.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import resource
@@ -43,6 +45,7 @@ from pathlib import Path
 import aiohttp
 import asyncpg
 import msgspec
+import uvloop
 
 LEVELS = (50, 200, 500)
 WORKERS = int(os.environ.get("LOAD_BENCH_WORKERS", "2"))
@@ -137,18 +140,19 @@ class Tablet:
 
     async def questionnaire(self, stop: asyncio.Event) -> None:
         from server.demo import RespondentProfile, synthetic_answer
-        from server.respondent.schemas import ItemOut
+        from server.respondent.schemas import AnswerSaved, ResponseOut
 
         group = self.rng.choice(GROUPS)
         start = {"study": STUDY, "site": SITE, "group": group, "setting": SETTING, "consent": True}
         async with self.session.post(f"{self.base}/api/v1/responses", json=start) as reply:
-            body = await reply.json()
+            raw = await reply.read()
             if reply.status != 201:
-                self.stats.error(f"start {reply.status}: {body}")
+                self.stats.error(f"start {reply.status}: {raw[:200]!r}")
                 return
         self.stats.started += self.stats.measuring
-        response_id = body["id"]
-        items = {raw["code"]: msgspec.convert(raw, ItemOut) for raw in body["items"]}
+        session = msgspec.json.decode(raw, type=ResponseOut)
+        response_id = session.id
+        items = {item.code: item for item in session.items}
         order = list(items)
         profile = RespondentProfile(
             group=group,
@@ -163,8 +167,8 @@ class Tablet:
             if code not in items:
                 # Shown by skip logic after an earlier answer: re-read the session, as a client must.
                 async with self.session.get(f"{self.base}/api/v1/responses/{response_id}") as reply:
-                    fresh = await reply.json()
-                items = {raw["code"]: msgspec.convert(raw, ItemOut) for raw in fresh["items"]}
+                    fresh = msgspec.json.decode(await reply.read(), type=ResponseOut)
+                items = {item.code: item for item in fresh.items}
                 order = list(items)
             answer = synthetic_answer(items[code], profile, self.rng) if code in items else None
             if answer is None:
@@ -179,13 +183,13 @@ class Tablet:
                 f"{self.base}/api/v1/responses/{response_id}/answers/{code}", data=msgspec.json.encode(answer),
                 headers={"content-type": "application/json"},
             ) as reply:
-                saved = await reply.json()
+                raw = await reply.read()
             if reply.status != 200:
-                self.stats.error(f"save {code} {reply.status}: {saved}")
+                self.stats.error(f"save {code} {reply.status}: {raw[:200]!r}")
                 code = next((c for c in order if c not in done), None)
                 continue
             self.stats.record(time.perf_counter() - began)
-            following = saved["next_item"]
+            following = msgspec.json.decode(raw, type=AnswerSaved).next_item
             code = following if following not in done else next((c for c in order if c not in done), None)
         if stop.is_set():
             return
@@ -229,13 +233,19 @@ class PhaseResult:
 
 
 async def _phase(clients: int, make: Callable[[aiohttp.ClientSession, PhaseStats, asyncio.Event, int], Awaitable[None]]) -> PhaseResult:
-    """Run `clients` coroutines: warm up, then measure for PHASE_SECONDS."""
+    """Run `clients` coroutines: warm up, then measure for PHASE_SECONDS.
+
+    Each client has a keep-alive connection of its own, as each tablet's browser has.
+    """
     stats = PhaseStats()
     stop = asyncio.Event()
-    connector = aiohttp.TCPConnector(limit=clients, force_close=False)
     timeout = aiohttp.ClientTimeout(total=30)
-    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
-        tasks = [asyncio.create_task(make(session, stats, stop, index)) for index in range(clients)]
+    async with contextlib.AsyncExitStack() as stack:
+        sessions = [
+            await stack.enter_async_context(aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1), timeout=timeout))
+            for _ in range(clients)
+        ]
+        tasks = [asyncio.create_task(make(session, stats, stop, index)) for index, session in enumerate(sessions)]
         await asyncio.sleep(WARMUP_SECONDS)
         cpu_before = resource.getrusage(resource.RUSAGE_SELF)
         stats.measuring = True
@@ -307,7 +317,9 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as scratch:
             server = start_server(url, Path(scratch) / "server.log", workers=WORKERS)
             try:
-                asyncio.run(_drive(server.base_url))
+                # uvloop, as the server uses: the generator shares the cores with the
+                # server, so the less CPU it takes per request the truer the figures.
+                uvloop.run(_drive(server.base_url))
             finally:
                 server.stop()
                 tail = server.log().strip().splitlines()[-5:]

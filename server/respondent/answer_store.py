@@ -22,7 +22,7 @@ the query builder cost more CPU than sending them (asyncpg prepares and caches t
 import datetime as dt
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from piccolo.engine.postgres import PostgresEngine
@@ -178,13 +178,16 @@ async def write_locked(
 # concurrent save or submit, and gives the row a new xmin so that a save that read before
 # this one commits finds its guard failed. PostgreSQL re-checks the WHERE clause on the
 # newest row version after waiting for a lock, so the guard sees concurrent commits even
-# though the statement's snapshot is older. The insert and delete take their response id
-# from the guard, so they write nothing when it fails.
+# though the statement's snapshot is older. The study's free-text switch, which decides
+# whether text items are asked, is part of the guard too. The insert and delete take
+# their response id from the guard, so they write nothing when it fails; the guard
+# returns the row's new xmin, the revision the next save of this session is guarded by.
 _GUARDED_SQL = """
 WITH guard AS (
     UPDATE response SET submitted_at = NULL
     WHERE id = $1 AND submitted_at IS NULL AND xmin::text = $2::text
-    RETURNING id
+        AND (SELECT s.free_text FROM study s WHERE s.id = response.study) = $8::boolean
+    RETURNING id, xmin::text AS revision
 ), upserted AS (
     INSERT INTO answer (response, item, value, missing, answered_at)
     SELECT id, $3::varchar, $4::json, $5::varchar, $6::timestamptz FROM guard
@@ -195,7 +198,7 @@ WITH guard AS (
     DELETE FROM answer WHERE response IN (SELECT id FROM guard) AND item = ANY($7::varchar[])
     RETURNING 1
 )
-SELECT (SELECT count(*) FROM guard) AS guarded, (SELECT count(*) FROM upserted) AS upserted
+SELECT (SELECT revision FROM guard) AS revision, (SELECT count(*) FROM upserted) AS upserted
 """
 
 
@@ -207,10 +210,23 @@ async def write_guarded(
     missing: str | None,
     answered_at: dt.datetime,
     dropped: list[str],
-) -> bool:
+) -> str | None:
     """Upsert one answer and delete `dropped` in one statement, only if the session is
-    open and unchanged since `state` was read (PostgreSQL). False: nothing was written."""
+    open and unchanged since `state` was read (PostgreSQL).
+
+    Returns the session's new revision, or None when nothing was written.
+    """
     engine = current_engine()
     assert isinstance(engine, PostgresEngine) and state.revision is not None
-    row = await fetchrow_postgres(engine, _GUARDED_SQL, response_id, state.revision, item, value, missing, answered_at, dropped)
-    return bool(row["guarded"]) and bool(row["upserted"])
+    row = await fetchrow_postgres(
+        engine, _GUARDED_SQL, response_id, state.revision, item, value, missing, answered_at, dropped, state.free_text
+    )
+    return row["revision"] if row["upserted"] else None
+
+
+def state_after_save(state: SessionState, item: str, value: str | None, missing: str | None, dropped: list[str], revision: str) -> SessionState:
+    """The session as stored after saving `item` (its value as encoded) and deleting
+    `dropped`, at `revision`: what a read would now return."""
+    saved = {code: answer for code, answer in state.saved.items() if code not in dropped}
+    saved[item] = (decode_value(value), missing)
+    return replace(state, saved=saved, revision=revision)

@@ -21,7 +21,15 @@ from server.respondent.errors import InvalidInput, ResponseNotFound, ResponseSub
 from server.respondent.item_rendering import rendered_items
 from server.respondent.schemas import AnswerIn, AnswerOut, AnswerSaved, ConsentOut, ResponseOut, StartRequest, SubmitOut
 from server.respondent.session_store import find_study_site, insert_response, read_stored_session
-from server.respondent.answer_store import SessionState, encode_value, read_session, write_guarded, write_locked
+from server.respondent.answer_store import (
+    SessionState,
+    encode_value,
+    read_session,
+    state_after_save,
+    write_guarded,
+    write_locked,
+)
+from server.respondent.session_cache import cached_session, forget_session, remember_session
 from server.storage.database import current_engine, write_transaction
 from server.storage.tables import Answer, Response
 from surveys.answers import check_answer
@@ -74,7 +82,16 @@ async def start_response(registry: InstrumentRegistry, request: StartRequest) ->
     where = await find_study_site(request.study, request.site)
     version_id, code, digest, instrument = _choose_instrument(registry, request.group, request.language, request.instrument)
     response_id = uuid.uuid4()
-    slot = await insert_response(response_id, where, version_id, request.group, request.setting, request.language, _now())
+    slot, revision = await insert_response(response_id, where, version_id, request.group, request.setting, request.language, _now())
+    if revision is not None:
+        # The first save then needs no read.
+        remember_session(
+            response_id,
+            SessionState(
+                instrument_version=version_id, setting=request.setting, design_slot=slot, submitted=False,
+                free_text=where.free_text, saved={}, revision=revision,
+            ),
+        )  # fmt: skip
     context = Context(setting=request.setting, slot=slot, features=_features(where.free_text))
     return _response_out(response_id, code, digest, instrument, request.group, request.language, context, {}, None)
 
@@ -182,31 +199,66 @@ def _decide(instrument: Instrument, state: SessionState, response_id: uuid.UUID,
 async def save_answer(registry: InstrumentRegistry, response_id: uuid.UUID, item_code: str, body: AnswerIn) -> AnswerSaved:
     """Store (or replace) one answer. Saving the same answer twice stores it once.
 
-    On PostgreSQL the save first tries the guarded write (two round trips, see
-    `answer_store`); if the session was written by someone else between the read and the
-    write, it is decided again under the row lock, as on SQLite.
+    On PostgreSQL the save is first decided on the session as this worker last stored
+    it, if it holds it (`session_cache`), else on an unlocked read, and written with the
+    guarded statement (see `answer_store`): one round trip, or two. If the session was
+    written by someone else meanwhile, nothing is written by that statement and the save
+    is decided again on a fresh read, and at last under the row lock, as on SQLite.
     """
     engine = current_engine()
     decision: _Decision | None = None
     if isinstance(engine, PostgresEngine) and engine.current_transaction.get() is None:
-        state = await read_session(response_id, lock=False)
-        decision = _decide(await registry.version(state.instrument_version), state, response_id, item_code, body)
-        encoded = encode_value(decision.value)
-        if not await write_guarded(state, response_id, item_code, encoded, decision.missing, _now(), decision.dropped):
-            decision = None
+        decision = await _save_guarded(registry, response_id, item_code, body)
     if decision is None:
         async with write_transaction():
             state = await read_session(response_id, lock=True)
             decision = _decide(await registry.version(state.instrument_version), state, response_id, item_code, body)
             encoded = encode_value(decision.value)
             await write_locked(response_id, item_code, encoded, decision.missing, _now(), decision.dropped)
+        if state.revision is not None:
+            # The lock's no-op update gave the row this transaction's id as its xmin.
+            remember_session(
+                response_id, state_after_save(state, item_code, encoded, decision.missing, decision.dropped, state.revision)
+            )
     return AnswerSaved(
         item=item_code, value=decision.value, missing=decision.missing, next_item=decision.next_item, dropped=decision.dropped
     )
 
 
+async def _save_guarded(registry: InstrumentRegistry, response_id: uuid.UUID, item_code: str, body: AnswerIn) -> _Decision | None:
+    """Save with the guarded write, on the cached state and then on a fresh read; None
+    if both guards failed (the session is being written concurrently)."""
+    cached = cached_session(response_id)
+    if cached is not None:
+        try:
+            decision = await _write_if_unchanged(registry, cached, response_id, item_code, body)
+        except InvalidInput:
+            # Perhaps refused only because the cached state is stale (an answer saved
+            # through another worker shows this item): decide on a fresh read.
+            decision = None
+        if decision is not None:
+            return decision
+        forget_session(response_id)
+    return await _write_if_unchanged(registry, await read_session(response_id, lock=False), response_id, item_code, body)
+
+
+async def _write_if_unchanged(
+    registry: InstrumentRegistry, state: SessionState, response_id: uuid.UUID, item_code: str, body: AnswerIn
+) -> _Decision | None:
+    """Decide on `state` and write with its guard; remember the stored session. None if
+    the session changed since `state`."""
+    decision = _decide(await registry.version(state.instrument_version), state, response_id, item_code, body)
+    encoded = encode_value(decision.value)
+    revision = await write_guarded(state, response_id, item_code, encoded, decision.missing, _now(), decision.dropped)
+    if revision is None:
+        return None
+    remember_session(response_id, state_after_save(state, item_code, encoded, decision.missing, decision.dropped, revision))
+    return decision
+
+
 async def submit_response(response_id: uuid.UUID) -> SubmitOut:
     """Mark the session submitted. Submitting again returns the first submission."""
+    forget_session(response_id)
     async with write_transaction():
         query = Response.select(Response.submitted_at).where(Response.id == response_id)
         if isinstance(current_engine(), PostgresEngine):

@@ -64,29 +64,29 @@ _START_SQL_POSTGRES = (
     # Casts: parameters in a SELECT list get no type from the insert's target columns.
     " SELECT {}::uuid, {}::integer, {}::integer, {}::integer, {}::varchar, {}::varchar, {}::varchar,"
     " taken.next_slot - 1, {}::timestamptz, NULL FROM taken"
-    " RETURNING design_slot"
+    " RETURNING design_slot, xmin::text AS revision"
 )
 
 
 async def insert_response(
     response_id: uuid.UUID, where: StudySite, version_id: int, group: str, setting: str, language: str, started_at: dt.datetime
-) -> int:
+) -> tuple[int, str | None]:
     """Store a new, empty session with the next design slot of its version and setting;
-    return the slot."""
+    return the slot and the response row's revision (its xmin, PostgreSQL only)."""
     if isinstance(current_engine(), PostgresEngine):
         rows = await Response.raw(
             _START_SQL_POSTGRES,
             version_id, setting, version_id, setting,
             response_id, where.study_id, where.site_id, version_id, group, setting, language, started_at,
         )  # fmt: skip
-        return int(rows[0]["design_slot"])
+        return int(rows[0]["design_slot"]), rows[0]["revision"]
     async with write_transaction():
         # Taken from a counter row in this transaction, so simultaneous starts never share a slot.
         slot = await take_design_slot(version_id, setting)
         await Response.raw(
             _INSERT_SQL, response_id, where.study_id, where.site_id, version_id, group, setting, language, slot, started_at
         )
-    return slot
+    return slot, None
 
 
 @dataclass(frozen=True)

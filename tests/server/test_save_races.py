@@ -90,12 +90,12 @@ async def test_a_guarded_write_on_a_session_changed_since_the_read_writes_nothin
     assert (await client.put(f"{url}/coercion_any", json={"value": "no"})).status_code == 200
     now = answer_store.encode_value(1)
     written = await answer_store.write_guarded(stale, rid, "rating.belt_long", now, None, _now(), [])
-    assert written is False
+    assert written is None
     assert "rating.belt_long" not in await _stored(response_id)
 
     fresh = await answer_store.read_session(rid, lock=False)
     assert (await client.post(f"/api/v1/responses/{response_id}/submit")).status_code == 200
-    assert await answer_store.write_guarded(fresh, rid, "rating.belt_long", now, None, _now(), []) is False
+    assert await answer_store.write_guarded(fresh, rid, "rating.belt_long", now, None, _now(), []) is None
     refused = await client.put(f"{url}/rating.belt_long", json={"value": 1})
     assert refused.status_code == 409 and "rating.belt_long" not in await _stored(response_id)
 
