@@ -41,6 +41,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import asyncpg
@@ -116,6 +117,38 @@ async def _prepare(url: str) -> None:
 # --- one simulated tablet ------------------------------------------------------------
 
 
+class _SessionId(msgspec.Struct):
+    id: str
+
+
+class _ItemCode(msgspec.Struct):
+    code: str
+
+
+class _SessionItems(msgspec.Struct):
+    instrument_version: str
+    items: list[_ItemCode]
+
+
+#: Items already decoded, by (instrument version, code). Decoding every start's full
+#: reply (about 19 kB of texts) into structs was a tenth of the generator's CPU, which
+#: it takes from the server's cores. The items of a version are the same for every
+#: session except the order of a paired item's options, which the simulated answer
+#: (it picks by measure) does not depend on.
+_DECODED: dict[tuple[str, str], Any] = {}
+
+
+def _items_of(raw: bytes) -> list[Any]:
+    """The items (`ItemOut`) of a session reply, decoded in full only when first seen."""
+    from server.respondent.schemas import ResponseOut
+
+    session = msgspec.json.decode(raw, type=_SessionItems)
+    if any((session.instrument_version, item.code) not in _DECODED for item in session.items):
+        for item in msgspec.json.decode(raw, type=ResponseOut).items:
+            _DECODED[(session.instrument_version, item.code)] = item
+    return [_DECODED[(session.instrument_version, item.code)] for item in session.items]
+
+
 class Tablet:
     """One ward tablet answering questionnaires back to back."""
 
@@ -140,7 +173,7 @@ class Tablet:
 
     async def questionnaire(self, stop: asyncio.Event) -> None:
         from server.demo import RespondentProfile, synthetic_answer
-        from server.respondent.schemas import AnswerSaved, ResponseOut
+        from server.respondent.schemas import AnswerSaved
 
         group = self.rng.choice(GROUPS)
         start = {"study": STUDY, "site": SITE, "group": group, "setting": SETTING, "consent": True}
@@ -150,9 +183,9 @@ class Tablet:
                 self.stats.error(f"start {reply.status}: {raw[:200]!r}")
                 return
         self.stats.started += self.stats.measuring
-        session = msgspec.json.decode(raw, type=ResponseOut)
-        response_id = session.id
-        items = {item.code: item for item in session.items}
+        reply_items = _items_of(raw)
+        response_id = msgspec.json.decode(raw, type=_SessionId).id
+        items = {item.code: item for item in reply_items}
         order = list(items)
         profile = RespondentProfile(
             group=group,
@@ -167,8 +200,7 @@ class Tablet:
             if code not in items:
                 # Shown by skip logic after an earlier answer: re-read the session, as a client must.
                 async with self.session.get(f"{self.base}/api/v1/responses/{response_id}") as reply:
-                    fresh = msgspec.json.decode(await reply.read(), type=ResponseOut)
-                items = {item.code: item for item in fresh.items}
+                    items = {item.code: item for item in _items_of(await reply.read())}
                 order = list(items)
             answer = synthetic_answer(items[code], profile, self.rng) if code in items else None
             if answer is None:

@@ -76,6 +76,19 @@ def visible_entries(instrument: Instrument, context: Context) -> list[tuple[Item
     return shown
 
 
+def _controlling_items(instrument: Instrument, _: None) -> frozenset[str]:
+    return frozenset(condition.item for item in instrument.items for condition in item.show_if or ())
+
+
+_CONTROLLING: InstrumentCache[None, frozenset[str]] = InstrumentCache(_controlling_items)
+
+
+def controls_visibility(instrument: Instrument, item_code: str) -> bool:
+    """Whether any skip rule reads the answer to `item_code`; if none does, answering it
+    changes nothing about which items are asked."""
+    return item_code in _CONTROLLING.get(instrument, None)
+
+
 def as_shown(item: Item, swapped: bool) -> Item:
     """The item with its options in display order."""
     return msgspec.structs.replace(item, options=list(reversed(item.options))) if swapped else item

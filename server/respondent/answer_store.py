@@ -186,7 +186,7 @@ _GUARDED_SQL = """
 WITH guard AS (
     UPDATE response SET submitted_at = NULL
     WHERE id = $1 AND submitted_at IS NULL AND xmin::text = $2::text
-        AND (SELECT s.free_text FROM study s WHERE s.id = response.study) = $8::boolean
+        AND (SELECT s.free_text FROM study s WHERE s.id = response.study) = $7::boolean
     RETURNING id, xmin::text AS revision
 ), upserted AS (
     INSERT INTO answer (response, item, value, missing, answered_at)
@@ -194,12 +194,18 @@ WITH guard AS (
     ON CONFLICT (response, item) DO UPDATE
     SET value = excluded.value, missing = excluded.missing, answered_at = excluded.answered_at
     RETURNING 1
-), deleted AS (
-    DELETE FROM answer WHERE response IN (SELECT id FROM guard) AND item = ANY($7::varchar[])
-    RETURNING 1
-)
+){deleted}
 SELECT (SELECT revision FROM guard) AS revision, (SELECT count(*) FROM upserted) AS upserted
 """
+# Most saves drop nothing; a DELETE part that deletes nothing still cost PostgreSQL about
+# a fifth of the statement's CPU, so it is only sent when there is something to drop.
+_GUARDED_KEEPING_SQL = _GUARDED_SQL.format(deleted="")
+_GUARDED_DROPPING_SQL = _GUARDED_SQL.format(
+    deleted=""", deleted AS (
+    DELETE FROM answer WHERE response IN (SELECT id FROM guard) AND item = ANY($8::varchar[])
+    RETURNING 1
+)"""
+)
 
 
 async def write_guarded(
@@ -216,11 +222,13 @@ async def write_guarded(
 
     Returns the session's new revision, or None when nothing was written.
     """
-    engine = current_engine()
-    assert isinstance(engine, PostgresEngine) and state.revision is not None
-    row = await fetchrow_postgres(
-        engine, _GUARDED_SQL, response_id, state.revision, item, value, missing, answered_at, dropped, state.free_text
-    )
+    assert state.revision is not None
+    arguments = [response_id, state.revision, item, value, missing, answered_at, state.free_text]
+    engine: Any = current_engine()  # PostgreSQL: a revision is only ever read from it
+    if dropped:
+        row = await fetchrow_postgres(engine, _GUARDED_DROPPING_SQL, *arguments, dropped)
+    else:
+        row = await fetchrow_postgres(engine, _GUARDED_KEEPING_SQL, *arguments)
     return row["revision"] if row["upserted"] else None
 
 

@@ -35,7 +35,7 @@ from server.storage.tables import Answer, Response
 from surveys.answers import check_answer
 from surveys.errors import AnswerError
 from surveys.model import Instrument
-from surveys.routing import Context, as_shown, visible_entries
+from surveys.routing import Context, as_shown, controls_visibility, visible_entries
 
 __all__ = ["consent_text", "get_response", "save_answer", "start_response", "submit_response"]
 
@@ -180,7 +180,8 @@ def _decide(instrument: Instrument, state: SessionState, response_id: uuid.UUID,
     saved = state.saved
     features = _features(state.free_text)
     context = Context(setting=state.setting, slot=state.design_slot, features=features, answers=saved)
-    entry = next((e for e in visible_entries(instrument, context) if e[0].code == item_code), None)
+    shown = visible_entries(instrument, context)
+    entry = next((e for e in shown if e[0].code == item_code), None)
     if entry is None:
         raise InvalidInput("item", _why_hidden(instrument, item_code, context))
     item = as_shown(*entry)
@@ -188,8 +189,11 @@ def _decide(instrument: Instrument, state: SessionState, response_id: uuid.UUID,
         value, missing = check_answer(item, body.value, body.missing)
     except AnswerError as exc:
         raise InvalidInput(exc.field, exc.reason) from None
-    after = Context(context.setting, context.slot, context.features, {**saved, item_code: (value, missing)})
-    now_asked = [i.code for i, _ in visible_entries(instrument, after)]
+    if controls_visibility(instrument, item_code):
+        after = Context(context.setting, context.slot, context.features, {**saved, item_code: (value, missing)})
+        now_asked = [i.code for i, _ in visible_entries(instrument, after)]
+    else:
+        now_asked = [i.code for i, _ in shown]
     dropped = sorted(code for code in saved if code not in now_asked and code != item_code)
     position = now_asked.index(item_code)
     following = [code for code in now_asked[position + 1 :] if code not in saved]
@@ -207,7 +211,8 @@ async def save_answer(registry: InstrumentRegistry, response_id: uuid.UUID, item
     """
     engine = current_engine()
     decision: _Decision | None = None
-    if isinstance(engine, PostgresEngine) and engine.current_transaction.get() is None:
+    # engine_type rather than isinstance: Engine is an ABC, whose isinstance showed in profiles.
+    if engine.engine_type == "postgres" and engine.current_transaction.get() is None:
         decision = await _save_guarded(registry, response_id, item_code, body)
     if decision is None:
         async with write_transaction():
