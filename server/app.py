@@ -7,6 +7,7 @@ from pathlib import Path
 from litestar import Litestar
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
@@ -70,7 +71,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         csrf_config=workspace.csrf_config,
         openapi_config=OpenAPIConfig(title="leastmeans", version="1", path="/schema", components=BEARER_COMPONENTS),
         lifespan=[lifespan],
-        middleware=[security_headers_middleware],
+        middleware=[DefineMiddleware(security_headers_middleware, hsts_always=settings.https)],
         request_max_body_size=settings.max_body_bytes,
         debug=settings.debug,
     )

@@ -48,6 +48,10 @@ def serve(host: str | None, port: int | None, workers: int, run_migrations: bool
         proxy_headers=False,
         # On SIGTERM, stop accepting and let in-flight saves finish.
         timeout_graceful_shutdown=30,
+        # A tablet's browser keeps its connection while the respondent reads the next
+        # question (often longer than uvicorn's default 5 s), so its saves keep reaching
+        # the worker that holds its session (see server/respondent/session_cache.py).
+        timeout_keep_alive=75,
     )
 
 

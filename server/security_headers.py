@@ -1,7 +1,7 @@
 """Security headers on every response.
 
 The pages carry no inline scripts or styles, so the content security policy can forbid
-them outright; HSTS is only sent over https, where it means something.
+them outright; HSTS is only sent where the deployment is on https, where it means something.
 """
 
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -32,15 +32,19 @@ HSTS = (b"strict-transport-security", b"max-age=63072000; includeSubDomains")
 _RELAXED_PREFIX = "/schema"
 
 
-def security_headers_middleware(app: ASGIApp) -> ASGIApp:
-    """Wrap an ASGI app so every HTTP response carries the security headers."""
+def security_headers_middleware(app: ASGIApp, hsts_always: bool = False) -> ASGIApp:
+    """Wrap an ASGI app so every HTTP response carries the security headers.
+
+    HSTS goes with https requests, and with every request when `hsts_always` (the
+    deployment is reached over https through a proxy that speaks plain http to the app).
+    """
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await app(scope, receive, send)
             return
         headers = [h for h in BASE_HEADERS if not (scope["path"].startswith(_RELAXED_PREFIX) and h[0] == b"content-security-policy")]
-        if scope.get("scheme") == "https":
+        if hsts_always or scope.get("scheme") == "https":
             headers.append(HSTS)
 
         async def send_with_headers(message: Message) -> None:

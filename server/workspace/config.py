@@ -18,6 +18,7 @@ from litestar.middleware.rate_limit import RateLimitConfig
 from server.workspace.sessions import RotatingSessionConfig
 from litestar.stores.base import Store
 
+from server.settings import https_configured
 from server.workspace.store import DatabaseStore
 
 SECRET_FILE = Path("var") / "secret_key"
@@ -53,17 +54,13 @@ def _load_secret() -> str:
     return secret
 
 
-def _https() -> bool:
-    return os.environ.get("PUBLIC_URL", "").startswith("https://") or os.environ.get("HTTPS") == "1"
-
-
 @dataclass(frozen=True)
 class WorkspaceSettings:
     """How the workspace keeps sessions and protects forms."""
 
     secret_key: str = field(default_factory=_load_secret)
     redis_url: str | None = field(default_factory=lambda: os.environ.get("REDIS_URL") or None)
-    https: bool = field(default_factory=_https)
+    https: bool = field(default_factory=https_configured)
 
     def stores(self) -> dict[str, Store]:
         """The named stores the session, throttle and rate-limit code look up on the app."""
