@@ -3,17 +3,19 @@
 A save is decided in Python (skip logic, answer checks) from the session as read here,
 then written. Two ways to make that atomic:
 
-- *locked* (both databases): inside `write_transaction()`, read with the response row
-  locked (`FOR UPDATE OF r` on PostgreSQL; SQLite's IMMEDIATE transaction serialises
-  writers), then upsert. Four round trips on PostgreSQL (BEGIN, read, upsert, COMMIT).
-- *guarded* (PostgreSQL): read without a transaction, then one statement that locks the
-  response row by updating it, but only if it is still open *and* has not been written
-  since the read (its `xmin`, the id of the transaction that last wrote the row, is
-  unchanged), and upserts the answer and deletes dropped ones in the same statement.
-  Two round trips. Every save (guarded or locked) and the submit write the response row,
-  so an unchanged `xmin` means the answers the decision was made on are still the
-  stored ones. A single
-  statement is its own transaction: when it returns, it is committed.
+- *locked* (both databases): inside `write_transaction()`, lock the response row (on
+  PostgreSQL by a no-op update), read, then upsert. SQLite's IMMEDIATE transaction
+  serialises writers. Five round trips on PostgreSQL (BEGIN, lock, read, upsert, COMMIT).
+- *guarded* (PostgreSQL): decide on a state read without a transaction, or on the state
+  this worker holds from its last save of the session (`session_cache`), then send one
+  statement that locks the response row by updating it, but only if it is still open,
+  its study's free-text switch is as decided on, *and* it has not been written since
+  that state (its `xmin`, the id of the transaction that last wrote the row, is
+  unchanged); the same statement upserts the answer and deletes dropped ones. One round
+  trip from a held state, two after a read. Every save (guarded or locked) and the
+  submit write the response row, so an unchanged `xmin` means the answers the decision
+  was made on are still the stored ones. A single statement is its own transaction:
+  when it returns, it is committed.
 
 Raw SQL on purpose: the save is the hottest path, and building these statements with
 the query builder cost more CPU than sending them (asyncpg prepares and caches them).

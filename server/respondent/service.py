@@ -1,7 +1,8 @@
 """Start, answer, submit: the one code path every answer takes (API, tablet pages, demo).
 
-Each save is a single upsert on the (response, item) key inside a write transaction,
-so a retried or duplicated request stores the answer once and never loses it.
+Each save is a single upsert on the (response, item) key, committed atomically with the
+check that the session is still as it was decided on (see `answer_store`), so a retried
+or duplicated request stores the answer once and never loses it.
 
 Skip logic (`surveys.routing.visible_items`) decides which items a session asks. An
 answer to an item that is not asked is refused (400, field "item"); when a changed
