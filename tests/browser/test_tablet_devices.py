@@ -133,6 +133,32 @@ def test_an_outage_mid_questionnaire_loses_and_duplicates_nothing(live_server: s
     assert stored(live_server, rid)["submitted_at"] is not None
 
 
+def test_a_ranking_given_during_an_outage_is_queued_and_stored_in_its_order(live_server: str, tablet) -> None:
+    page = tablet
+    page.goto(f"{live_server}/")
+    page.get_by_role("button", name=re.compile("^Start$")).click()
+    consent(page)
+    page.wait_for_url(ITEM_URL)
+    rid = response_id(page)
+    page.wait_for_timeout(2500)  # the later screens are fetched ahead
+    while page.locator("form.item-form").get_attribute("data-item-type") != "ranking":
+        press(page, "Spring over")
+    selects = page.locator("select[name^='rank.']")
+    codes = [name.removeprefix("rank.") for name in selects.evaluate_all("els => els.map(e => e.name)")]
+    assert len(codes) >= 3
+
+    page.context.set_offline(True)
+    for position, select in enumerate(reversed(selects.all()), start=1):
+        select.select_option(str(position))
+    press(page, "Næste")
+    page.get_by_role("status").filter(has_text="1 svar venter").wait_for()
+    assert "ranking.core" not in stored(live_server, rid)["answers"]
+
+    page.context.set_offline(False)
+    page.get_by_role("status").filter(has_text="Alle svar er sendt").wait_for(timeout=15_000)
+    assert stored(live_server, rid)["answers"]["ranking.core"]["value"] == list(reversed(codes))
+
+
 def test_own_device_invitation_pause_and_resume_on_a_fresh_device(live_server: str, live_database: Path, chromium) -> None:
     phone = {"viewport": {"width": 768, "height": 1024}, "has_touch": True, "is_mobile": True, "locale": "da-DK"}
     first = chromium.new_context(**phone)

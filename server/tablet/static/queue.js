@@ -118,7 +118,24 @@
       var text = itemForm.querySelector("textarea[name=value]");
       return text && text.value.trim() ? { value: text.value } : null;
     }
+    if (type === "ranking") { return rankingFrom(itemForm); }
     return undefined; // a type this script does not read: the plain form post handles it
+  }
+
+  // As the server reads a posted ranking (server/tablet/item_forms.py): measures in order
+  // of the position chosen, in screen order on a tie. Only a complete ranking is queued;
+  // a partial one goes to the server as a plain form post, which names what is missing.
+  function rankingFrom(itemForm) {
+    var ranked = [];
+    var blank = 0;
+    itemForm.querySelectorAll("select[name^='rank.']").forEach(function (select, order) {
+      if (select.value === "") { blank += 1; return; }
+      ranked.push({ code: select.name.replace(/^rank\./, ""), position: parseInt(select.value, 10), order: order });
+    });
+    if (!ranked.length) { return null; }
+    if (blank) { return undefined; }
+    ranked.sort(function (a, b) { return a.position - b.position || a.order - b.order; });
+    return { value: ranked.map(function (r) { return r.code; }) };
   }
 
   function pageKey(url) { return new URL(url, location.href).pathname; }
