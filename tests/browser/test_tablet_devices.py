@@ -159,6 +159,27 @@ def test_a_ranking_given_during_an_outage_is_queued_and_stored_in_its_order(live
     assert stored(live_server, rid)["answers"]["ranking.core"]["value"] == list(reversed(codes))
 
 
+def test_screens_fetched_ahead_follow_skip_logic_into_an_outage(live_server: str, tablet) -> None:
+    page = tablet
+    page.goto(f"{live_server}/")
+    page.get_by_role("button", name=re.compile("^Start$")).click()
+    consent(page)
+    page.wait_for_url(ITEM_URL)
+    page.wait_for_timeout(2500)  # the later screens are fetched ahead
+    while page.locator("form.item-form").get_attribute("data-item-code") != "coercion_any":
+        press(page, "Spring over")
+    page.get_by_label("Ja").check()
+    press(page, "Næste")  # online: the server shows the follow-up questions "yes" opens
+    assert page.locator("form.item-form").get_attribute("data-item-code").startswith("experience.")
+    page.wait_for_timeout(2500)  # fetched ahead again, now with the follow-ups
+
+    page.context.set_offline(True)
+    press(page, "Spring over")
+    # Without a refetch the next screen would be the one after coercion_any in the old order.
+    assert page.locator("form.item-form").get_attribute("data-item-code").startswith("experience.")
+    page.context.set_offline(False)
+
+
 def test_own_device_invitation_pause_and_resume_on_a_fresh_device(live_server: str, live_database: Path, chromium) -> None:
     phone = {"viewport": {"width": 768, "height": 1024}, "has_touch": True, "is_mobile": True, "locale": "da-DK"}
     first = chromium.new_context(**phone)

@@ -144,7 +144,17 @@
     var doc = new DOMParser().parseFromString(html, "text/html");
     var main = doc.querySelector("main");
     if (!main || !doc.querySelector("form.item-form, form.submit-form")) { location.assign(url); return; }
+    var before = form();
+    var totalBefore = before ? before.dataset.total : null;
     document.querySelector("main").innerHTML = main.innerHTML;
+    var after = form();
+    if (after && totalBefore !== null && after.dataset.total !== totalBefore) {
+      // Skip logic changed which items are asked (screens are numbered by position among
+      // the asked ones): the screens fetched ahead are out of date, fetch them again.
+      pages.clear();
+      pages.set(pageKey(url), html);
+      setTimeout(prefetch, 300);
+    }
     var toolbar = doc.querySelector(".toolbar");
     var start = document.querySelector(".toolbar .progress-text");
     var newStart = toolbar && toolbar.querySelector(".progress-text");
