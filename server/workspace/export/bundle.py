@@ -25,13 +25,15 @@ import msgspec
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from analysis.gradation import software_version
-from analysis.snapshot import HASH_VERSION, respondent_digests
+from analysis.snapshot import HASH_VERSION
 from server.instrument_registry import InstrumentRegistry
 from server.storage.tables import InstrumentVersion
 from server.workspace.export import kanon
+from server.workspace.export.digest import batch_digests
 from server.workspace.export.formats import BatchWriters, write_stats_files
 from server.workspace.export.source import submitted_responses, tidy_batch
 from server.workspace.fieldwork import iso_week
@@ -137,6 +139,35 @@ async def _spool(
     return (spool_path if spool else None), (text_path if text_spool else None), qi  # type: ignore[return-value]
 
 
+def _respondent_lookup(
+    kept: pd.DataFrame, export_ids: dict[str, str], week_of: dict[str, str], study_of: dict[str, str]
+) -> pa.Table:
+    """One row per exported respondent: stored id, export id and what each of their rows
+    gets from the respondent (generalised quasi-identifiers, week, study)."""
+    ids = list(export_ids)
+    columns = {"id": ids, "respondent": [export_ids[i] for i in ids]}
+    for column in kanon.GENERALISE_ORDER:
+        columns[column] = kept[column].reindex(ids).astype("string")
+    columns["week"] = [week_of[i] for i in ids]
+    columns["study"] = [study_of[i] for i in ids]
+    return pa.table({name: pa.array(values, type=pa.string(), from_pandas=True) for name, values in columns.items()})
+
+
+def _anonymised(batch: pa.Table, lookup: pa.Table) -> tuple[pa.Table, int]:
+    """Pass 2 on one spooled batch: drop suppressed respondents, then give every row its
+    respondent's export id, generalised quasi-identifiers, week and study. Returns the
+    batch (row order kept) and how many rows were left out."""
+    position = pc.index_in(batch["respondent"], value_set=lookup["id"].cast(batch.schema.field("respondent").type))
+    keep = pc.is_valid(position)
+    batch, position = batch.filter(keep), position.filter(keep)
+    left_out = len(keep) - batch.num_rows
+    for column in ("respondent", *kanon.GENERALISE_ORDER, "week", "study"):
+        values = lookup[column].take(position)
+        index = batch.schema.get_field_index(column)
+        batch = batch.set_column(index, column, values) if index >= 0 else batch.append_column(column, values)
+    return batch, left_out
+
+
 async def _instrument_files(versions: list[str], workdir: Path) -> list[Path]:
     """instruments/<hash>.json (for import) and the codebook of each version."""
     (workdir / "instruments").mkdir()
@@ -188,23 +219,16 @@ async def build_export(registry: InstrumentRegistry, settings: ExportSettings, o
         digests: list[str] = []
         rows = suppressed_rows = 0
         if spool_path is not None:
+            lookup = _respondent_lookup(kept, export_ids, week_of, study_of)
             spool = pq.ParquetFile(spool_path)
             for group in range(spool.num_row_groups):
-                batch = spool.read_row_group(group).to_pandas()
-                keep = batch["respondent"].isin(export_ids)
-                suppressed_rows += int((~keep).sum())
-                batch = batch[keep].reset_index(drop=True)
-                if not len(batch):
+                batch, left_out = _anonymised(spool.read_row_group(group), lookup)
+                suppressed_rows += left_out
+                if not batch.num_rows:
                     continue
-                for column in kanon.GENERALISE_ORDER:
-                    batch[column] = batch["respondent"].map(kept[column]).astype("string")
-                real = batch["respondent"]
-                batch["week"] = real.map(week_of).astype("string")
-                batch["study"] = real.map(study_of).astype("string")
-                batch["respondent"] = real.map(export_ids).astype("string")
-                digests.extend(respondent_digests(batch.drop(columns=["week", "study"])).tolist())
+                digests.extend(batch_digests(batch))
                 writers.write(batch)
-                rows += len(batch)
+                rows += batch.num_rows
         writers.close()
 
         free_text_rows = 0

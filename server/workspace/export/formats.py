@@ -63,9 +63,9 @@ class BatchWriters:
         )
         self._parquet = pq.ParquetWriter(self.parquet_path, SCHEMA, compression="zstd") if parquet else None
 
-    def write(self, batch: pd.DataFrame) -> None:
-        """Append one batch (columns = EXPORT_COLUMNS)."""
-        table = pa.Table.from_pandas(batch[EXPORT_COLUMNS], schema=SCHEMA, preserve_index=False)
+    def write(self, batch: pa.Table) -> None:
+        """Append one batch (at least the EXPORT_COLUMNS, in any order)."""
+        table = batch.select(EXPORT_COLUMNS).cast(SCHEMA)
         if self._csv is not None:
             self._csv.write_table(table)
         if self._parquet is not None:
