@@ -29,7 +29,7 @@ from analysis.result import (
     Tier,
 )
 from analysis.settings import GradationSettings
-from analysis.snapshot import canonical_respondents, data_hash
+from analysis.snapshot import canonical_snapshot
 from analysis.tidy import GROUPS, SETTINGS, validate_tidy
 from analysis.tiers import build_tiers
 
@@ -85,9 +85,9 @@ def analyse(
     """
     settings = settings or GradationSettings()
     ref = coerce_reference(reference)
-    tidy = canonical_respondents(validate_tidy(df))
+    tidy, sha256 = canonical_snapshot(validate_tidy(df))
     notes: list[str] = []
-    snapshot = Snapshot(respondents=int(tidy["respondent"].nunique()), answers=int(len(tidy)), sha256=data_hash(tidy))
+    snapshot = Snapshot(respondents=int(tidy["respondent"].nunique()), answers=int(len(tidy)), sha256=sha256)
 
     descriptives = rating_descriptives(tidy, settings.alpha)
     allowed = allowed_descriptives(tidy)

@@ -9,6 +9,7 @@ per-respondent digests are sorted before the final digest.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
@@ -21,6 +22,10 @@ _FIELD = "\x1f"
 _RECORD = "\x1e"
 _NA = "\x00"
 HASH_VERSION = "leastmeans.snapshot/1"
+# The joined text of a row is about ten times its stored size, so the text of
+# the whole table would dwarf the table itself; it is built for about this
+# many rows (whole respondents) at a time.
+_CHUNK_ROWS = 200_000
 
 
 def _canonical_text(column: pd.Series) -> pd.Series:
@@ -33,15 +38,53 @@ def _canonical_text(column: pd.Series) -> pd.Series:
     return column.astype("string").fillna(_NA).astype(str)
 
 
-def respondent_digests(tidy: pd.DataFrame) -> pd.Series:
-    """Per respondent id, the sha256 of that respondent's rows without the id."""
-    tidy = tidy.sort_values(["respondent", "item"], kind="mergesort")
+def _block_digests(rows: pd.DataFrame) -> pd.Series:
+    """Per respondent id, the digest of ``rows``, which are whole respondents sorted by (respondent, item)."""
     fields = [c for c in COLUMNS if c != "respondent"]
-    line = _canonical_text(tidy[fields[0]])
+    line = _canonical_text(rows[fields[0]])
     for column in fields[1:]:
-        line = line + _FIELD + _canonical_text(tidy[column])
-    blocks = (line + _RECORD).groupby(tidy["respondent"].to_numpy(), sort=False).sum()
+        line = line + _FIELD + _canonical_text(rows[column])
+    blocks = (line + _RECORD).groupby(rows["respondent"].to_numpy(), sort=False).sum()
     return pd.Series([hashlib.sha256(b.encode("utf-8")).hexdigest() for b in blocks.to_numpy()], index=blocks.index)
+
+
+def _respondent_chunks(tidy: pd.DataFrame, chunk_rows: int) -> Iterator[np.ndarray]:
+    """Row positions sorted by (respondent, item), cut into runs of whole respondents."""
+    keys = tidy[["respondent", "item"]].reset_index(drop=True)
+    order = keys.sort_values(["respondent", "item"], kind="mergesort").index.to_numpy()
+    codes = pd.factorize(keys["respondent"])[0][order]
+    # A chunk ends at the first respondent boundary at or after its size.
+    starts = np.flatnonzero(np.diff(codes, prepend=-2))
+    begin = 0
+    while begin < order.size:
+        k = int(np.searchsorted(starts, begin + chunk_rows))
+        end = int(starts[k]) if k < starts.size else order.size
+        yield order[begin:end]
+        begin = end
+
+
+def respondent_digests(tidy: pd.DataFrame) -> pd.Series:
+    """Per respondent id (sorted), the sha256 of that respondent's rows without the id."""
+    parts = [_block_digests(tidy.iloc[rows]) for rows in _respondent_chunks(tidy, _CHUNK_ROWS)]
+    if not parts:
+        return _block_digests(tidy)
+    return pd.concat(parts) if len(parts) > 1 else parts[0]
+
+
+def _combined_hash(digests: pd.Series) -> str:
+    total = hashlib.sha256(HASH_VERSION.encode("utf-8"))
+    for digest in sorted(digests.to_numpy()):
+        total.update(digest.encode("ascii"))
+    return total.hexdigest()
+
+
+def _relabel(tidy: pd.DataFrame, digests: pd.Series) -> pd.DataFrame:
+    ranked = digests.sort_values(kind="mergesort")
+    occurrence = ranked.groupby(ranked.to_numpy(), sort=False).cumcount()
+    canonical = ranked + "-" + occurrence.astype(str)
+    # A shallow copy: the other columns are shared (copy-on-write), only the
+    # id column is new.
+    return tidy.assign(respondent=tidy["respondent"].map(canonical).astype(tidy["respondent"].dtype))
 
 
 def data_hash(df: pd.DataFrame) -> str:
@@ -50,11 +93,7 @@ def data_hash(df: pd.DataFrame) -> str:
     Independent of respondent ids and of row order; any change to an answer,
     a respondent attribute or the number of respondents changes the digest.
     """
-    digests = sorted(respondent_digests(validate_tidy(df)).to_numpy())
-    total = hashlib.sha256(HASH_VERSION.encode("utf-8"))
-    for digest in digests:
-        total.update(digest.encode("ascii"))
-    return total.hexdigest()
+    return _combined_hash(respondent_digests(validate_tidy(df)))
 
 
 def canonical_respondents(tidy: pd.DataFrame) -> pd.DataFrame:
@@ -65,9 +104,14 @@ def canonical_respondents(tidy: pd.DataFrame) -> pd.DataFrame:
     issued. Respondents with identical content are interchangeable, so numbering
     them in any order is fine.
     """
-    digests = respondent_digests(tidy).sort_values(kind="mergesort")
-    occurrence = digests.groupby(digests.to_numpy(), sort=False).cumcount()
-    canonical = digests + "-" + occurrence.astype(str)
-    relabelled = tidy.copy()
-    relabelled["respondent"] = tidy["respondent"].map(canonical).astype(tidy["respondent"].dtype)
-    return relabelled
+    return _relabel(tidy, respondent_digests(tidy))
+
+
+def canonical_snapshot(tidy: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """``canonical_respondents(tidy)`` and its ``data_hash``, hashing the rows once.
+
+    ``tidy`` must be validated. The digests ignore ids, so the relabelled table
+    has the same digests as ``tidy`` and hence the same data hash.
+    """
+    digests = respondent_digests(tidy)
+    return _relabel(tidy, digests), _combined_hash(digests)

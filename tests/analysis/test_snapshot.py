@@ -5,8 +5,11 @@ from __future__ import annotations
 import hashlib
 
 import pandas as pd
+import pytest
 
+from analysis import snapshot
 from analysis.snapshot import data_hash
+from analysis.tidy import validate_tidy
 
 
 def test_hash_ignores_row_order_and_ids(ratings_only: pd.DataFrame) -> None:
@@ -41,3 +44,23 @@ def test_swapping_answers_between_respondents_changes_hash(ratings_only: pd.Data
     b = values.index[values != values.loc[a]][0]
     df.loc[a, "value"], df.loc[b, "value"] = df.loc[b, "value"], df.loc[a, "value"]
     assert data_hash(df) != data_hash(ratings_only)
+
+
+def test_digests_do_not_depend_on_chunk_size(ratings_only: pd.DataFrame, monkeypatch: pytest.MonkeyPatch) -> None:
+    tidy = validate_tidy(ratings_only.sample(frac=1.0, random_state=2))
+    whole = snapshot.respondent_digests(tidy)
+    # A few rows per chunk, so chunks end at many respondent boundaries.
+    monkeypatch.setattr(snapshot, "_CHUNK_ROWS", 7)
+    chunked = snapshot.respondent_digests(tidy)
+    pd.testing.assert_series_equal(chunked, whole)
+    assert list(whole.index) == sorted(whole.index)
+
+
+def test_canonical_snapshot_matches_separate_steps(ratings_only: pd.DataFrame) -> None:
+    tidy = validate_tidy(ratings_only)
+    relabelled, sha256 = snapshot.canonical_snapshot(tidy)
+    expected = snapshot.canonical_respondents(tidy)
+    pd.testing.assert_frame_equal(relabelled, expected)
+    assert sha256 == data_hash(expected) == data_hash(ratings_only)
+    # The input keeps its ids.
+    pd.testing.assert_frame_equal(tidy, validate_tidy(ratings_only))
