@@ -248,8 +248,7 @@ async def build_export(registry: InstrumentRegistry, settings: ExportSettings, o
         if "parquet" in settings.formats:
             data_files.append(writers.parquet_path)
         if {"dta", "sav"} & set(settings.formats):
-            written = write_stats_files(writers.parquet_path, out_dir)
-            data_files += [p for p in written if p.suffix[1:] in settings.formats]
+            data_files += write_stats_files(writers.parquet_path, out_dir, settings.formats)
         versions = Counter(qi.loc[qi["respondent"].isin(export_ids), "instrument_version"].tolist())
         instrument_codes = {
             row["content_hash"]: row["instrument"]

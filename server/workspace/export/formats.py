@@ -5,10 +5,13 @@ a whole frame at once, so Stata and SPSS are written from the finished Parquet f
 every text column turned into labelled integer codes (compact: a few bytes per cell).
 """
 
+from collections.abc import Collection
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pyreadstat
@@ -78,27 +81,69 @@ class BatchWriters:
             self._parquet.close()
 
 
-def _labelled(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, dict[int, str]]]:
-    out = frame.copy()
+def _encoded(column: pa.ChunkedArray) -> tuple[list[str], np.ndarray]:
+    """The distinct values of a text column and each cell's index into them (-1: missing)."""
+    encoded = pc.dictionary_encode(column).combine_chunks()
+    indices = encoded.indices.to_numpy(zero_copy_only=False)
+    indices = np.where(encoded.is_valid().to_numpy(zero_copy_only=False), indices, -1).astype(np.int64)
+    return encoded.dictionary.to_pylist(), indices
+
+
+def _label_codes(column: pa.ChunkedArray) -> tuple[np.ndarray, dict[int, str]]:
+    """1-based float codes in sorted order of the values, NaN (system-missing) for empty,
+    and the value labels."""
+    values, indices = _encoded(column)
+    categories = sorted(values)
+    rank = {value: code for code, value in enumerate(categories, start=1)}
+    codes = np.append(np.array([rank[v] for v in values], dtype="float64"), np.nan)
+    return codes[indices], {code: str(value) for value, code in rank.items()}
+
+
+def _shared_objects(column: pa.ChunkedArray) -> np.ndarray:
+    """Text as Python strings with empty for missing, one object per distinct value.
+
+    The writers iterate cells as Python objects (quickly only over object columns), but
+    a fresh string per cell would cost ~60 bytes each; shared ones cost a pointer.
+    """
+    values, indices = _encoded(column)
+    return np.array([*values, ""], dtype=object)[indices]
+
+
+def _labelled(table: pa.Table) -> tuple[pd.DataFrame, dict[str, dict[int, str]]]:
+    """The frame the writers get: labelled columns as codes (value labels returned), other
+    text with empty for missing, value as float with NaN for missing."""
+    columns: dict[str, pd.Series] = {}
     labels: dict[str, dict[int, str]] = {}
-    for column in LABELLED_COLUMNS:
-        categories = sorted(out[column].dropna().unique().tolist())
-        codes = pd.Categorical(out[column], categories=categories).codes.astype("float64")
-        codes[codes < 0] = float("nan")
-        out[column] = codes + 1  # 1-based codes; empty stays system-missing
-        labels[column] = {i + 1: str(c) for i, c in enumerate(categories)}
     for column in EXPORT_COLUMNS:
-        if column not in LABELLED_COLUMNS and column != "value":
-            out[column] = out[column].astype(object).where(out[column].notna(), "")
-    return out, labels
+        if column in LABELLED_COLUMNS:
+            codes, labels[column] = _label_codes(table[column])
+            columns[column] = pd.Series(codes, dtype="float64")
+        elif column == "value":
+            columns[column] = pd.Series(table[column].to_numpy().astype("float64"), dtype="float64")
+        else:
+            # Explicitly object: pandas would otherwise infer Arrow-backed text, whose
+            # cell-by-cell iteration in the writers is several times slower.
+            columns[column] = pd.Series(_shared_objects(table[column]), dtype=object)
+    return pd.DataFrame(columns), labels
 
 
-def write_stats_files(parquet_path: Path, directory: Path) -> list[Path]:
-    """data.dta (Stata) and data.sav (SPSS) with variable and value labels."""
-    frame = pq.read_table(parquet_path).to_pandas()
-    coded, value_labels = _labelled(frame)
+#: The file each statistics format is written to.
+STATS_FILES = {"dta": "data.dta", "sav": "data.sav"}
+
+
+def write_stats_files(parquet_path: Path, directory: Path, formats: Collection[str] = tuple(STATS_FILES)) -> list[Path]:
+    """data.dta (Stata) and/or data.sav (SPSS), as `formats` asks, with variable and value labels."""
+    wanted = [f for f in STATS_FILES if f in formats]
+    if not wanted:
+        return []
+    coded, value_labels = _labelled(pq.read_table(parquet_path))
     column_labels = [COLUMN_LABELS[c] for c in EXPORT_COLUMNS]
-    dta, sav = directory / "data.dta", directory / "data.sav"
-    pyreadstat.write_dta(coded, str(dta), column_labels=column_labels, variable_value_labels=value_labels, version=15)
-    pyreadstat.write_sav(coded, str(sav), column_labels=column_labels, variable_value_labels=value_labels, compress=True)
-    return [dta, sav]
+    paths = []
+    for fmt in wanted:
+        path = directory / STATS_FILES[fmt]
+        if fmt == "dta":
+            pyreadstat.write_dta(coded, str(path), column_labels=column_labels, variable_value_labels=value_labels, version=15)
+        else:
+            pyreadstat.write_sav(coded, str(path), column_labels=column_labels, variable_value_labels=value_labels, compress=True)
+        paths.append(path)
+    return paths
