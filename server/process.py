@@ -71,13 +71,19 @@ class ServerProcess:
 
 
 def start_server(
-    database_url: str, log_path: Path, workers: int = 1, port: int | None = None, env: dict[str, str] | None = None
+    database_url: str,
+    log_path: Path,
+    workers: int = 1,
+    port: int | None = None,
+    env: dict[str, str] | None = None,
+    migrate: bool = False,
 ) -> ServerProcess:
-    """Start `leastmeans serve` and wait until /health answers (`env` adds variables)."""
+    """Start `leastmeans serve` and wait until /health answers (`env` adds variables;
+    `migrate` passes --migrate)."""
     port = port or free_port()
     log = log_path.open("ab")
     process = subprocess.Popen(
-        [sys.executable, "-m", "server", "serve", "--port", str(port), "--workers", str(workers)],
+        [sys.executable, "-m", "server", "serve", "--port", str(port), "--workers", str(workers), *(["--migrate"] if migrate else [])],
         env=_environment(database_url, env),
         stdout=log,
         stderr=subprocess.STDOUT,

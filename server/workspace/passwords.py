@@ -1,14 +1,22 @@
 """Password hashing with argon2id (argon2-cffi's recommended parameters)."""
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _HASHER = PasswordHasher()
 MIN_LENGTH = 12
 
-# Verifying against this when the username is unknown makes a failed login take as
-# long for an unknown user as for a wrong password, so timing reveals no usernames.
-_DUMMY_HASH = _HASHER.hash("leastmeans-dummy-password")
+
+
+@cache
+def _dummy_hash() -> str:
+    # Verifying against this when the username is unknown makes a failed login take as
+    # long for an unknown user as for a wrong password, so timing reveals no usernames.
+    # Made on first use: hashing costs a third of a second, which every worker's start
+    # would otherwise pay.
+    return _HASHER.hash("leastmeans-dummy-password")
 
 
 class WeakPassword(ValueError):
@@ -31,7 +39,7 @@ def hash_password(password: str) -> str:
 def verify_password(stored_hash: str | None, password: str) -> bool:
     """True if `password` matches; a missing hash still costs one verification."""
     try:
-        return _HASHER.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+        return _HASHER.verify(stored_hash or _dummy_hash(), password) and stored_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 
