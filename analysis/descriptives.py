@@ -66,10 +66,11 @@ def rating_descriptives(tidy: pd.DataFrame, alpha: float) -> pd.DataFrame:
     ``rows``. Quartiles use linear interpolation (numpy's default), the same
     rule as ``numpy.percentile``.
     """
-    ratings = tidy[tidy["kind"] == "rating"]
+    keys = ["group", "setting", "measure"]
+    # Only the columns used here: every filter copies the columns it keeps.
+    ratings = tidy.loc[tidy["kind"] == "rating", [*keys, "respondent", "missing", "value"]]
     if ratings.empty:
         return pd.DataFrame(columns=RATING_COLUMNS)
-    keys = ["group", "setting", "measure"]
     missing = ratings["missing"].astype("string").fillna("")
     flags = pd.DataFrame(
         {
@@ -80,7 +81,8 @@ def rating_descriptives(tidy: pd.DataFrame, alpha: float) -> pd.DataFrame:
         index=ratings.index,
     )
     base = flags.groupby([ratings[k] for k in keys], sort=True, observed=True).sum()
-    numeric = ratings[ratings["value"].notna()]
+    numeric = ratings.loc[ratings["value"].notna(), [*keys, "respondent", "value"]]
+    del ratings, missing  # the numeric rows are all that is needed from here on
     grouped = numeric.groupby(keys, sort=True, observed=True)["value"]
     summary = pd.DataFrame(
         {
@@ -134,7 +136,7 @@ def allowed_descriptives(tidy: pd.DataFrame) -> pd.DataFrame:
     answer" is counted separately and excluded from ``n``, as in the Danish
     survey's tables.
     """
-    allowed = tidy[tidy["kind"] == "allowed"]
+    allowed = tidy.loc[tidy["kind"] == "allowed", ["group", "setting", "measure", "choice", "missing"]]
     if allowed.empty:
         return pd.DataFrame(columns=ALLOWED_COLUMNS)
     answer = allowed["choice"].astype("string")

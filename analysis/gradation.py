@@ -37,6 +37,11 @@ __all__ = ["GradationResult", "GradationSettings", "ReferenceGradation", "analys
 
 T = TypeVar("T")
 
+# Columns read from rating rows (respondent matrix, models) and paired rows
+# (Bradley-Terry), besides the cell keys.
+_RATING_FIELDS = ("respondent", "group", "setting", "site", "gender", "age_band", "experience", "measure", "value")
+_PAIRED_FIELDS = ("respondent", "group", "setting", "measure", "measure_b", "choice")
+
 
 def software_version() -> str:
     """The installed leastmeans version, or ``"0+unknown"`` when not installed."""
@@ -65,6 +70,13 @@ def _cell_order(keys: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     return sorted(keys, key=lambda k: (SETTINGS.index(k[1]), GROUPS.index(k[0])))
 
 
+def _rows_by_cell(frame: pd.DataFrame) -> dict[tuple[str, str], np.ndarray]:
+    # Positions rather than frames, so only the current cell's rows are
+    # copied; a position array keeps the rows in table order, as the cell's
+    # frame from iterating the groupby would.
+    return frame.groupby(["group", "setting"], observed=True, sort=True).indices
+
+
 def analyse(
     df: pd.DataFrame,
     settings: GradationSettings | None = None,
@@ -91,20 +103,25 @@ def analyse(
 
     descriptives = rating_descriptives(tidy, settings.alpha)
     allowed = allowed_descriptives(tidy)
-    ratings = tidy[tidy["kind"] == "rating"]
-    paired = tidy[tidy["kind"] == "paired"]
+    # Only the columns later steps read: each filter below copies what it keeps.
+    ratings = tidy.loc[tidy["kind"] == "rating", list(_RATING_FIELDS)]
+    paired = tidy.loc[tidy["kind"] == "paired", list(_PAIRED_FIELDS)]
     respondents_per_cell = tidy.groupby(["group", "setting"], observed=True)["respondent"].nunique()
     cells = _cell_order(respondents_per_cell.index)
-    ratings_by_cell = dict(tuple(ratings.groupby(["group", "setting"], observed=True, sort=True)))
-    paired_by_cell = dict(tuple(paired.groupby(["group", "setting"], observed=True, sort=True)))
+    ratings_rows = _rows_by_cell(ratings)
+    paired_rows = _rows_by_cell(paired)
     other_kinds = sorted(set(tidy["kind"].dropna()) - {"rating", "allowed", "paired"})
     if other_kinds:
         notes.append(f"item kinds not used by the gradation: {', '.join(other_kinds)}")
+    # Everything below reads the slimmer tables; the relabelled ids are the
+    # one column of the full table not shared with the caller's.
+    del tidy
 
     groups: list[GroupGradation] = []
     for group, setting in _progress(cells, progress, "gradation per group x setting", len(cells)):
         n_resp = int(respondents_per_cell[(group, setting)])
-        cell_ratings = ratings_by_cell.get((group, setting), ratings.iloc[:0])
+        rows = ratings_rows.get((group, setting))
+        cell_ratings = ratings.iloc[rows] if rows is not None else ratings.iloc[:0]
         desc = descriptives[(descriptives["group"] == group) & (descriptives["setting"] == setting)].set_index("measure")
         wide = respondent_matrix(cell_ratings)
         # Measures that only got "don't know" still belong in the table.
@@ -182,8 +199,8 @@ def analyse(
             for r in cell_allowed.itertuples(index=False)
         ]
         bt = None
-        if settings.bradley_terry and (group, setting) in paired_by_cell:
-            bt = fit_bradley_terry(paired_by_cell[(group, setting)], means, settings.alpha, settings.min_cell)
+        if settings.bradley_terry and (group, setting) in paired_rows:
+            bt = fit_bradley_terry(paired.iloc[paired_rows[(group, setting)]], means, settings.alpha, settings.min_cell)
         comparison = None
         if ref is not None and setting in ref.settings:
             comparison = compare_with_reference(ref.settings[setting], [m for m in measures if np.isfinite(means[m])], verdicts)
@@ -207,7 +224,9 @@ def analyse(
         setting_names = [s for s in SETTINGS if s in set(ratings["setting"].dropna())]
         for setting in _progress(setting_names, progress, "models per setting", len(setting_names)):
             rng = np.random.default_rng([settings.seed, SETTINGS.index(setting)])
-            frame, subsampled = model_frame(ratings[ratings["setting"] == setting], settings.model_max_respondents, rng)
+            in_setting = ratings["setting"] == setting
+            # Usually one setting holds all ratings; then skip the copy.
+            frame, subsampled = model_frame(ratings if in_setting.all() else ratings[in_setting], settings.model_max_respondents, rng)
             mixed = fit_mixed(frame, subsampled, settings.alpha) if settings.mixed_model else None
             ordinal = fit_ordinal(frame, subsampled, settings.ordinal_categories, settings.alpha, mixed) if settings.ordinal_model else None
             models.append(SettingModels(setting=setting, mixed=mixed, ordinal=ordinal))

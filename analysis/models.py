@@ -122,16 +122,18 @@ def _short(name: str) -> str:
 
 def model_frame(ratings: pd.DataFrame, max_respondents: int, rng: np.random.Generator) -> tuple[pd.DataFrame, bool]:
     """Numeric ratings of one setting with covariates filled, possibly subsampled."""
-    frame = ratings[ratings["value"].notna()][["respondent", "site", "group", "gender", "age_band", "experience", "measure", "value"]].copy()
+    frame = ratings.loc[ratings["value"].notna(), ["respondent", "site", "group", "gender", "age_band", "experience", "measure", "value"]]
+    people = np.sort(frame["respondent"].astype(str).unique())
+    subsampled = people.size > max_respondents
+    if subsampled:
+        # Subsample before the conversions below, which copy every column
+        # they touch.
+        keep = set(rng.choice(people, size=max_respondents, replace=False))
+        frame = frame[frame["respondent"].astype(str).isin(keep)]
     for column in ("gender", "age_band", "experience"):
         frame[column] = frame[column].astype("string").fillna("unknown")
     for column in ("respondent", "site", "group", "gender", "age_band", "experience", "measure"):
         frame[column] = frame[column].astype(str)
-    people = np.sort(frame["respondent"].unique())
-    subsampled = people.size > max_respondents
-    if subsampled:
-        keep = set(rng.choice(people, size=max_respondents, replace=False))
-        frame = frame[frame["respondent"].isin(keep)]
     frame = frame.sort_values(["respondent", "measure"], kind="mergesort").reset_index(drop=True)
     return frame, subsampled
 
