@@ -78,13 +78,34 @@ def _combined_hash(digests: pd.Series) -> str:
     return total.hexdigest()
 
 
-def _relabel(tidy: pd.DataFrame, digests: pd.Series) -> pd.DataFrame:
+def _canonical_ids(digests: pd.Series) -> pd.Series:
+    """Per respondent id, its content-derived id: digest and occurrence among equal digests."""
     ranked = digests.sort_values(kind="mergesort")
     occurrence = ranked.groupby(ranked.to_numpy(), sort=False).cumcount()
-    canonical = ranked + "-" + occurrence.astype(str)
-    # A shallow copy: the other columns are shared (copy-on-write), only the
-    # id column is new.
-    return tidy.assign(respondent=tidy["respondent"].map(canonical).astype(tidy["respondent"].dtype))
+    return ranked + "-" + occurrence.astype(str)
+
+
+def _compact_ids(canonical: pd.Series) -> pd.Series:
+    """Per respondent id, the rank of its content-derived id in string order, zero-padded.
+
+    Equal width makes the ranks sort as text exactly as the content-derived
+    ids do, at a few characters instead of 66.
+    """
+    n = len(canonical)
+    ranks = np.empty(n, dtype=np.int64)
+    # Python string comparison: the order in which the ids themselves sort.
+    ranks[np.argsort(canonical.to_numpy(dtype=object), kind="stable")] = np.arange(n)
+    width = len(str(max(n - 1, 0)))
+    return pd.Series([f"{r:0{width}d}" for r in ranks], index=canonical.index, dtype=object)
+
+
+def _relabel(tidy: pd.DataFrame, new_ids: pd.Series) -> pd.DataFrame:
+    """``tidy`` with each respondent id replaced by ``new_ids[id]``; other columns are shared."""
+    codes, uniques = pd.factorize(tidy["respondent"])
+    per_unique = new_ids.reindex(pd.Index(uniques, dtype=object)).to_numpy(dtype=object)
+    relabelled = pd.array(per_unique[codes], dtype=tidy["respondent"].dtype)
+    # A shallow copy: the other columns are shared (copy-on-write).
+    return tidy.assign(respondent=pd.Series(relabelled, index=tidy.index))
 
 
 def data_hash(df: pd.DataFrame) -> str:
@@ -104,14 +125,20 @@ def canonical_respondents(tidy: pd.DataFrame) -> pd.DataFrame:
     issued. Respondents with identical content are interchangeable, so numbering
     them in any order is fine.
     """
-    return _relabel(tidy, respondent_digests(tidy))
+    digests = respondent_digests(tidy)
+    relabelled = tidy.copy()
+    relabelled["respondent"] = tidy["respondent"].map(_canonical_ids(digests)).astype(tidy["respondent"].dtype)
+    return relabelled
 
 
 def canonical_snapshot(tidy: pd.DataFrame) -> tuple[pd.DataFrame, str]:
-    """``canonical_respondents(tidy)`` and its ``data_hash``, hashing the rows once.
+    """Relabel respondents by content and hash the table, hashing the rows once.
 
-    ``tidy`` must be validated. The digests ignore ids, so the relabelled table
-    has the same digests as ``tidy`` and hence the same data hash.
+    ``tidy`` must be validated (no empty respondent ids). The new ids are the
+    ranks of :func:`canonical_respondents`' ids, zero-padded to one width, so
+    they sort in the same order: everything that orders or samples
+    respondents gives the same result, while the id column stays small. The
+    digests ignore ids, so the hash is ``data_hash`` of either table.
     """
     digests = respondent_digests(tidy)
-    return _relabel(tidy, digests), _combined_hash(digests)
+    return _relabel(tidy, _compact_ids(_canonical_ids(digests))), _combined_hash(digests)

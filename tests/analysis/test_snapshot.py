@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -60,7 +61,25 @@ def test_canonical_snapshot_matches_separate_steps(ratings_only: pd.DataFrame) -
     tidy = validate_tidy(ratings_only)
     relabelled, sha256 = snapshot.canonical_snapshot(tidy)
     expected = snapshot.canonical_respondents(tidy)
-    pd.testing.assert_frame_equal(relabelled, expected)
-    assert sha256 == data_hash(expected) == data_hash(ratings_only)
+    pd.testing.assert_frame_equal(relabelled.drop(columns="respondent"), expected.drop(columns="respondent"))
+    assert relabelled["respondent"].dtype == expected["respondent"].dtype
+    # Short ids, one per content-derived id, sorting the same way.
+    short = relabelled["respondent"].to_numpy(dtype=object)
+    long = expected["respondent"].to_numpy(dtype=object)
+    assert len(set(zip(short, long))) == len(set(short)) == len(set(long))
+    assert len({len(s) for s in short}) == 1
+    assert (np.argsort(short, kind="stable") == np.argsort(long, kind="stable")).all()
+    assert sha256 == data_hash(expected) == data_hash(relabelled) == data_hash(ratings_only)
     # The input keeps its ids.
     pd.testing.assert_frame_equal(tidy, validate_tidy(ratings_only))
+
+
+def test_short_ids_sort_like_content_ids_with_many_identical_respondents(ratings_only: pd.DataFrame) -> None:
+    # Twelve respondents with the same answers get occurrences 0-11, whose
+    # text order ("-10" before "-2") the short ids must follow.
+    first = ratings_only[ratings_only["respondent"] == ratings_only["respondent"].iloc[0]]
+    copies = [first.assign(respondent=pd.Series(f"copy{k}", index=first.index, dtype="string")) for k in range(12)]
+    tidy = validate_tidy(pd.concat([ratings_only, *copies], ignore_index=True))
+    short = snapshot.canonical_snapshot(tidy)[0]["respondent"].to_numpy(dtype=object)
+    long = snapshot.canonical_respondents(tidy)["respondent"].to_numpy(dtype=object)
+    assert (np.argsort(short, kind="stable") == np.argsort(long, kind="stable")).all()
