@@ -10,13 +10,13 @@ rounded to whole numbers and clipped to 0-100, as a slider would give them.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Final
+from typing import Any, Final
 
 import msgspec
 import numpy as np
 import pandas as pd
 
-from analysis.tidy import COLUMNS, STRING_COLUMNS
+from analysis.tidy import COLUMNS
 
 #: A true general-adult gradation over 14 measures, least intrusive first.
 TRUE_TIERS: Final[tuple[tuple[str, ...], ...]] = (
@@ -104,42 +104,43 @@ def simulate_answers(sim: Simulation | None = None) -> pd.DataFrame:
     missing = np.where(u < sim.dont_know_rate, "dont_know", np.where(u < sim.dont_know_rate + sim.prefer_not_rate, "prefer_not_to_answer", None)).astype(object)
     value = np.where(missing == None, value, np.nan)  # noqa: E711 - elementwise test on an object array
 
-    frames = [
-        pd.DataFrame(
-            {
-                "respondent": np.repeat(ids, n_m),
-                "item": np.tile(np.array([f"vas_{m}" for m in measures], dtype=object), n),
-                "kind": "rating",
-                "measure": np.tile(np.array(measures, dtype=object), n),
-                "measure_b": None,
-                "value": value.ravel(),
-                "choice": None,
-                "missing": missing.ravel(),
-                "experience": experience.ravel(),
-                "_r": np.repeat(np.arange(n), n_m),
-            }
-        )
+    # Each block (ratings, allowed, paired) is a dict of columns, with scalars
+    # for constant columns and "_r" for the row's respondent; the table is
+    # assembled a column at a time, so no block is ever a DataFrame of its own.
+    blocks: list[dict[str, Any]] = [
+        {
+            "respondent": np.repeat(ids, n_m),
+            "item": np.tile(np.array([f"vas_{m}" for m in measures], dtype=object), n),
+            "kind": "rating",
+            "measure": np.tile(np.array(measures, dtype=object), n),
+            "measure_b": None,
+            "value": value.ravel(),
+            "choice": None,
+            "missing": missing.ravel(),
+            "experience": experience.ravel(),
+            "_r": np.repeat(np.arange(n), n_m),
+        }
     ]
     if sim.allowed_items:
         p_yes = 1 / (1 + np.exp((latent - 50.0) / 8.0))
         yes = rng.random((n, n_m)) < p_yes
         dk = rng.random((n, n_m)) < 0.08
-        choice = np.where(dk, "dont_know", np.where(yes, "yes", "no")).astype(object)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "respondent": np.repeat(ids, n_m),
-                    "item": np.tile(np.array([f"allowed_{m}" for m in measures], dtype=object), n),
-                    "kind": "allowed",
-                    "measure": np.tile(np.array(measures, dtype=object), n),
-                    "measure_b": None,
-                    "value": np.nan,
-                    "choice": choice.ravel(),
-                    "missing": None,
-                    "experience": experience.ravel(),
-                    "_r": np.repeat(np.arange(n), n_m),
-                }
-            )
+        # Indexing one array of the three codes shares their string objects
+        # instead of making one per answer.
+        choice = np.array(["no", "yes", "dont_know"], dtype=object)[np.where(dk, 2, yes.astype(np.int8))]
+        blocks.append(
+            {
+                "respondent": np.repeat(ids, n_m),
+                "item": np.tile(np.array([f"allowed_{m}" for m in measures], dtype=object), n),
+                "kind": "allowed",
+                "measure": np.tile(np.array(measures, dtype=object), n),
+                "measure_b": None,
+                "value": np.nan,
+                "choice": choice.ravel(),
+                "missing": None,
+                "experience": experience.ravel(),
+                "_r": np.repeat(np.arange(n), n_m),
+            }
         )
     k = min(sim.pairs_per_respondent, n_m * (n_m - 1) // 2)
     if k > 0:
@@ -153,34 +154,44 @@ def simulate_answers(sim: Simulation | None = None) -> pd.DataFrame:
         diff = latent[rows, pb] - latent[rows, pa] + rng.logistic(0, 6.0, (n, k))
         chosen = np.where(diff > 0, pa, pb)
         names = np.array(measures, dtype=object)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "respondent": np.repeat(ids, k),
-                    "item": np.array([f"pair_{names[a]}__{names[b]}" for a, b in zip(pa.ravel(), pb.ravel())], dtype=object),
-                    "kind": "paired",
-                    "measure": names[pa.ravel()],
-                    "measure_b": names[pb.ravel()],
-                    "value": np.nan,
-                    "choice": names[chosen.ravel()],
-                    "missing": None,
-                    "experience": None,
-                    "_r": np.repeat(np.arange(n), k),
-                }
-            )
+        blocks.append(
+            {
+                "respondent": np.repeat(ids, k),
+                "item": np.array([f"pair_{names[a]}__{names[b]}" for a, b in all_pairs], dtype=object)[pick.ravel()],
+                "kind": "paired",
+                "measure": names[pa.ravel()],
+                "measure_b": names[pb.ravel()],
+                "value": np.nan,
+                "choice": names[chosen.ravel()],
+                "missing": None,
+                "experience": None,
+                "_r": np.repeat(np.arange(n), k),
+            }
         )
-    out = pd.concat(frames, ignore_index=True)
-    r = out.pop("_r").to_numpy()
-    out["group"] = groups[r]
-    out["setting"] = sim.setting
-    out["site"] = sites[r]
-    out["instrument_version"] = "sim-1"
-    out["gender"] = gender[r]
-    out["age_band"] = age[r]
-    for column in STRING_COLUMNS:
-        out[column] = out[column].astype("string")
-    out["value"] = out["value"].astype("float64")
-    return out[list(COLUMNS)]
+    r = np.concatenate([b["_r"] for b in blocks])
+    sizes = [len(b.pop("_r")) for b in blocks]
+    per_respondent = {"group": groups, "site": sites, "gender": gender, "age_band": age}
+    constant = {"setting": sim.setting, "instrument_version": "sim-1"}
+    columns: dict[str, Any] = {}
+    for column in COLUMNS:
+        if column in per_respondent:
+            values = per_respondent[column][r]
+        elif column in constant:
+            values = np.full(r.size, constant[column], dtype=object)
+        else:
+            values = _stacked(blocks, sizes, column)
+        columns[column] = values.astype("float64") if column == "value" else pd.array(values, dtype="string")
+    return pd.DataFrame(columns, copy=False)
+
+
+def _stacked(blocks: list[dict[str, Any]], sizes: list[int], column: str) -> np.ndarray:
+    """One column of all blocks (of ``sizes`` rows), end to end, with scalars repeated over their block."""
+    pieces = []
+    for block, size in zip(blocks, sizes, strict=True):
+        # Popped, so each block's column is freed once it is in the table.
+        value = block.pop(column)
+        pieces.append(value if isinstance(value, np.ndarray) else np.full(size, value, dtype=float if column == "value" else object))
+    return np.concatenate(pieces)
 
 
 def null_simulation(respondents_per_group: int, measures: Sequence[str], seed: int, groups: tuple[str, ...] = ("patient",)) -> Simulation:

@@ -9,6 +9,7 @@ from scipy import stats
 
 from analysis.gradation import GradationSettings, analyse
 from analysis.simulate import TRUE_TIERS, Simulation, null_simulation, simulate_answers, true_means
+from analysis.tidy import validate_tidy
 
 FAST = GradationSettings(bootstrap=False, mixed_model=False, ordinal_model=False, bradley_terry=False)
 
@@ -81,3 +82,17 @@ def test_mixed_model_false_positive_rate_on_noise() -> None:
         coef = {c.name: c for c in analyse(df, settings).models[0].mixed.coefficients}
         hits += coef["gender[female]"].p < alpha
     assert hits <= stats.binom.ppf(0.995, runs, alpha), hits
+
+
+@pytest.mark.parametrize(
+    "sim",
+    [Simulation(respondents_per_group=30, seed=2), Simulation(respondents_per_group=10, pairs_per_respondent=0, allowed_items=False, seed=3)],
+)
+def test_simulated_table_is_already_canonical(sim: Simulation) -> None:
+    df = simulate_answers(sim)
+    pd.testing.assert_frame_equal(validate_tidy(df), df, check_exact=True)
+    per_kind = df["kind"].value_counts().to_dict()
+    n = sim.respondents_per_group * len(sim.groups)
+    assert per_kind.get("rating") == n * 14
+    assert per_kind.get("allowed", 0) == (n * 14 if sim.allowed_items else 0)
+    assert per_kind.get("paired", 0) == n * sim.pairs_per_respondent
