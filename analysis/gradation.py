@@ -5,6 +5,7 @@ This module only orchestrates; each statistical step lives in its own module.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable, Iterator
 from importlib import metadata
 from typing import Any, TypeVar
@@ -201,6 +202,10 @@ def analyse(
         bt = None
         if settings.bradley_terry and (group, setting) in paired_rows:
             bt = fit_bradley_terry(paired.iloc[paired_rows[(group, setting)]], means, settings.alpha, settings.min_cell)
+            # statsmodels' IRLS leaves reference cycles that hold a weighted
+            # copy of the design per iteration (several times the cell's
+            # paired rows); free them now, not whenever the collector next runs.
+            gc.collect()
         comparison = None
         if ref is not None and setting in ref.settings:
             comparison = compare_with_reference(ref.settings[setting], [m for m in measures if np.isfinite(means[m])], verdicts)
