@@ -24,6 +24,21 @@ def consent(page, yes: bool = True) -> None:
     page.get_by_role("button" if yes else "link", name=re.compile("Ja, jeg vil gerne svare|Yes, I want to answer|Nej tak|No thanks")).click()
 
 
+def start_questionnaire(page, base: str) -> str:
+    """From the open welcome screen through consent to the first question; its questionnaire id."""
+    page.goto(f"{base}/")
+    page.get_by_role("button", name=re.compile("^Start$")).click()
+    consent(page)
+    page.wait_for_url(ITEM_URL)
+    return response_id(page)
+
+
+def skip_until(page, attribute: str, wanted: str) -> None:
+    """Skip items until one whose `data-<attribute>` is `wanted` is on screen."""
+    while page.locator("form.item-form").get_attribute(f"data-{attribute}") != wanted:
+        press(page, "Spring over")
+
+
 def wait_for_index(page, wanted: int) -> None:
     """Wait until the item at `wanted` is on screen (pages may be swapped in without a load)."""
     page.wait_for_function(

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.seeding import enrolment_code
-from tests.browser.tablet_steps import ITEM_URL, consent, press
+from tests.browser.tablet_steps import ITEM_URL, consent, press, skip_until, start_questionnaire
 
 pytestmark = pytest.mark.browser
 
@@ -125,12 +125,8 @@ def test_every_page_type_passes_axe(live_server: str, live_database: Path, chrom
 @pytest.mark.skipif(os.environ.get("LEASTMEANS_SCREENSHOTS") != "1", reason="set LEASTMEANS_SCREENSHOTS=1 to write docs/tablet-question.png")
 def test_screenshot_of_a_question_page(live_server: str, tablet) -> None:
     page = tablet
-    page.goto(f"{live_server}/")
-    page.get_by_role("button", name=re.compile("^Start$")).click()
-    consent(page)
-    page.wait_for_url(ITEM_URL)
-    while page.locator("form.item-form").get_attribute("data-item-type") != "vas":
-        press(page, "Spring over")
+    start_questionnaire(page, live_server)
+    skip_until(page, "item-type", "vas")
     slider = page.get_by_role("slider")
     box = slider.bounding_box()
     page.touchscreen.tap(box["x"] + box["width"] * 0.62, box["y"] + box["height"] / 2)

@@ -7,7 +7,7 @@ import pytest
 
 from tests.browser.conftest import KIOSK_GRACE_SECONDS, KIOSK_IDLE_SECONDS
 from tests.browser.seeding import enrolment_code, invitation_code
-from tests.browser.tablet_steps import ITEM_URL, consent, index, press, response_id, skip_to_end, stored
+from tests.browser.tablet_steps import ITEM_URL, consent, index, press, response_id, skip_to_end, skip_until, start_questionnaire, stored
 
 pytestmark = pytest.mark.browser
 
@@ -92,11 +92,7 @@ def test_kiosk_dialog_keeps_a_present_respondent_and_finishing_returns_to_welcom
 
 def test_an_outage_mid_questionnaire_loses_and_duplicates_nothing(live_server: str, tablet) -> None:
     page = tablet
-    page.goto(f"{live_server}/")
-    page.get_by_role("button", name=re.compile("^Start$")).click()
-    consent(page)
-    page.wait_for_url(ITEM_URL)
-    rid = response_id(page)
+    rid = start_questionnaire(page, live_server)
     press(page, "Vil ikke svare")
     # Give the script time to fetch the later screens ahead.
     page.wait_for_timeout(2500)
@@ -135,14 +131,9 @@ def test_an_outage_mid_questionnaire_loses_and_duplicates_nothing(live_server: s
 
 def test_a_ranking_given_during_an_outage_is_queued_and_stored_in_its_order(live_server: str, tablet) -> None:
     page = tablet
-    page.goto(f"{live_server}/")
-    page.get_by_role("button", name=re.compile("^Start$")).click()
-    consent(page)
-    page.wait_for_url(ITEM_URL)
-    rid = response_id(page)
+    rid = start_questionnaire(page, live_server)
     page.wait_for_timeout(2500)  # the later screens are fetched ahead
-    while page.locator("form.item-form").get_attribute("data-item-type") != "ranking":
-        press(page, "Spring over")
+    skip_until(page, "item-type", "ranking")
     selects = page.locator("select[name^='rank.']")
     codes = [name.removeprefix("rank.") for name in selects.evaluate_all("els => els.map(e => e.name)")]
     assert len(codes) >= 3
@@ -161,13 +152,9 @@ def test_a_ranking_given_during_an_outage_is_queued_and_stored_in_its_order(live
 
 def test_screens_fetched_ahead_follow_skip_logic_into_an_outage(live_server: str, tablet) -> None:
     page = tablet
-    page.goto(f"{live_server}/")
-    page.get_by_role("button", name=re.compile("^Start$")).click()
-    consent(page)
-    page.wait_for_url(ITEM_URL)
+    start_questionnaire(page, live_server)
     page.wait_for_timeout(2500)  # the later screens are fetched ahead
-    while page.locator("form.item-form").get_attribute("data-item-code") != "coercion_any":
-        press(page, "Spring over")
+    skip_until(page, "item-code", "coercion_any")
     page.get_by_label("Ja").check()
     press(page, "Næste")  # online: the server shows the follow-up questions "yes" opens
     assert page.locator("form.item-form").get_attribute("data-item-code").startswith("experience.")
