@@ -16,7 +16,6 @@ import warnings
 import msgspec
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 
 class BTEstimate(msgspec.Struct, frozen=True):
@@ -70,6 +69,7 @@ def fit_bradley_terry(paired: pd.DataFrame, rating_means: dict[str, float], alph
     model cannot be identified (disconnected comparison graph, a measure that
     always wins or always loses) the estimates are None and ``error`` says why.
     """
+    from scipy import stats  # here, not at the top: the server loads this module's result types
     rows = paired[paired["choice"].notna()]
     if rows.empty:
         return None

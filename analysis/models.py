@@ -27,7 +27,6 @@ from typing import Any, Final
 import msgspec
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 REFERENCE_LEVELS: Final = {"group": "patient", "gender": "male", "experience": "none"}
 _TERM = re.compile(r"C\((\w+)(?:, Treatment\([^)]*\))?\)\[T\.([^\]]+)\]")
@@ -160,6 +159,7 @@ def _terms(frame: pd.DataFrame) -> tuple[list[str], str]:
 
 
 def _coefficients(params: pd.Series, cov: pd.DataFrame, alpha: float, use_t_df: float | None = None) -> list[Coefficient]:
+    from scipy import stats  # here, not at the top: the server loads this module's result types
     se = np.sqrt(np.clip(np.diag(cov.loc[params.index, params.index].to_numpy()), 0, None))
     q = stats.norm.ppf(1 - alpha / 2)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -227,6 +227,7 @@ def ordered_model(endog: np.ndarray, exog: pd.DataFrame) -> Any:
 
 def fit_mixed(frame: pd.DataFrame, subsampled: bool, alpha: float) -> MixedModelResult:
     """Fit the linear mixed model to one setting's model frame."""
+    from scipy import stats  # here, not at the top: the server loads this module's result types
     import statsmodels.formula.api as smf
 
     terms, ref_measure = _terms(frame)
@@ -285,6 +286,7 @@ def fit_mixed(frame: pd.DataFrame, subsampled: bool, alpha: float) -> MixedModel
 
 def fit_ordinal(frame: pd.DataFrame, subsampled: bool, categories: int, alpha: float, mixed: MixedModelResult | None) -> OrdinalModelResult:
     """Fit an ordered logit of the binned rating on the same terms as the mixed model."""
+    from scipy import stats  # here, not at the top: the server loads this module's result types
     import patsy
 
     terms, ref_measure = _terms(frame)

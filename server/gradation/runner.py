@@ -6,7 +6,6 @@ analysis is a computation, returned to the caller.
 
 import msgspec
 
-from analysis.gradation import analyse
 from analysis.settings import GradationSettings
 from server.instrument_registry import InstrumentRegistry
 from server.gradation.snapshot import tidy_snapshot
@@ -22,6 +21,8 @@ async def analyse_database(
     registry: InstrumentRegistry, settings: GradationSettings | None = None, progress: bool = False
 ) -> bytes:
     """Analyse every submitted response and return the result's JSON."""
+    from analysis.gradation import analyse  # here, not at the top: it loads scipy, which a serving worker seldom needs
+
     tidy = await tidy_snapshot(registry)
     return analyse(tidy, settings, reference=reference_tiers(), progress=progress).to_json()
 

@@ -11,7 +11,6 @@ import hashlib
 import msgspec
 import pandas as pd
 
-from analysis.gradation import analyse
 from analysis.settings import GradationSettings
 from server.publication.data_quality import DataQuality, Timing, data_quality
 from server.publication.subgroups import SubgroupRow, subgroup_rows
@@ -107,6 +106,8 @@ def prepare_publication(
     timing: Timing | None = None,
 ) -> PreparedPublication:
     """Analyse `tidy` and suppress small cells in everything that will be shown."""
+    from analysis.gradation import analyse  # here, not at the top: it loads scipy, which a serving worker seldom needs
+
     result = analyse(tidy, settings, reference=reference)
     if result.snapshot.respondents < settings.min_cell:
         raise PublicationError(

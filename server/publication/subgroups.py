@@ -8,7 +8,6 @@ numbers follow the same rules (respondent-clustered CI, "don't know" never avera
 import msgspec
 import pandas as pd
 
-from analysis.descriptives import rating_descriptives
 
 #: Variable -> label used in the report; all are coarse by design.
 SPLITS: dict[str, dict[str, str]] = {
@@ -38,6 +37,8 @@ def _opt(value: object) -> float | None:
 
 def subgroup_rows(tidy: pd.DataFrame, alpha: float, min_cell: int) -> list[SubgroupRow]:
     """Per variable x level x setting x measure; cells under `min_cell` are left out."""
+    from analysis.descriptives import rating_descriptives  # here, not at the top: it loads scipy, which a serving worker seldom needs
+
     ratings = tidy[tidy["kind"] == "rating"]
     rows: list[SubgroupRow] = []
     for variable in SPLITS:
