@@ -41,12 +41,15 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import aiohttp
 import asyncpg
 import msgspec
 import uvloop
+
+if TYPE_CHECKING:
+    from server.respondent.schemas import ItemOut
 
 LEVELS = (50, 200, 500)
 WORKERS = int(os.environ.get("LOAD_BENCH_WORKERS", "2"))
@@ -117,15 +120,12 @@ async def _prepare(url: str) -> None:
 # --- one simulated tablet ------------------------------------------------------------
 
 
-class _SessionId(msgspec.Struct):
-    id: str
-
-
 class _ItemCode(msgspec.Struct):
     code: str
 
 
 class _SessionItems(msgspec.Struct):
+    id: str
     instrument_version: str
     items: list[_ItemCode]
 
@@ -135,18 +135,18 @@ class _SessionItems(msgspec.Struct):
 #: it takes from the server's cores. The items of a version are the same for every
 #: session except the order of a paired item's options, which the simulated answer
 #: (it picks by measure) does not depend on.
-_DECODED: dict[tuple[str, str], Any] = {}
+_DECODED: dict[tuple[str, str], ItemOut] = {}
 
 
-def _items_of(raw: bytes) -> list[Any]:
-    """The items (`ItemOut`) of a session reply, decoded in full only when first seen."""
+def _session_of(raw: bytes) -> tuple[str, dict[str, ItemOut]]:
+    """A session reply's id and its items by code, decoded in full only when first seen."""
     from server.respondent.schemas import ResponseOut
 
     session = msgspec.json.decode(raw, type=_SessionItems)
     if any((session.instrument_version, item.code) not in _DECODED for item in session.items):
         for item in msgspec.json.decode(raw, type=ResponseOut).items:
             _DECODED[(session.instrument_version, item.code)] = item
-    return [_DECODED[(session.instrument_version, item.code)] for item in session.items]
+    return session.id, {item.code: _DECODED[(session.instrument_version, item.code)] for item in session.items}
 
 
 class Tablet:
@@ -183,9 +183,7 @@ class Tablet:
                 self.stats.error(f"start {reply.status}: {raw[:200]!r}")
                 return
         self.stats.started += self.stats.measuring
-        reply_items = _items_of(raw)
-        response_id = msgspec.json.decode(raw, type=_SessionId).id
-        items = {item.code: item for item in reply_items}
+        response_id, items = _session_of(raw)
         order = list(items)
         profile = RespondentProfile(
             group=group,
@@ -200,7 +198,7 @@ class Tablet:
             if code not in items:
                 # Shown by skip logic after an earlier answer: re-read the session, as a client must.
                 async with self.session.get(f"{self.base}/api/v1/responses/{response_id}") as reply:
-                    items = {item.code: item for item in _items_of(await reply.read())}
+                    _, items = _session_of(await reply.read())
                 order = list(items)
             answer = synthetic_answer(items[code], profile, self.rng) if code in items else None
             if answer is None:

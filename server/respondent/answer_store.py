@@ -56,6 +56,12 @@ def decode_value(raw: Any) -> Any:
     return json.loads(raw) if isinstance(raw, str) else raw
 
 
+def saved_answers(rows: list[dict[str, Any]]) -> Saved:
+    """The answers of a session read joined to its answers (one row per answer; a row with
+    a NULL item when there is none yet)."""
+    return {row["item"]: (decode_value(row["value"]), row["missing"]) for row in rows if row["item"] is not None}
+
+
 def encode_value(value: Any) -> str | None:
     """A value as JSON text for the `value` column (NULL for no value).
 
@@ -153,7 +159,7 @@ async def _read_session_sqlite(response_id: uuid.UUID) -> SessionState:
         design_slot=first["design_slot"],
         submitted=first["submitted_at"] is not None,
         free_text=bool(first["free_text"]),
-        saved={row["item"]: (decode_value(row["value"]), row["missing"]) for row in rows if row["item"] is not None},
+        saved=saved_answers(rows),
         revision=None,
     )
 

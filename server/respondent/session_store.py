@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from piccolo.engine.postgres import PostgresEngine
 
-from server.respondent.answer_store import Saved, decode_value
+from server.respondent.answer_store import Saved, saved_answers
 from server.respondent.design_slots import NEXT_SLOT_SQL, take_design_slot
 from server.respondent.errors import InvalidInput, ResponseNotFound
 from server.storage.database import current_engine, write_transaction
@@ -132,5 +132,5 @@ async def read_stored_session(response_id: uuid.UUID) -> StoredSession:
         design_slot=first["design_slot"],
         submitted_at=first["submitted_at"],
         free_text=bool(first["free_text"]),
-        saved={row["item"]: (decode_value(row["value"]), row["missing"]) for row in rows if row["item"] is not None},
+        saved=saved_answers(rows),
     )
