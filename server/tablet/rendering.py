@@ -16,8 +16,19 @@ def language(value: str | None) -> str:
     return value if value in PHRASES else "da"
 
 
-def page(name: str, lang: str, kiosk: Kiosk | None = None, status_code: int = 200, **context: Any) -> Template:
-    """A tablet template with the shared context; `kiosk` is the enrolled tablet showing it, if any."""
+def page(
+    name: str,
+    lang: str,
+    kiosk: Kiosk | None = None,
+    status_code: int = 200,
+    languages: tuple[str, ...] = LANGUAGES,
+    **context: Any,
+) -> Template:
+    """A tablet template with the shared context; `kiosk` is the enrolled tablet showing it, if any.
+
+    `languages` are the languages the respondent may switch between on this screen (the
+    study's choice for the questionnaire; both when nothing narrows them).
+    """
     other = "en" if lang == "da" else "da"
     return Template(
         template_name=name,
@@ -25,6 +36,7 @@ def page(name: str, lang: str, kiosk: Kiosk | None = None, status_code: int = 20
         context={
             "lang": lang,
             "other_lang": other,
+            "languages": languages,
             "t": PHRASES[lang],
             "kiosk": kiosk is not None,
             # Each enrolment may set its own idle time; the server-wide one is the fallback.

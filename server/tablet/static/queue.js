@@ -98,11 +98,10 @@
   function answerFrom(itemForm, action) {
     if (MISSING.indexOf(action) >= 0) { return { missing: action }; }
     if (action === "skip") { return null; }
-    if (itemForm.dataset.itemType === "vas") {
-      var flag = itemForm.querySelector("input[name=vas_set]");
-      var range = itemForm.querySelector("input[type=range]");
-      return flag && range && flag.value === "1" ? { value: parseInt(range.value, 10) } : null;
-    }
+    // Item types with a control script of their own read their answer there (vas.js,
+    // ranking.js): {value: ...}, null for no answer, undefined to let the form post go.
+    var reader = lm.answerReaders && lm.answerReaders[itemForm.dataset.itemType];
+    if (reader) { return reader(itemForm); }
     var type = itemForm.dataset.itemType;
     if (["numeric", "likert", "single", "paired"].indexOf(type) >= 0) {
       var checked = itemForm.querySelector("input[name=value]:checked");
@@ -118,24 +117,7 @@
       var text = itemForm.querySelector("textarea[name=value]");
       return text && text.value.trim() ? { value: text.value } : null;
     }
-    if (type === "ranking") { return rankingFrom(itemForm); }
     return undefined; // a type this script does not read: the plain form post handles it
-  }
-
-  // As the server reads a posted ranking (server/tablet/item_forms.py): measures in order
-  // of the position chosen, in screen order on a tie. Only a complete ranking is queued;
-  // a partial one goes to the server as a plain form post, which names what is missing.
-  function rankingFrom(itemForm) {
-    var ranked = [];
-    var blank = 0;
-    itemForm.querySelectorAll("select[name^='rank.']").forEach(function (select, order) {
-      if (select.value === "") { blank += 1; return; }
-      ranked.push({ code: select.name.replace(/^rank\./, ""), position: parseInt(select.value, 10), order: order });
-    });
-    if (!ranked.length) { return null; }
-    if (blank) { return undefined; }
-    ranked.sort(function (a, b) { return a.position - b.position || a.order - b.order; });
-    return { value: ranked.map(function (r) { return r.code; }) };
   }
 
   function pageKey(url) { return new URL(url, location.href).pathname; }
@@ -179,13 +161,8 @@
       b.classList.toggle("chosen", chosen);
       b.setAttribute("aria-pressed", chosen ? "true" : "false");
     });
-    if (entry.b.value !== undefined && entry.b.value !== null && itemForm.dataset.itemType === "vas") {
-      var range = itemForm.querySelector("input[type=range]");
-      range.value = entry.b.value;
-      range.setAttribute("aria-valuetext", String(entry.b.value));
-      itemForm.querySelector("input[name=vas_set]").value = "1";
-      itemForm.querySelector(".vas").classList.remove("unset");
-    }
+    var writer = lm.answerWriters && lm.answerWriters[itemForm.dataset.itemType];
+    if (writer && entry.b.value !== undefined && entry.b.value !== null) { writer(itemForm, entry.b.value); }
   }
 
   async function go(url, fallbackKey, push) {
