@@ -11,6 +11,8 @@ from typing import Literal
 
 import msgspec
 
+from surveys.routing import RouteStep
+
 GroupCode = Literal["patient", "relative", "staff"]
 SettingCode = Literal["general_adult", "child_adolescent", "forensic"]
 MissingCode = Literal["dont_know", "prefer_not_to_answer"]
@@ -138,3 +140,15 @@ class RefusalOut(msgspec.Struct):
 
     status_code: int
     detail: str
+
+
+class RouteOut(msgspec.Struct):
+    """A session's skip logic for a device that routes offline (`service.route_for`).
+
+    `plan`: the candidate items in order, each `{code, swapped, show_if: [{item, any_of,
+    none_of}]}`; an item is asked when all its conditions hold on the answers to items
+    asked before it (see `surveys.routing`). `answers`: item code -> `[value, missing]`.
+    """
+
+    plan: list[RouteStep]
+    answers: dict[str, tuple[AnswerValue, str | None]]

@@ -20,7 +20,7 @@ from piccolo.engine.postgres import PostgresEngine
 from server.instrument_registry import InstrumentRegistry
 from server.respondent.errors import InvalidInput, ResponseNotFound, ResponseSubmitted
 from server.respondent.item_rendering import rendered_items
-from server.respondent.schemas import AnswerIn, AnswerOut, AnswerSaved, ConsentOut, ResponseOut, StartRequest, SubmitOut
+from server.respondent.schemas import AnswerIn, AnswerOut, AnswerSaved, ConsentOut, ResponseOut, RouteOut, StartRequest, SubmitOut
 from server.respondent.session_store import find_study_site, insert_response, read_stored_session
 from server.respondent.answer_store import (
     SessionState,
@@ -36,9 +36,9 @@ from server.storage.tables import Answer, Response
 from surveys.answers import check_answer
 from surveys.errors import AnswerError
 from surveys.model import Instrument
-from surveys.routing import Context, as_shown, controls_visibility, visible_entries
+from surveys.routing import Context, as_shown, controls_visibility, route_plan, visible_entries
 
-__all__ = ["consent_text", "get_response", "save_answer", "start_response", "submit_response"]
+__all__ = ["consent_text", "get_response", "route_for", "save_answer", "start_response", "submit_response"]
 
 
 
@@ -147,6 +147,17 @@ async def get_response(registry: InstrumentRegistry, response_id: uuid.UUID) -> 
         {code: AnswerOut(item=code, value=value, missing=missing) for code, (value, missing) in stored.saved.items()},
         stored.submitted_at,
     )
+
+
+async def route_for(registry: InstrumentRegistry, response_id: uuid.UUID) -> RouteOut:
+    """What a device needs to decide offline which item comes next: the session's route
+    plan (`surveys.routing.route_plan`) and the answers saved so far. The device applies
+    the plan's conditions to its answers with routing.js, as the server does with
+    `surveys.routing.visible_codes`."""
+    stored = await read_stored_session(response_id)
+    instrument = await registry.version(stored.instrument_version)
+    context = Context(setting=stored.setting, slot=stored.design_slot, features=_features(stored.free_text))
+    return RouteOut(plan=route_plan(instrument, context), answers=stored.saved)
 
 
 def _why_hidden(instrument: Instrument, item_code: str, context: Context) -> str:
