@@ -42,11 +42,14 @@ def createuser(username: str, role: str, password_stdin: bool) -> None:
 @click.command("export")
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--study", default=None, help="Only this study (default: every study).")
-@click.option("--k", "k", type=click.IntRange(min=2), default=5, show_default=True, help="k-anonymity threshold.")
+@click.option("--k", "k", type=click.IntRange(min=5), default=5, show_default=True, help="k-anonymity threshold (at least 5).")
+@click.option("--period", type=click.Choice(["quarter", "week"]), default="quarter", show_default=True, help="Time column: calendar quarter or ISO week.")
 @click.option("--include-free-text", is_flag=True, help="Include free-text answers (needs --as-admin).")
 @click.option("--as-admin", default=None, help="Admin username; required for --include-free-text, recorded in the audit log.")
 @click.option("--formats", default="csv,parquet,dta,sav", show_default=True)
-def export_command(out: Path, study: str | None, k: int, include_free_text: bool, as_admin: str | None, formats: str) -> None:
+def export_command(
+    out: Path, study: str | None, k: int, period: str, include_free_text: bool, as_admin: str | None, formats: str
+) -> None:
     """Write an anonymised export zip (data, codebook, manifest)."""
     from server.instrument_registry import InstrumentRegistry
     from server.storage.workspace_tables import StaffUser
@@ -54,7 +57,9 @@ def export_command(out: Path, study: str | None, k: int, include_free_text: bool
     from server.workspace.audit import Action
     from server.workspace.export.bundle import ExportSettings, build_export
 
-    settings = ExportSettings(study=study, k=k, include_free_text=include_free_text, formats=tuple(formats.split(",")))
+    settings = ExportSettings(
+        study=study, k=k, include_free_text=include_free_text, formats=tuple(formats.split(",")), period=period  # type: ignore[arg-type]
+    )
 
     async def work() -> str:
         actor = ""

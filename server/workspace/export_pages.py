@@ -10,7 +10,8 @@ from litestar.response import File, Template
 from server.instrument_registry import RegistryDep
 from server.workspace import audit
 from server.workspace.audit import Action
-from server.workspace.export.bundle import ExportSettings, build_export
+from server.workspace.export.bundle import MIN_K, ExportSettings, build_export
+from server.workspace.export.period import PERIOD_UNITS
 from server.workspace.forms import Form
 from server.workspace.rendering import page
 from server.workspace.roles import STAFF, Role, allow
@@ -32,7 +33,7 @@ class ExportPages(Controller):
     @get("/")
     async def form(self, request: Request) -> Template:
         """Choose study and anonymisation settings."""
-        return page(request, "export.html", studies=await list_studies(None))
+        return page(request, "export.html", studies=await list_studies(None), min_k=MIN_K)
 
     @post("/", status_code=200)
     async def download(self, request: Request, data: Form, registry: RegistryDep) -> File | Template:
@@ -40,18 +41,28 @@ class ExportPages(Controller):
         user = request.state.user
         free_text = data.get("include_free_text") == "on"
         if free_text and user["role"] != Role.ADMIN:
-            return page(request, "export.html", status_code=403, studies=await list_studies(None), error="include_free_text: only an admin may export free text")
-        k_raw = data.get("k", "5")
+            return page(
+                request, "export.html", status_code=403, studies=await list_studies(None), min_k=MIN_K,
+                error="include_free_text: only an admin may export free text",
+            )
+        k_raw = str(data.get("k", str(MIN_K))).strip()
+        period = str(data.get("period") or "quarter")
         study = data.get("study") or None
         try:
-            settings = ExportSettings(study=study, k=int(k_raw) if str(k_raw).isdigit() else 0, include_free_text=free_text)
+            if not k_raw.isdigit():
+                raise ValueError(f"k: must be a whole number of at least {MIN_K}")
+            if int(k_raw) < MIN_K:
+                raise ValueError(f"k: must be at least {MIN_K} (got {int(k_raw)})")
+            if period not in PERIOD_UNITS:
+                raise ValueError(f"period: must be one of {', '.join(PERIOD_UNITS)}")
+            settings = ExportSettings(study=study, k=int(k_raw), include_free_text=free_text, period=period)  # type: ignore[arg-type]
             out = Path(tempfile.mkdtemp(prefix="leastmeans-download-")) / "export.zip"
             manifest = await build_export(registry, settings, out)
         except ValueError as exc:
-            return page(request, "export.html", status_code=400, studies=await list_studies(None), error=str(exc))
+            return page(request, "export.html", status_code=400, studies=await list_studies(None), min_k=MIN_K, error=str(exc))
         await audit.record(
             user["username"], Action.EXPORT, f"study:{study or '*'}", respondents=manifest.respondents, rows=manifest.rows,
-            k=settings.k, free_text=free_text, data_sha256=manifest.data_sha256,
+            k=settings.k, period=settings.period, free_text=free_text, data_sha256=manifest.data_sha256,
         )
         return File(
             path=out,

@@ -8,7 +8,11 @@ bad row aborts the import with its row number and reason, and nothing is stored.
 Rows become answers again: ratings, allowed choices, paired choices, rankings (from the
 rank rows, in rank order), gender and age band (background items) and experience. Items
 that never reach the tidy table (difficulty, certainty, free text, ...) cannot come back.
-Timestamps are the Monday of the exported ISO week.
+Timestamps are the start of the exported period: the first day of the quarter, or the
+Monday of the ISO week (exports made before the period column carry `week` instead).
+Text read from data.csv loses the apostrophe that the export put in front of cells a
+spreadsheet would take for formulas (`server.workspace.export.spreadsheet`), so the
+import gives back exactly the exported text.
 """
 
 import datetime as dt
@@ -24,6 +28,8 @@ import pandas as pd
 from analysis.tidy import TidyDataError, validate_tidy
 from server.storage.database import write_transaction
 from server.storage.tables import Answer, InstrumentVersion, Response, Site, Study
+from server.workspace.export.period import period_start
+from server.workspace.export.spreadsheet import restore_frame
 from surveys.model import Instrument
 from surveys.versioning import content_hash, decode_instrument
 
@@ -41,12 +47,6 @@ class ImportReport(msgspec.Struct, frozen=True):
     rows: int
 
 
-def _week_start(week: str) -> dt.datetime:
-    year, _, number = week.partition("-W")
-    day = dt.date.fromisocalendar(int(year), int(number), 1)
-    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
-
-
 def _read_zip(path: Path) -> tuple[pd.DataFrame, dict[str, str], int]:
     """The data frame (indexed by file line), instrument contents by hash, and the header offset."""
     with zipfile.ZipFile(path) as archive:
@@ -57,7 +57,7 @@ def _read_zip(path: Path) -> tuple[pd.DataFrame, dict[str, str], int]:
         if "data.parquet" in names:
             frame = pd.read_parquet(io.BytesIO(archive.read("data.parquet")))
         elif "data.csv" in names:
-            frame = pd.read_csv(archive.open("data.csv"), dtype=str, keep_default_na=False)
+            frame = restore_frame(pd.read_csv(archive.open("data.csv"), dtype=str, keep_default_na=False))
             if "value" in frame.columns:
                 # Keep text that is not a number, so validate_tidy names the row.
                 numbers = pd.to_numeric(frame["value"].replace("", None), errors="coerce")
@@ -123,7 +123,8 @@ def _answers_for(tidy: pd.DataFrame, instruments: dict[str, Instrument]) -> list
     # "Never met coercion" shows as experience "none" on every measure row; the answer
     # that says so is what brings it back, also for measures without an experience item.
     rows_with_measure = tidy[tidy["measure"].notna() & (tidy["kind"] != "paired")]
-    all_none = rows_with_measure.groupby("respondent")["experience"].agg(lambda s: bool((s == "none").all()))
+    # Empty experience (not given, or generalised by the export) is not "none".
+    all_none = rows_with_measure.groupby("respondent")["experience"].agg(lambda s: bool(s.notna().all() and (s == "none").all()))
     for row in first.itertuples(index=False):
         code = by_kind[row.instrument_version]["coercion_any"].get(None)
         if code is not None and all_none.get(row.respondent, False):
@@ -149,27 +150,31 @@ async def import_export(path: Path) -> ImportReport:
         if content_hash(instrument) != version:
             raise ImportError_(f"instruments/{version}.json: content does not match its hash")
         instruments[version] = instrument
-    for column in ("study", "week", "respondent"):
+    # Exports before the period column carried the ISO week as `week`.
+    time = "period" if "period" in frame.columns or "week" not in frame.columns else "week"
+    for column in ("study", time, "respondent"):
         if column not in frame.columns:
             raise ImportError_(f"column '{column}': missing")
-    empty_week = frame["week"].isna() | (frame["week"].astype(str) == "")
-    if empty_week.any():
-        _fail(frame.index[empty_week.to_numpy()], "week: must not be empty")
-    extra = frame[["study", "week"]].copy()
+    empty_period = frame[time].isna() | (frame[time].astype(str) == "")
+    if empty_period.any():
+        _fail(frame.index[empty_period.to_numpy()], f"{time}: must not be empty")
+    extra = frame[["study", time]].rename(columns={time: "period"})
     try:
         tidy = validate_tidy(frame)
     except TidyDataError as exc:
         raise ImportError_(f"{exc}") from None
     tidy.index = frame.index
-    for column in ("study", "week"):
+    for column in ("study", "period"):
         varies = extra.groupby(tidy["respondent"])[column].nunique() > 1
         if varies.any():
-            _fail(frame.index[tidy["respondent"].isin(varies.index[varies]).to_numpy()], f"{column}: must be the same on all rows of a respondent")
-    try:
-        weeks = {w: _week_start(w) for w in extra["week"].unique()}
-    except ValueError:
-        bad = extra["week"].map(lambda w: not isinstance(w, str) or "-W" not in w)
-        _fail(frame.index[bad.to_numpy()], "week: expected YYYY-Www")
+            name = time if column == "period" else column
+            _fail(frame.index[tidy["respondent"].isin(varies.index[varies]).to_numpy()], f"{name}: must be the same on all rows of a respondent")
+    starts: dict[object, dt.datetime] = {}
+    for period in extra["period"].unique():
+        try:
+            starts[period] = period_start(str(period))
+        except ValueError:
+            _fail(frame.index[(extra["period"] == period).to_numpy()], f"{time}: expected YYYY-Qn (quarter) or YYYY-Www (ISO week)")
     empty_study = extra["study"].isna() | (extra["study"].astype(str) == "")
     if empty_study.any():
         _fail(frame.index[empty_study.to_numpy()], "study: must not be empty")
@@ -200,7 +205,7 @@ async def import_export(path: Path) -> ImportReport:
                 await Site.insert(Site(study=study_ids[study_code], code=site, name=site, setting=setting)).returning(Site.id)
             )[0]["id"]
         new_ids = {r: uuid.uuid4() for r in respondents["respondent"]}
-        week_of = dict(zip(tidy["respondent"], extra["week"], strict=True))
+        period_of = dict(zip(tidy["respondent"], extra["period"], strict=True))
         language = {v: (inst.languages[0] if inst.languages else "da") for v, inst in instruments.items()}
         response_rows = [
             Response(
@@ -211,8 +216,8 @@ async def import_export(path: Path) -> ImportReport:
                 respondent_group=row.group,
                 setting=row.setting,
                 language=language[row.instrument_version],
-                started_at=weeks[week_of[row.respondent]],
-                submitted_at=weeks[week_of[row.respondent]],
+                started_at=starts[period_of[row.respondent]],
+                submitted_at=starts[period_of[row.respondent]],
             )
             for row in respondents.itertuples(index=False)
         ]
@@ -224,7 +229,7 @@ async def import_export(path: Path) -> ImportReport:
                 item=item,
                 value=None if value is None else msgspec.json.encode(value).decode(),
                 missing=missing,
-                answered_at=weeks[week_of[respondent]],
+                answered_at=starts[period_of[respondent]],
             )
             for respondent, item, value, missing in answers
         ]

@@ -13,6 +13,7 @@ from piccolo.engine.base import Engine
 from analysis.gradation import analyse
 from analysis.settings import GradationSettings
 from analysis.snapshot import data_hash
+from analysis.tidy import validate_tidy
 from bench.export_bench import seed
 from server.gradation.runner import reference_tiers
 from server.gradation.snapshot import tidy_snapshot
@@ -20,8 +21,8 @@ from server.instrument_registry import InstrumentRegistry
 from server.storage.database import engine_for_url, migrate, use_database
 from server.storage.tables import Response, Study
 from server.workspace.export.bundle import ExportSettings, build_export
-from server.workspace.export.kanon import QUASI_IDENTIFIERS
 from server.workspace.importer import ImportError_, import_export
+from tests.workspace.test_export_privacy import recomputed_group_sizes
 
 
 @pytest.fixture
@@ -69,7 +70,7 @@ async def test_export_files_open_with_labels_and_hold_nothing_identifying(regist
         frame, meta = reader(str(tmp_path / name), apply_value_formats=False)
         assert len(frame) == manifest.rows
         labels = dict(zip(meta.column_names, meta.column_labels, strict=True))
-        assert labels["respondent"].startswith("Respondent") and labels["week"].startswith("ISO week")
+        assert labels["respondent"].startswith("Respondent") and labels["period"].startswith("Period")
         assert set(meta.variable_value_labels["measure"].values()) == set(parquet["measure"].dropna())
         assert set(meta.variable_value_labels["group"].values()) == {"patient"}
 
@@ -80,15 +81,15 @@ async def test_export_files_open_with_labels_and_hold_nothing_identifying(regist
     text = blob.decode("utf-8", errors="replace") + parquet.to_csv()
     assert not any(rid in text for rid in raw_ids)
     assert "2026-03-04" not in text and "10:12" not in text
-    assert set(parquet["week"]) == {"2026-W10"}
+    assert set(parquet["period"]) == {"2026-Q1"}
     assert "a free-text comment" not in text
     assert not pd.Series(list(text.split())).str.fullmatch(r"\d{1,3}(\.\d{1,3}){3}").any()
     assert parquet["respondent"].str.fullmatch(r"R\d{7}").all()
 
-    # k-anonymity holds on the exported quasi-identifiers, and the manifest says what changed.
+    # k-anonymity holds on everything the rows carry, and the manifest says what changed.
     per_respondent = parquet.drop_duplicates("respondent")
-    sizes = per_respondent.groupby(list(QUASI_IDENTIFIERS), dropna=False).size()
-    assert sizes.min() >= 5
+    sizes = recomputed_group_sizes(csv.fillna(""))
+    assert sizes.min() >= 5 and sizes.min() == manifest.anonymisation.smallest_group_after
     report = manifest.anonymisation
     assert report.respondents_before == 40
     assert manifest.respondents == 40 - report.suppressed_respondents == per_respondent.shape[0]
@@ -108,11 +109,16 @@ async def test_free_text_only_when_asked(registry: InstrumentRegistry, tmp_path:
 
 async def test_export_import_analyse_gives_the_same_gradation(registry: InstrumentRegistry, tmp_path: Path, engine: Engine) -> None:
     await seed(registry, 12, seed=5, demographics=False, sites=("w",))
-    original = await tidy_snapshot(registry)
+    stored = await tidy_snapshot(registry)
     out = tmp_path / "export.zip"
     manifest = await build_export(registry, ExportSettings(), out)
-    assert not manifest.anonymisation.changed
+    # Twelve random experience patterns are each rarer than k, so experience is the only
+    # thing k-anonymity takes: the export is the stored data less that covariate.
+    report = manifest.anonymisation
+    assert report.suppressed_respondents == 0 and report.generalised["experience"] > 0
+    original = validate_tidy(_data(out))
     assert manifest.data_sha256 == data_hash(original)
+    assert data_hash(stored.assign(experience=pd.NA)) == data_hash(original.assign(experience=pd.NA))
 
     fresh = engine_for_url(f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
     use_database(fresh)

@@ -1,6 +1,8 @@
 """Writing the export's data files: CSV and Parquet batch by batch, Stata and SPSS with labels.
 
-CSV and Parquet are appended one batch at a time, so memory stays flat. pyreadstat writes
+CSV and Parquet are appended one batch at a time, so memory stays flat. CSV text is
+neutralised against spreadsheet formulas (`server.workspace.export.spreadsheet`); Parquet,
+Stata and SPSS keep the text as stored. pyreadstat writes
 a whole frame at once, so Stata and SPSS are written from the finished Parquet file with
 every text column turned into labelled integer codes (compact: a few bytes per cell).
 """
@@ -16,9 +18,11 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pyreadstat
 
-#: The export's columns in order: the tidy columns plus study and coarsened week.
+from server.workspace.export.spreadsheet import neutralise_table
+
+#: The export's columns in order: the tidy columns plus study and the coarsened period.
 EXPORT_COLUMNS = [
-    "study", "respondent", "week", "group", "setting", "site", "instrument_version", "gender", "age_band",
+    "study", "respondent", "period", "group", "setting", "site", "instrument_version", "gender", "age_band",
     "item", "kind", "measure", "measure_b", "value", "choice", "missing", "experience",
 ]
 
@@ -26,13 +30,13 @@ EXPORT_COLUMNS = [
 COLUMN_LABELS = {
     "study": "Study code",
     "respondent": "Respondent (random id issued for this export only)",
-    "week": "ISO week the questionnaire was submitted",
+    "period": "Period of submission: calendar quarter (2026-Q1) or ISO week (2026-W10)",
     "group": "Respondent group",
     "setting": "Psychiatric setting",
     "site": "Site (ward) code",
     "instrument_version": "Questionnaire version (content hash)",
-    "gender": "Gender (empty: not given or generalised)",
-    "age_band": "Age band (empty: not given or generalised)",
+    "gender": "Gender (empty: not given, or generalised for k-anonymity)",
+    "age_band": "Age band (empty: not given, or generalised for k-anonymity)",
     "item": "Item code",
     "kind": "Item kind",
     "measure": "Measure code",
@@ -40,7 +44,7 @@ COLUMN_LABELS = {
     "value": "Rating 0-100, or rank position",
     "choice": "Chosen option or measure",
     "missing": "Missing code (dont_know, prefer_not_to_answer)",
-    "experience": "Respondent's experience of the measure",
+    "experience": "Experience of the measure (empty: not given, or generalised for k-anonymity)",
 }
 
 #: Text columns stored as labelled integers in Stata/SPSS (codes become value labels).
@@ -70,7 +74,7 @@ class BatchWriters:
         """Append one batch (at least the EXPORT_COLUMNS, in any order)."""
         table = batch.select(EXPORT_COLUMNS).cast(SCHEMA)
         if self._csv is not None:
-            self._csv.write_table(table)
+            self._csv.write_table(neutralise_table(table))
         if self._parquet is not None:
             self._parquet.write_table(table)
 
