@@ -2,22 +2,27 @@
 
 A coordinator's one-time enrolment code binds a tablet to one site; from then on the
 tablet only starts questionnaires there. The reset page is where an idle kiosk goes to
-forget everything: the questionnaire cookie, the page cache and the site's storage.
+forget the respondent: the questionnaire cookie and the page cache. The page's script has
+already wiped the respondent's storage, keeping only the device outbox of unsent answers
+(which no screen reads); the service worker and its app shell stay, so the next outage
+still shows the product's own offline page.
 """
 
+from pathlib import Path
 from typing import Annotated
 
 from litestar import Controller, get, post
 from litestar.datastructures import CacheControlHeader
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
-from litestar.response import Redirect, Template
+from litestar.response import Redirect, Response, Template
 
 from server.tablet import entry
 from server.tablet.cookies import RESPONSE_COOKIE, expired, invite_cookie, kiosk_cookie
 from server.tablet.rendering import language, page
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+SERVICE_WORKER = Path(__file__).resolve().parent / "static" / "sw.js"
 
 
 class KioskPages(Controller):
@@ -49,9 +54,20 @@ class KioskPages(Controller):
         """Forget the last respondent entirely and show a clean welcome screen."""
         redirect = Redirect(path=f"/?lang={language(lang)}", status_code=303)
         redirect.cookies.append(expired(RESPONSE_COOKIE))
-        # Cookies are not cleared here: the tablet's enrolment token must survive.
-        redirect.headers["Clear-Site-Data"] = '"cache", "storage"'
+        # Neither cookies (the enrolment token must survive) nor storage (the outbox of
+        # answers still to send, and the offline shell) are cleared here.
+        redirect.headers["Clear-Site-Data"] = '"cache"'
         return redirect
+
+    @get("/tablet/offline")
+    async def offline(self, lang: FromQuery[str | None] = None) -> Template:
+        """What the service worker shows when a page cannot be reached."""
+        return page("offline.html", language(lang), at_rest=True)
+
+    @get("/sw.js", cache_control=CacheControlHeader(no_cache=True))
+    async def service_worker(self) -> Response[bytes]:
+        """The service worker, served from the root so that its scope is the whole site."""
+        return Response(SERVICE_WORKER.read_bytes(), media_type="text/javascript; charset=utf-8")
 
     @get("/tablet/invite")
     async def invite_form(self, lang: FromQuery[str | None] = None) -> Template:

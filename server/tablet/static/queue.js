@@ -1,48 +1,92 @@
-// Never lose an answer: each answer is queued on the device and PUT to the idempotent
-// answer API; if the network drops, the queue waits and the questionnaire goes on from
-// pages fetched ahead of time. The queue holds only the random questionnaire id, item
-// codes and answers, and is cleared on submit and on kiosk reset.
-// Without this script the server-rendered forms do the same work, online only.
+// Never lose an answer, never skip a question, never cry wolf.
+//
+// Each answer is queued on the device and PUT to the idempotent answer API. The first
+// item page carries the whole questionnaire (route plan, answers so far, every candidate
+// screen: server/tablet/offline_screens.py), so the device shows the next screen itself,
+// with the same skip rules as the server (routing.js), whether or not the network is up;
+// the server stays the judge of every save, and a refused save is said out loud.
+// The connection status is a fixed overlay (it never moves the screen) and appears only
+// when a failure has lasted a while. An idle kiosk wipe moves unsent answers to a device
+// outbox that only the sender below reads. Without this script the server-rendered forms
+// do the same work, online only.
 "use strict";
 (function () {
   var lm = (window.leastmeans = window.leastmeans || {});
-  var KEY = "lm.queue";
+  var QUEUE = "lm.queue";
+  var OUTBOX = "lm.outbox";
+  var SCREENS_CACHE = "lm-questionnaire";
   var MISSING = ["dont_know", "prefer_not_to_answer"];
+  // A failure must last this long before the respondent hears of it: a slow save is not an outage.
+  var ALARM_AFTER_MS = 2000;
+  // Taps this soon after the tap that moved on belong to it (a double tap), not to the new screen.
+  var SETTLE_MS = 220;
   var body = document.body;
   var status = document.getElementById("queue-status");
 
-  function load() {
-    try { return JSON.parse(localStorage.getItem(KEY) || "[]"); } catch (e) { return []; }
+  function load(key) {
+    try { return JSON.parse(localStorage.getItem(key || QUEUE) || "[]"); } catch (e) { return []; }
   }
-  function save(queue) {
-    if (queue.length) { localStorage.setItem(KEY, JSON.stringify(queue)); } else { localStorage.removeItem(KEY); }
+  function save(queue, key) {
+    try {
+      if (queue.length) { localStorage.setItem(key || QUEUE, JSON.stringify(queue)); } else { localStorage.removeItem(key || QUEUE); }
+    } catch (e) { /* storage disabled: the answer still goes straight to the server */ }
   }
   function same(a, b) { return a.r === b.r && a.i === b.i; }
 
-  var hadPending = false;
-  var sentTimer = null;
-  function render(message) {
+  // --- connection status ------------------------------------------------------------
+  var failingSince = 0;
+  var waiting = false; // an action (stop, pause, send) waits for the network
+  var alarmed = false;
+  var alarmTimer = null;
+  var noticeTimer = null;
+  var notice = "";
+
+  function show(text, kind) {
     if (!status) { return; }
+    status.textContent = text;
+    status.classList.toggle("sent", kind === "sent");
+    status.classList.toggle("refused", kind === "refused");
+  }
+  function render() {
+    if (notice) { show(notice, "refused"); return; }
     var pending = load().length;
-    clearTimeout(sentTimer);
-    status.classList.remove("sent");
-    if (message) {
-      status.textContent = message;
-    } else if (pending) {
-      status.textContent = body.dataset.pendingText.replace("{n}", String(pending));
-      hadPending = true;
-    } else if (hadPending) {
-      hadPending = false;
-      status.textContent = body.dataset.sentText;
-      status.classList.add("sent");
-      sentTimer = setTimeout(function () { status.textContent = ""; status.classList.remove("sent"); }, 4000);
-    } else {
-      status.textContent = "";
+    var lasting = failingSince && Date.now() - failingSince >= ALARM_AFTER_MS;
+    if (lasting && pending) {
+      alarmed = true;
+      show(body.dataset.pendingText.replace("{n}", String(pending)));
+    } else if (lasting && waiting) {
+      alarmed = true;
+      show(body.dataset.offlineText);
+    } else if (alarmed && !pending && !failingSince) {
+      // Only a respondent who was told of an outage is told it is over.
+      alarmed = false;
+      show(body.dataset.sentText, "sent");
+      clearTimeout(noticeTimer);
+      noticeTimer = setTimeout(function () { if (!alarmed && !notice) { show(""); } }, 4000);
+    } else if (!alarmed && !(status && status.classList.contains("sent"))) {
+      show("");
     }
+  }
+  function failed() {
+    if (!failingSince) {
+      failingSince = Date.now();
+      clearTimeout(alarmTimer);
+      alarmTimer = setTimeout(render, ALARM_AFTER_MS + 50);
+    }
+  }
+  function reached() {
+    failingSince = 0;
+    clearTimeout(alarmTimer);
+  }
+  function refuse(text) {
+    notice = text;
+    render();
+    clearTimeout(noticeTimer);
+    noticeTimer = setTimeout(function () { notice = ""; show(""); render(); }, 8000);
   }
 
   lm.pendingAnswers = function () { return load().length; };
-  lm.clearQueue = function () { localStorage.removeItem(KEY); };
+  lm.clearQueue = function () { save([]); };
 
   // A newer answer to the same item replaces the queued one: the last word counts.
   lm.enqueue = function (responseId, item, answer) {
@@ -52,47 +96,72 @@
     save(queue);
   };
 
+  // The kiosk wipe: unsent answers leave the respondent's queue for the device outbox,
+  // which no screen shows, reads or changes; only the sender below reads it.
+  lm.moveQueueToOutbox = function () {
+    var queue = load();
+    if (!queue.length) { return; }
+    var outbox = load(OUTBOX).filter(function (e) { return !queue.some(function (q) { return same(q, e); }); });
+    save(outbox.concat(queue), OUTBOX);
+    save([]);
+  };
+  lm.outboxKey = OUTBOX;
+  lm.forgetScreens = function () {
+    if (window.caches) { return caches.delete(SCREENS_CACHE).catch(function () {}); }
+    return Promise.resolve();
+  };
+
+  async function put(entry) {
+    return fetch("/api/v1/responses/" + entry.r + "/answers/" + encodeURIComponent(entry.i), {
+      method: "PUT",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(entry.b),
+      credentials: "same-origin",
+      cache: "no-store",
+    });
+  }
+
+  // Send one list in order; false when the network or the server gave out.
+  async function drain(key) {
+    var queue = load(key);
+    while (queue.length) {
+      var entry = queue[0];
+      var response;
+      try { response = await put(entry); } catch (e) { failed(); return false; }
+      if (response.status >= 500 || response.status === 429) { failed(); return false; }
+      reached();
+      if (response.status >= 400 && response.status !== 409 && key === QUEUE) { onRefused(entry); }
+      // Stored (2xx), or refused for good (4xx; 409: handed in meanwhile): done either way.
+      var sent = JSON.stringify(entry.b);
+      queue = load(key).filter(function (e) { return !(same(e, entry) && JSON.stringify(e.b) === sent); });
+      save(queue, key);
+    }
+    return true;
+  }
+
   var flushing = null;
-  // Send the queue in order; resolves true when it is empty.
+  // Send the outbox, then the queue; resolves true when the queue is empty.
   lm.flush = function () {
     if (flushing) { return flushing; }
     flushing = (async function () {
-      var queue = load();
-      while (queue.length) {
-        var entry = queue[0];
-        var response;
-        try {
-          response = await fetch("/api/v1/responses/" + entry.r + "/answers/" + encodeURIComponent(entry.i), {
-            method: "PUT",
-            headers: { "Content-Type": "application/json" },
-            body: JSON.stringify(entry.b),
-            credentials: "same-origin",
-            cache: "no-store",
-          });
-        } catch (e) {
-          break;
-        }
-        if (response.status >= 500 || response.status === 429) { break; }
-        // Stored (2xx), or refused for good (4xx: e.g. submitted meanwhile): done either way.
-        var sent = JSON.stringify(entry.b);
-        queue = load().filter(function (e) { return !(same(e, entry) && JSON.stringify(e.b) === sent); });
-        save(queue);
-      }
+      var ok = (await drain(OUTBOX)) && (await drain(QUEUE));
       render();
-      return load().length === 0;
+      return ok && load().length === 0;
     })();
     flushing.finally(function () { flushing = null; });
     return flushing;
   };
 
   window.addEventListener("online", function () { lm.flush(); });
-  setInterval(function () { if (load().length) { lm.flush(); } }, 5000);
-  render();
-  if (load().length) { lm.flush(); }
+  setInterval(function () { if (load().length || load(OUTBOX).length) { lm.flush(); } }, 3000);
+  if (load().length || load(OUTBOX).length) { lm.flush(); }
 
-  // --- item screens: save through the queue, move on from fetched pages ---------------
-  var pages = new Map();
+  // --- the offline page and the worker that serves it -------------------------------
+  if ("serviceWorker" in navigator && window.isSecureContext) {
+    navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(function () { /* online pages still work */ });
+  }
 
+  // --- answers on a screen ------------------------------------------------------------
   function form() { return document.querySelector("form.item-form"); }
 
   function answerFrom(itemForm, action) {
@@ -120,6 +189,139 @@
     return undefined; // a type this script does not read: the plain form post handles it
   }
 
+  // Restoring an answer on a screen rendered without one (types without a writer of their own).
+  var builtinWriters = {
+    radio: function (itemForm, value) {
+      itemForm.querySelectorAll("input[name=value]").forEach(function (input) { input.checked = input.value === String(value); });
+    },
+    multiple: function (itemForm, value) {
+      itemForm.querySelectorAll("input[type=checkbox]").forEach(function (box) { box.checked = value.indexOf(box.name.replace(/^value\./, "")) >= 0; });
+    },
+    text: function (itemForm, value) {
+      var text = itemForm.querySelector("textarea[name=value]");
+      if (text) { text.value = value; }
+    },
+    ranking: function (itemForm, value) {
+      itemForm.querySelectorAll("select[name^='rank.']").forEach(function (select) {
+        var at = value.indexOf(select.name.replace(/^rank\./, ""));
+        select.value = at >= 0 ? String(at + 1) : "";
+      });
+    },
+  };
+  function writeAnswer(itemForm, answer) {
+    if (!answer) { return; }
+    itemForm.querySelectorAll("button.missing").forEach(function (b) {
+      var chosen = answer.missing === b.value;
+      b.classList.toggle("chosen", chosen);
+      b.setAttribute("aria-pressed", chosen ? "true" : "false");
+    });
+    if (answer.value === undefined || answer.value === null) { return; }
+    var type = itemForm.dataset.itemType;
+    var writer = (lm.answerWriters && lm.answerWriters[type]) || builtinWriters[type] ||
+      (["numeric", "likert", "single", "paired"].indexOf(type) >= 0 ? builtinWriters.radio : null);
+    if (writer) { writer(itemForm, answer.value); }
+  }
+
+  // --- not skipping: one advance per screen -----------------------------------------
+  var settling = false;
+  var settleTimer = null;
+  var held = [];
+  // For a moment after moving on, the new screen's controls take no taps: the second tap
+  // of a double tap would otherwise answer or skip a question nobody has read.
+  function settle(since) {
+    var wait = since + SETTLE_MS - performance.now();
+    if (wait <= 0) { return; }
+    settling = true;
+    clearTimeout(settleTimer);
+    settleTimer = setTimeout(function () {
+      settling = false;
+      held.forEach(function (control) { control.disabled = false; });
+      held = [];
+    }, wait);
+  }
+  // Called once the new screen is in place.
+  function holdControls() {
+    if (!settling) { return; }
+    document.querySelectorAll("main button, main input, main select, main textarea").forEach(function (control) {
+      if (!control.disabled) { control.disabled = true; held.push(control); }
+    });
+  }
+  document.addEventListener("click", function (event) {
+    if (settling && event.target.closest && event.target.closest("main")) {
+      event.preventDefault();
+      event.stopPropagation();
+    }
+  }, true);
+
+  function afterSwap(url, push) {
+    if (push) { history.pushState({ lm: true }, "", url); }
+    holdControls();
+    var main = document.querySelector("main");
+    if (lm.initVas) { lm.initVas(main); }
+    if (lm.initRanking) { lm.initRanking(main); }
+    var heading = document.querySelector("main h1");
+    if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus({ preventScroll: true }); }
+    window.scrollTo(0, 0);
+  }
+  function progressText(text) {
+    var counter = document.querySelector(".toolbar .progress-text");
+    if (counter) { counter.textContent = text; counter.hidden = !text; }
+  }
+
+  // --- the questionnaire on the device --------------------------------------------------
+  var bundle = null;
+  (function readBundle() {
+    var data = document.getElementById("lm-questionnaire");
+    if (!data || !lm.visibleCodes) { return; }
+    try { bundle = JSON.parse(data.textContent); } catch (e) { return; }
+    bundle.screens = {};
+    document.querySelectorAll("template.lm-screen").forEach(function (template) {
+      if (template.dataset.end) { bundle.end = template; } else { bundle.screens[template.dataset.itemCode] = template; }
+    });
+    // Answers queued on this device are newer than what the server had.
+    load().forEach(function (e) { if (e.r === bundle.id) { bundle.answers[e.i] = [e.b.value === undefined ? null : e.b.value, e.b.missing || null]; } });
+  })();
+
+  function visible() { return lm.visibleCodes(bundle.plan, bundle.answers); }
+  function screenUrl(n) { return "/tablet/" + bundle.id + "/" + n; }
+
+  // Show screen `n` of the items asked now (n == their number: the end screen).
+  function showScreen(n, push) {
+    var codes = visible();
+    n = Math.max(0, Math.min(n, codes.length));
+    var main = document.querySelector("main");
+    var total = Math.max(codes.length, 1);
+    if (n >= codes.length) {
+      main.replaceChildren(bundle.end.content.cloneNode(true));
+      var back = main.querySelector(".nav a");
+      if (back) { back.setAttribute("href", screenUrl(Math.max(codes.length - 1, 0))); }
+      progressText("");
+      afterSwap("/tablet/" + bundle.id + "/end", push);
+      return;
+    }
+    var code = codes[n];
+    main.replaceChildren(bundle.screens[code].content.cloneNode(true));
+    var itemForm = form();
+    itemForm.setAttribute("action", screenUrl(n));
+    itemForm.dataset.index = String(n);
+    itemForm.dataset.total = String(total);
+    var bar = main.querySelector("progress");
+    if (bar) { bar.max = total; bar.value = n; }
+    var backButton = itemForm.querySelector(".nav button[value=back]");
+    if (backButton && n === 0) { backButton.replaceWith(document.createElement("span")); }
+    var saved = bundle.answers[code];
+    if (saved) { writeAnswer(itemForm, { value: saved[0], missing: saved[1] }); }
+    progressText(bundle.questionOf.replace("{n}", String(n + 1)).replace("{total}", String(total)));
+    afterSwap(screenUrl(n), push);
+  }
+
+  function onRefused(entry) {
+    if (bundle && entry.r === bundle.id) { delete bundle.answers[entry.i]; }
+    refuse(body.dataset.refusedText || body.dataset.offlineText);
+  }
+
+  // --- without the questionnaire on the device: screens from the server -------------
+  var pages = new Map();
   function pageKey(url) { return new URL(url, location.href).pathname; }
 
   function swap(url, html, push) {
@@ -131,62 +333,51 @@
     document.querySelector("main").innerHTML = main.innerHTML;
     var after = form();
     if (after && totalBefore !== null && after.dataset.total !== totalBefore) {
-      // Skip logic changed which items are asked (screens are numbered by position among
-      // the asked ones): the screens fetched ahead are out of date, fetch them again.
+      // Skip logic changed which items are asked: the screens fetched ahead are out of date.
       pages.clear();
       pages.set(pageKey(url), html);
       setTimeout(prefetch, 300);
     }
-    var toolbar = doc.querySelector(".toolbar");
-    var start = document.querySelector(".toolbar .progress-text");
-    var newStart = toolbar && toolbar.querySelector(".progress-text");
-    if (start && newStart) { start.textContent = newStart.textContent; }
+    var fresh = doc.querySelector(".toolbar .progress-text");
+    progressText(fresh ? fresh.textContent : "");
     document.title = doc.title;
-    if (push) { history.pushState({ lm: true }, "", url); }
-    applyQueued();
-    if (lm.initVas) { lm.initVas(document.querySelector("main")); }
-    var heading = document.querySelector("main h1");
-    if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus({ preventScroll: true }); }
-    window.scrollTo(0, 0);
-  }
-
-  // A page fetched before its answer was given is shown with the queued answer.
-  function applyQueued() {
     var itemForm = form();
-    if (!itemForm) { return; }
-    var entry = load().filter(function (e) { return e.r === itemForm.dataset.responseId && e.i === itemForm.dataset.itemCode; })[0];
-    if (!entry) { return; }
-    itemForm.querySelectorAll("button.missing").forEach(function (b) {
-      var chosen = entry.b.missing === b.value;
-      b.classList.toggle("chosen", chosen);
-      b.setAttribute("aria-pressed", chosen ? "true" : "false");
-    });
-    var writer = lm.answerWriters && lm.answerWriters[itemForm.dataset.itemType];
-    if (writer && entry.b.value !== undefined && entry.b.value !== null) { writer(itemForm, entry.b.value); }
+    if (itemForm) {
+      var entry = load().filter(function (e) { return e.r === itemForm.dataset.responseId && e.i === itemForm.dataset.itemCode; })[0];
+      if (entry) { writeAnswer(itemForm, entry.b); }
+    }
+    afterSwap(url, push);
   }
 
+  var navigating = false;
   async function go(url, fallbackKey, push) {
+    navigating = true;
     try {
       var response = await fetch(url, { credentials: "same-origin", cache: "no-store" });
       if (!response.ok) { throw new Error(String(response.status)); }
       var html = await response.text();
       pages.set(pageKey(response.url), html);
       swap(response.url, html, push);
+      reached();
     } catch (e) {
       var cached = pages.get(fallbackKey);
       if (cached) {
         swap(fallbackKey, cached, push);
       } else {
-        render(body.dataset.offlineText);
-        window.addEventListener("online", function () { go(url, fallbackKey, push); }, { once: true });
+        failed();
+        waiting = true;
+        window.addEventListener("online", function () { waiting = false; go(url, fallbackKey, push); }, { once: true });
       }
+    } finally {
+      navigating = false;
+      render();
     }
   }
 
-  // Fetch the questionnaire's other screens once, so it can go on through an outage.
+  // Fetch the other screens ahead, again after each outage, so the questionnaire can go on.
   async function prefetch() {
     var itemForm = form();
-    if (!itemForm) { return; }
+    if (!itemForm || bundle) { return; }
     var id = itemForm.dataset.responseId;
     var total = parseInt(itemForm.dataset.total, 10);
     var urls = [];
@@ -198,42 +389,69 @@
         var response = await fetch(urls[j], { credentials: "same-origin", cache: "no-store" });
         if (response.ok && !response.redirected) { pages.set(urls[j], await response.text()); }
       } catch (e) {
+        window.addEventListener("online", prefetch, { once: true });
         return;
       }
     }
   }
-  if (form()) {
+  if (form() && !bundle) {
     pages.set(location.pathname, document.documentElement.outerHTML);
     setTimeout(prefetch, 300);
   }
 
+  // --- moving on ----------------------------------------------------------------------
   document.addEventListener("submit", function (event) {
     var target = event.target;
     if (target.matches("form.item-form")) { onItemSubmit(event, target); }
     else if (target.matches("form.submit-form")) { onFinalSubmit(event, target); }
   });
 
+  function leave(id, action) {
+    waiting = true;
+    lm.flush().then(function (sent) {
+      if (sent) { location.assign("/tablet/" + id + "/" + action); return; }
+      render();
+      window.addEventListener("online", function () { leave(id, action); }, { once: true });
+    });
+  }
+
   function onItemSubmit(event, itemForm) {
+    var now = performance.now();
+    if (navigating || settling) { event.preventDefault(); return; }
     var action = event.submitter ? event.submitter.value : "next";
     var answer = answerFrom(itemForm, action);
     if (answer === undefined) { return; }
     event.preventDefault();
     var id = itemForm.dataset.responseId;
+    var code = itemForm.dataset.itemCode;
     var index = parseInt(itemForm.dataset.index, 10);
     var total = parseInt(itemForm.dataset.total, 10);
-    if (answer) { lm.enqueue(id, itemForm.dataset.itemCode, answer); }
-    render();
+    if (answer) { lm.enqueue(id, code, answer); }
+    if (action === "stop" || action === "pause") { leave(id, action); return; }
+
+    if (bundle && bundle.id === id) {
+      if (answer) { bundle.answers[code] = [answer.value === undefined ? null : answer.value, answer.missing || null]; }
+      var codes = visible();
+      // The server drops answers to items an answer hides: so does the device.
+      Object.keys(bundle.answers).forEach(function (c) { if (codes.indexOf(c) < 0) { delete bundle.answers[c]; } });
+      var at = codes.indexOf(code);
+      if (at < 0) { at = index; }
+      settle(now);
+      showScreen(action === "back" ? Math.max(at - 1, 0) : at + 1, true);
+      lm.flush();
+      return;
+    }
+
+    // Without the questionnaire on the device: the server picks the next screen.
+    settle(now);
+    navigating = true;
     lm.flush().then(function (sent) {
-      if (action === "stop" || action === "pause") {
-        if (sent) { location.assign("/tablet/" + id + "/" + action); } else { render(body.dataset.offlineText); }
-        return;
-      }
+      navigating = false;
       var previous = Math.max(index - 1, 0);
       var nextKey = index + 1 >= total ? "/tablet/" + id + "/end" : "/tablet/" + id + "/" + (index + 1);
       if (action === "back") {
         go("/tablet/" + id + "/" + previous, "/tablet/" + id + "/" + previous, true);
       } else if (sent) {
-        // Online: the server picks the next screen (skip logic may depend on this answer).
         go("/tablet/" + id + "/" + index + "/next", nextKey, true);
       } else {
         var cached = pages.get(nextKey);
@@ -244,29 +462,47 @@
 
   function onFinalSubmit(event, submitForm) {
     event.preventDefault();
+    if (settling || submitForm.dataset.sending) { return; }
+    submitForm.dataset.sending = "1";
     var send = async function () {
+      waiting = true;
       var sent = await lm.flush();
-      if (!sent) {
-        render(body.dataset.offlineText);
-        window.addEventListener("online", send, { once: true });
-        return;
+      if (sent) {
+        try {
+          var response = await fetch(submitForm.action, { method: "POST", credentials: "same-origin", body: new URLSearchParams(new FormData(submitForm)) });
+          if (!response.ok) { throw new Error(String(response.status)); }
+          lm.clearQueue();
+          await lm.forgetScreens();
+          location.replace(response.url);
+          return;
+        } catch (e) {
+          failed();
+        }
       }
-      try {
-        var response = await fetch(submitForm.action, { method: "POST", credentials: "same-origin", body: new URLSearchParams(new FormData(submitForm)) });
-        if (!response.ok) { throw new Error(String(response.status)); }
-        lm.clearQueue();
-        location.replace(response.url);
-      } catch (e) {
-        render(body.dataset.offlineText);
-        window.addEventListener("online", send, { once: true });
-      }
+      // Offline: the answers wait on the device and the questionnaire is sent when the network is back.
+      render();
+      window.addEventListener("online", send, { once: true });
     };
     send();
   }
 
+  // The end screen's Back link: the previous screen is on the device too.
+  document.addEventListener("click", function (event) {
+    var link = bundle && event.target.closest && event.target.closest("main a[href]");
+    var match = link && link.getAttribute("href").match(/^\/tablet\/([0-9a-f-]{36})\/(\d+)$/);
+    if (!match || match[1] !== bundle.id || event.defaultPrevented) { return; }
+    event.preventDefault();
+    settle(performance.now());
+    showScreen(parseInt(match[2], 10), true);
+  });
+
   window.addEventListener("popstate", function () {
+    var match = location.pathname.match(/^\/tablet\/([0-9a-f-]{36})\/(\d+|end)$/);
+    if (bundle && match && match[1] === bundle.id) {
+      showScreen(match[2] === "end" ? Infinity : parseInt(match[2], 10), false);
+      return;
+    }
     if (!form() && !document.querySelector("form.submit-form")) { return; }
-    var key = location.pathname;
-    go(location.href, key, false);
+    go(location.href, location.pathname, false);
   });
 })();

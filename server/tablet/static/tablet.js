@@ -68,10 +68,22 @@
   lm.stopReading = function () { if (synth) { synth.cancel(); } };
 
   // --- forgetting the device's state ---------------------------------------------------
+  // Every trace of the respondent goes; answers not yet sent move to the device outbox
+  // first (queue.js), which no screen shows and only the sender reads, so a wipe during an
+  // outage loses nothing that the screen promised to send.
   lm.forgetEverything = function () {
     lm.stopReading();
-    try { localStorage.clear(); sessionStorage.clear(); } catch (e) { /* storage disabled */ }
+    try {
+      if (lm.moveQueueToOutbox) { lm.moveQueueToOutbox(); }
+      var keep = lm.outboxKey || "lm.outbox";
+      Object.keys(localStorage).forEach(function (key) { if (key !== keep) { localStorage.removeItem(key); } });
+      sessionStorage.clear();
+    } catch (e) { /* storage disabled */ }
+    document.querySelectorAll("#lm-questionnaire, template.lm-screen").forEach(function (node) { node.remove(); });
+    var main = document.querySelector("main");
+    if (main) { main.replaceChildren(); }
     document.cookie = "lm_response=; Max-Age=0; Path=/; SameSite=Strict";
+    return lm.forgetScreens ? lm.forgetScreens() : Promise.resolve();
   };
   // Thanks, deletion and pause pages: the questionnaire is over on this device.
   if (body.dataset.clearDevice) {
@@ -86,10 +98,13 @@
     var idleTimer = null;
     var graceTimer = null;
     var reset = function () {
-      lm.forgetEverything();
-      // replace(): the reset leaves no new history entry; the server side refuses the old
-      // pages because the questionnaire cookie is gone, and nothing was cacheable.
-      location.replace("/tablet/kiosk/reset?lang=da");
+      var go = function () {
+        // replace(): the reset leaves no new history entry; the server side refuses the old
+        // pages because the questionnaire cookie is gone, and nothing was cacheable.
+        // Offline, the service worker answers with the cached welcome screen.
+        location.replace("/tablet/kiosk/reset?lang=da");
+      };
+      lm.forgetEverything().then(go, go);
     };
     var ask = function () {
       if (dialog && dialog.showModal) { if (!dialog.open) { dialog.showModal(); } } else if (dialog) { dialog.setAttribute("open", ""); }
