@@ -34,6 +34,7 @@ would disclose them), and the smallest group on the full combination after all o
 from typing import Final
 
 import msgspec
+import numpy as np
 import pandas as pd
 
 #: The experience pattern's column in the per-respondent frame: one text per respondent,
@@ -170,5 +171,12 @@ def experience_patterns(tidy: pd.DataFrame) -> pd.Series:
     without any are absent: their pattern is "")."""
     shown = tidy.loc[tidy["experience"].notna() & tidy["measure"].notna(), ["respondent", "measure", "experience"]]
     shown = shown.drop_duplicates().sort_values(["respondent", "measure", "experience"])
-    pairs = shown["measure"].astype(str) + "=" + shown["experience"].astype(str)
-    return pairs.groupby(shown["respondent"].astype(str)).agg(";".join)
+    people = shown["respondent"].astype(str).to_numpy(dtype=object)
+    pairs = (shown["measure"].astype(str) + "=" + shown["experience"].astype(str)).to_numpy(dtype=object).tolist()
+    if not len(people):
+        return pd.Series(dtype=object)
+    # Rows are sorted by respondent, so each one's pairs are one run (pandas' per-group
+    # join costs about half a millisecond a respondent; slicing a list costs microseconds).
+    starts = np.flatnonzero(np.r_[True, people[1:] != people[:-1]])
+    ends = np.r_[starts[1:], len(people)]
+    return pd.Series([";".join(pairs[a:b]) for a, b in zip(starts, ends, strict=True)], index=people[starts], dtype=object)
