@@ -6,13 +6,15 @@ Field names per type (what the partials in templates/items/ post):
     likert/single  value (an option code)
     paired         value (the code of the measure chosen as less intrusive)
     multiple       value.<option code>=1 per ticked box
-    ranking        rank.<measure code>=<position>, 1 = least intrusive
+    ranking        rank.<measure code>=<position>, 1 = least intrusive (ties and gaps
+                   are refused with ScreenRefused)
     text           value (the comment)
 Returns None when the screen holds no answer (the respondent skipped it).
 """
 
 from server.respondent.errors import InvalidInput
 from server.respondent.schemas import AnswerIn
+from server.tablet.refusals import ScreenRefused
 
 
 def _whole_number(raw: str) -> int:
@@ -23,15 +25,27 @@ def _whole_number(raw: str) -> int:
 
 
 def _ranking(data: dict[str, str]) -> AnswerIn | None:
+    # Ties are refused, not broken: an order the respondent did not give must never be
+    # stored. No position at all is a skip; some but not all is refused, keeping what was
+    # chosen on the same screen.
     positions: dict[str, int] = {}
+    blank = False
     for key, raw in data.items():
-        if key.startswith("rank.") and raw.strip():
-            try:
-                positions[key.removeprefix("rank.")] = int(raw)
-            except ValueError:
-                raise InvalidInput(key, "must be a position number") from None
+        if not key.startswith("rank."):
+            continue
+        if not raw.strip():
+            blank = True
+            continue
+        try:
+            positions[key.removeprefix("rank.")] = int(raw)
+        except ValueError:
+            raise ScreenRefused(key, "must be a position number", "ranking_incomplete") from None
     if not positions:
         return None
+    if blank:
+        raise ScreenRefused("value", "some measures have no position", "ranking_incomplete")
+    if len(set(positions.values())) != len(positions):
+        raise ScreenRefused("value", "two measures share a position", "ranking_tie")
     return AnswerIn(value=sorted(positions, key=lambda code: positions[code]))
 
 

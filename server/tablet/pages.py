@@ -32,6 +32,7 @@ from server.tablet.cookies import (
     owns,
     response_cookie,
 )
+from server.tablet.refusals import ScreenRefused, remember_language
 from server.tablet.rendering import language, page
 from surveys.model import MISSING_CODES, SETTINGS
 
@@ -81,6 +82,7 @@ async def _owned_response(request: Request, registry: InstrumentRegistry, respon
         response = await service.get_response(registry, response_id)
     except ResponseNotFound:
         return None
+    remember_language(request, response.language)
     return response if response.submitted_at is None else None
 
 
@@ -94,6 +96,30 @@ def _screen(response_id: uuid.UUID, index: int, response: ResponseOut) -> Redire
     if index >= len(response.items):
         return Redirect(path=f"/tablet/{response_id}/end", status_code=303)
     return Redirect(path=f"/tablet/{response_id}/{index}", status_code=303)
+
+
+async def _item_page(request: Request, response: ResponseOut, index: int, status_code: int = 200, **extra: object) -> Template:
+    """The question at `index`; `extra` may carry a refusal and the form as posted."""
+    item = response.items[index]
+    answer = response.answers.get(item.code)
+    n, total = flow.shown_position(response, index)
+    return page(
+        "item.html",
+        response.language,
+        kiosk=await _kiosk(request),
+        status_code=status_code,
+        response_id=response.id,
+        index=index,
+        n=n,
+        total=total,
+        item=item,
+        answer=answer,
+        value=answer.value if answer else None,
+        missing=answer.missing if answer else None,
+        next_url=f"/tablet/{response.id}/{index}/next",
+        previous_url=f"/tablet/{response.id}/{flow.previous_index(response, index)}" if index > 0 else None,
+        **extra,
+    )
 
 
 class RespondentPages(Controller):
@@ -157,6 +183,7 @@ class RespondentPages(Controller):
     async def start(self, request: Request, data: Form, registry: RegistryDep) -> Redirect | Template:
         """With consent, start a questionnaire and go to its first item; without, keep nothing."""
         lang = language(data.get("language"))
+        remember_language(request, lang)
         if data.get("consent") != "yes":
             return _to_welcome(lang)
         mode, sites, groups = await _entry_sites(request, await _kiosk(request))
@@ -190,24 +217,7 @@ class RespondentPages(Controller):
             return _screen(response_id, len(response.items), response)
         if not flow.is_shown(response, index):
             return _screen(response_id, flow.next_index(response, index), response)
-        item = response.items[index]
-        answer = response.answers.get(item.code)
-        n, total = flow.shown_position(response, index)
-        return page(
-            "item.html",
-            response.language,
-            kiosk=await _kiosk(request),
-            response_id=response_id,
-            index=index,
-            n=n,
-            total=total,
-            item=item,
-            answer=answer,
-            value=answer.value if answer else None,
-            missing=answer.missing if answer else None,
-            next_url=f"/tablet/{response_id}/{index}/next",
-            previous_url=f"/tablet/{response_id}/{flow.previous_index(response, index)}" if index > 0 else None,
-        )
+        return await _item_page(request, response, index)
 
     @get("/tablet/{response_id:uuid}/{index:int}/next")
     async def next_screen(self, request: Request, response_id: FromPath[uuid.UUID], index: FromPath[int], registry: RegistryDep) -> Redirect:
@@ -218,7 +228,9 @@ class RespondentPages(Controller):
         return _screen(response_id, flow.next_index(response, index), response)
 
     @post("/tablet/{response_id:uuid}/{index:int}")
-    async def answer(self, request: Request, response_id: FromPath[uuid.UUID], index: FromPath[int], data: Form, registry: RegistryDep) -> Redirect:
+    async def answer(
+        self, request: Request, response_id: FromPath[uuid.UUID], index: FromPath[int], data: Form, registry: RegistryDep
+    ) -> Redirect | Template:
         """Save what the screen holds, then move on, back, or to stop or pause."""
         response = await _owned_response(request, registry, response_id)
         if response is None:
@@ -233,7 +245,13 @@ class RespondentPages(Controller):
         elif action == "skip":
             body = None
         else:
-            body = parse_item_form(item.type, data)
+            try:
+                body = parse_item_form(item.type, data)
+            except ScreenRefused as refused:
+                if action == "next":
+                    # Shown on the same screen, with what was chosen kept.
+                    return await _item_page(request, response, index, refusal=refused.phrase, posted=data, status_code=400)
+                body = None  # leaving another way (back, pause, stop): an unfinished answer is not kept
         if body is not None:
             await service.save_answer(registry, response_id, item.code, body)
             # An answer may change which later items are asked (skip logic).

@@ -134,13 +134,13 @@ def test_a_ranking_given_during_an_outage_is_queued_and_stored_in_its_order(live
     rid = start_questionnaire(page, live_server)
     page.wait_for_timeout(2500)  # the later screens are fetched ahead
     skip_until(page, "item-type", "ranking")
-    selects = page.locator("select[name^='rank.']")
-    codes = [name.removeprefix("rank.") for name in selects.evaluate_all("els => els.map(e => e.name)")]
+    cards = page.locator(".rank-card")
+    codes = cards.evaluate_all("els => els.map(e => e.dataset.code)")
     assert len(codes) >= 3
 
     page.context.set_offline(True)
-    for position, select in enumerate(reversed(selects.all()), start=1):
-        select.select_option(str(position))
+    for card in reversed(cards.all()):
+        card.tap()
     press(page, "Næste")
     page.get_by_role("status").filter(has_text="1 svar venter").wait_for()
     assert "ranking.core" not in stored(live_server, rid)["answers"]
