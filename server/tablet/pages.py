@@ -24,6 +24,7 @@ from server.tablet import entry, flow, resume_codes
 from server.tablet.config import TABLET_SETTINGS
 from server.tablet.item_forms import parse_item_form
 from server.tablet.kiosk_pages import KioskPages
+from server.tablet.offline_screens import offline_bundle
 from server.tablet.cookies import (
     INVITE_COOKIE,
     KIOSK_COOKIE,
@@ -217,7 +218,10 @@ class RespondentPages(Controller):
             return _screen(response_id, len(response.items), response)
         if not flow.is_shown(response, index):
             return _screen(response_id, flow.next_index(response, index), response)
-        return await _item_page(request, response, index)
+        template = await _item_page(request, response, index)
+        # The screen carries the whole questionnaire, so an outage never strands the device.
+        template.context["bundle"] = await offline_bundle(registry, request.app.template_engine.engine, response, template.context)  # type: ignore[union-attr]
+        return template
 
     @get("/tablet/{response_id:uuid}/{index:int}/next")
     async def next_screen(self, request: Request, response_id: FromPath[uuid.UUID], index: FromPath[int], registry: RegistryDep) -> Redirect:

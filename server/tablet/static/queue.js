@@ -308,7 +308,9 @@
     var bar = main.querySelector("progress");
     if (bar) { bar.max = total; bar.value = n; }
     var backButton = itemForm.querySelector(".nav button[value=back]");
-    if (backButton && n === 0) { backButton.replaceWith(document.createElement("span")); }
+    if (backButton && n === 0) { backButton.remove(); }
+    var languageScreen = main.querySelector("#language-form input[name=screen]");
+    if (languageScreen) { languageScreen.value = String(n); }
     var saved = bundle.answers[code];
     if (saved) { writeAnswer(itemForm, { value: saved[0], missing: saved[1] }); }
     progressText(bundle.questionOf.replace("{n}", String(n + 1)).replace("{total}", String(total)));
