@@ -132,6 +132,8 @@ def test_going_on_with_some_measures_unnumbered_says_so_in_danish_and_stores_not
     words = page.locator("main").inner_text()
     assert not any(code in words for code in codes)
     assert index(page) == screen and _numbers(page) == ["2", "", "", "1", ""]
+    next_box = page.get_by_role("button", name="Næste", exact=True).bounding_box()
+    assert next_box["y"] + next_box["height"] <= page.viewport_size["height"], "the message does not push Næste out of sight"
     page.wait_for_timeout(500)
     assert "ranking.core" not in stored(live_server, rid)["answers"]
 
