@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from server.instrument_registry import InstrumentRegistry
 from server.respondent import service
 from server.respondent.schemas import AnswerIn, ItemOut, StartRequest
+from server.storage.tables import Study
 from server.studies import ensure_study
 
 DEMO_STUDY = "demo"
@@ -23,6 +24,9 @@ DEMO_SITES = [
     ("ward-c", "Børne- og ungdomsafsnit", "child_adolescent"),
     ("ward-f", "Retspsykiatrisk afsnit", "forensic"),
 ]
+#: Shown before consent; example values, as a real study's would read.
+DEMO_DATA_CONTROLLER = "Region Hovedstadens Psykiatri"
+DEMO_CONTACT = "Projektleder, tlf. 3864 0000, mindstemiddel@example.dk"
 GROUP_WEIGHTS = {"patient": 0.6, "relative": 0.15, "staff": 0.25}
 
 #: Plausible population means on the 0–100 scale, by measure code.
@@ -125,15 +129,20 @@ async def answer_everything(registry: InstrumentRegistry, request: StartRequest,
 async def generate_demo(registry: InstrumentRegistry, respondents: int, seed: int = 2025) -> int:
     """Create the demo study and `respondents` submitted questionnaires; return how many."""
     await ensure_study(DEMO_STUDY, "Demonstration", DEMO_SITES)
+    # Only where not set yet, so running the demo again keeps what a researcher entered.
+    await Study.update({Study.data_controller: DEMO_DATA_CONTROLLER}).where(
+        (Study.code == DEMO_STUDY) & (Study.data_controller == "")
+    )
+    await Study.update({Study.contact: DEMO_CONTACT}).where((Study.code == DEMO_STUDY) & (Study.contact == ""))
     rng = random.Random(seed)
     groups, weights = zip(*GROUP_WEIGHTS.items(), strict=True)
     for _ in range(respondents):
         site_code, _, setting = rng.choice(DEMO_SITES)
         group = rng.choices(groups, weights)[0]
-        instrument = "patient_youth" if group == "patient" and setting == "child_adolescent" else None
+        # The study's choice gives each ward its questionnaire (the youth one on ward-c).
         request = StartRequest(
             study=DEMO_STUDY, site=site_code, group=group, setting=setting,  # type: ignore[arg-type]
-            language="da", instrument=instrument, consent=True,
+            language="da", consent=True,
         )
         await answer_everything(registry, request, rng)
     return respondents

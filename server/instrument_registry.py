@@ -1,7 +1,10 @@
 """The questionnaires in use: loaded from `surveys/`, registered as immutable versions.
 
 A version row is written once per distinct content hash and never updated, so every
-stored answer keeps pointing at the exact wording it was given under.
+stored answer keeps pointing at the exact wording it was given under. Which ward settings
+each questionnaire serves is held beside the versions, not in them (it is routing, and
+changing it must not make a new version); `server.respondent.questionnaire_choice`
+decides which questionnaire a respondent gets.
 """
 
 from dataclasses import dataclass, field
@@ -9,8 +12,8 @@ from dataclasses import dataclass, field
 from litestar.di import NamedDependency
 
 from surveys.errors import InstrumentError
-from surveys.loader import STRUCTURE_FILE, load_instruments
-from surveys.model import Instrument
+from surveys.loader import STRUCTURE_FILE, load_instrument_settings, load_instruments
+from surveys.model import SETTINGS, Instrument
 from surveys.versioning import canonical_bytes, content_hash, decode_instrument, option_order_changes
 
 from server.storage.tables import InstrumentVersion
@@ -22,10 +25,20 @@ class InstrumentRegistry:
 
     current: dict[str, tuple[int, str, Instrument]] = field(default_factory=dict)
     by_id: dict[int, Instrument] = field(default_factory=dict)
+    #: The ward settings each current instrument serves, by code.
+    settings: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
-    async def register_current(self, instruments: dict[str, Instrument] | None = None) -> None:
-        """Store a version row for each current instrument (idempotent)."""
+    async def register_current(
+        self, instruments: dict[str, Instrument] | None = None, settings: dict[str, tuple[str, ...]] | None = None
+    ) -> None:
+        """Store a version row for each current instrument (idempotent).
+
+        `settings` says which ward settings each serves; by default what its folder in
+        `surveys/instruments` declares, and every setting for an instrument without one.
+        """
+        declared = load_instrument_settings() if settings is None else settings
         for code, instrument in (instruments or load_instruments()).items():
+            self.settings[code] = declared.get(code, SETTINGS)
             digest = content_hash(instrument)
             await refuse_reordered_options(code, digest, instrument)
             await (
@@ -41,7 +54,9 @@ class InstrumentRegistry:
             self.by_id[row["id"]] = instrument
 
     def default_for_group(self, group: str) -> str | None:
-        """The first current instrument for a respondent group, by code order."""
+        """The first current instrument for a respondent group, by code order, whatever
+        the study and ward; only for callers that know neither (the consent API without
+        an instrument). A start is decided by `questionnaire_choice`."""
         for code in sorted(self.current):
             if self.current[code][2].group == group:
                 return code

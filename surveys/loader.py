@@ -23,6 +23,7 @@ from surveys.expansion import expand_items
 from surveys.model import (
     FEATURES,
     REQUIRED_LANGUAGES,
+    SETTINGS,
     Catalogue,
     CatalogueSource,
     CatalogueText,
@@ -60,6 +61,8 @@ def decode_file(path: Path, kind: type[T], name: str | None = None) -> T:
         message, _, where = str(exc).partition(" - at `")
         if "got `bool`" in message:
             message += " (quote yes/no/on/off in YAML, e.g. \"yes\")"
+        if kind is InstrumentSource and ("`settings`" in message or where.startswith("$.settings")):
+            message += f" (list the ward settings this questionnaire is for, from: {', '.join(SETTINGS)})"
         raise InstrumentError(name, where.rstrip("`") or "$", message) from exc
     except msgspec.DecodeError as exc:
         raise InstrumentError(name, "$", f"not valid YAML ({exc})") from exc
@@ -158,6 +161,7 @@ def compile_instrument(
     for language in texts:
         if language not in catalogue.languages:
             raise InstrumentError(f"{folder}/{language}.yaml", "$", f"the catalogue has no '{language}' wording")
+    check_served_settings(source, structure)
     if source.pairs_per_respondent < 0:
         raise InstrumentError(structure, "pairs_per_respondent", "must not be negative")
     for name, options in source.option_sets.items():
@@ -220,6 +224,33 @@ def load_instruments(directory: Path = INSTRUMENTS_DIR, catalogue: Catalogue | N
             raise InstrumentError(path.name, "$", f"expected a folder per questionnaire with {STRUCTURE_FILE} and one file per language")
         instruments[path.name] = load_instrument(path, catalogue)
     return instruments
+
+
+def check_served_settings(source: InstrumentSource, structure: str) -> None:
+    """Refuse an instrument that serves no setting or names one twice (unknown names are
+    refused when the file is decoded)."""
+    if not source.settings:
+        raise InstrumentError(structure, "settings", f"must name at least one ward setting it is for ({', '.join(SETTINGS)})")
+    for index, setting in enumerate(source.settings):
+        if setting in source.settings[:index]:
+            raise InstrumentError(structure, f"settings[{index}]", f"names the setting '{setting}' twice")
+
+
+def load_instrument_settings(directory: Path = INSTRUMENTS_DIR) -> dict[str, tuple[str, ...]]:
+    """The ward settings each questionnaire folder serves, keyed by instrument code.
+
+    Read from the structure files alone: where a questionnaire is offered is routing, kept
+    apart from the compiled, hashed `Instrument` (see `InstrumentSource.settings`).
+    """
+    served: dict[str, tuple[str, ...]] = {}
+    for path in sorted(directory.iterdir()):
+        if path.name.startswith((".", "_")) or not path.is_dir():
+            continue
+        structure = f"{path.name}/{STRUCTURE_FILE}"
+        source = decode_file(path / STRUCTURE_FILE, InstrumentSource, structure)
+        check_served_settings(source, structure)
+        served[source.code] = tuple(source.settings)
+    return served
 
 
 def load_reference_gradation(path: Path = REFERENCE_FILE, catalogue: Catalogue | None = None) -> ReferenceGradation:

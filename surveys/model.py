@@ -147,6 +147,11 @@ class InstrumentSource(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     code: str
     group: Group
+    #: The ward settings this questionnaire is for (e.g. the youth version only on child
+    #: and adolescent wards). It decides where the questionnaire is offered, not what it
+    #: asks, so it stays out of the compiled `Instrument` and its content hash: serving
+    #: one more setting is not a new version.
+    settings: list[Setting]
     voice: Voice
     option_sets: dict[str, list[str]]
     items: list[ItemSource]

@@ -18,6 +18,7 @@ from typing import Any
 from piccolo.engine.postgres import PostgresEngine
 
 from server.instrument_registry import InstrumentRegistry
+from server.respondent import questionnaire_choice
 from server.respondent.errors import InvalidInput, ResponseNotFound, ResponseSubmitted
 from server.respondent.item_rendering import rendered_items
 from server.respondent.schemas import AnswerIn, AnswerOut, AnswerSaved, ConsentOut, ResponseOut, RouteOut, StartRequest, SubmitOut
@@ -58,6 +59,33 @@ def _choose_instrument(registry: InstrumentRegistry, group: str, language: str, 
     return version_id, code, digest, instrument
 
 
+async def _study_instrument(registry: InstrumentRegistry, request: StartRequest) -> tuple[int, str, str, Instrument]:
+    """The questionnaire the study uses for this group and setting (`questionnaire_choice`);
+    an explicit `instrument`, and the language, must be ones the study chose for them."""
+    available = questionnaire_choice.offers(registry)
+    pairs = await questionnaire_choice.study_pairs(request.study)
+    where = f"{request.group}s in setting '{request.setting}'"
+    code = request.instrument
+    if code is not None:
+        if code not in available:
+            raise InvalidInput("instrument", f"no questionnaire '{code}'")
+        if available[code].group != request.group:
+            raise InvalidInput("instrument", f"questionnaire '{code}' is for group '{available[code].group}', not '{request.group}'")
+        choice = questionnaire_choice.choose({code: available[code]}, pairs, request.group, request.setting)
+        if choice is None:
+            raise InvalidInput("instrument", f"study '{request.study}' does not use questionnaire '{code}' for {where}")
+    else:
+        choice = questionnaire_choice.choose(available, pairs, request.group, request.setting)
+        if choice is None:
+            raise InvalidInput("group", f"study '{request.study}' has no questionnaire for {where}")
+    if request.language not in choice.languages:
+        raise InvalidInput(
+            "language", f"study '{request.study}' uses questionnaire '{choice.instrument}' in {', '.join(choice.languages)}, not '{request.language}'"
+        )
+    version_id, digest, instrument = registry.current[choice.instrument]
+    return version_id, choice.instrument, digest, instrument
+
+
 def consent_text(registry: InstrumentRegistry, group: str, language: str, code: str | None) -> ConsentOut:
     """The information and consent texts to show before a session may start."""
     try:
@@ -81,7 +109,7 @@ async def start_response(registry: InstrumentRegistry, request: StartRequest) ->
     if request.consent is not True:
         raise InvalidInput("consent", "the respondent must consent before a questionnaire starts; nothing was stored")
     where = await find_study_site(request.study, request.site)
-    version_id, code, digest, instrument = _choose_instrument(registry, request.group, request.language, request.instrument)
+    version_id, code, digest, instrument = await _study_instrument(registry, request)
     response_id = uuid.uuid4()
     slot, revision = await insert_response(response_id, where, version_id, request.group, request.setting, request.language, _now())
     if revision is not None:

@@ -23,6 +23,10 @@ class Study(Table, tablename="study"):
     #: Free-text comments are off unless a study switches them on (privacy by default).
     free_text = Boolean(default=False)
     created_at = Timestamptz(default=TimestamptzNow())
+    #: Shown to every respondent before consent: who is responsible for the data, and
+    #: whom to ask (free text, e.g. a role, a phone number and an e-mail address).
+    data_controller = Varchar(length=200, default="")
+    contact = Varchar(length=300, default="")
 
 
 class Site(Table, tablename="site"):

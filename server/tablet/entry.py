@@ -13,6 +13,8 @@ import secrets
 
 import msgspec
 
+from server.instrument_registry import InstrumentRegistry
+from server.respondent.questionnaire_choice import choose, offers, study_pairs
 from server.storage.database import write_transaction
 from server.storage.tables import Site, Study
 from server.storage.workspace_tables import InvitationCode, KioskEnrolment, KioskTablet
@@ -28,6 +30,9 @@ class SiteChoice(msgspec.Struct, frozen=True):
     site_code: str
     site_name: str
     setting: str
+    #: The study's data controller and contact, shown before consent ("" if not set).
+    data_controller: str = ""
+    contact: str = ""
 
 
 class Kiosk(msgspec.Struct, frozen=True):
@@ -38,7 +43,11 @@ class Kiosk(msgspec.Struct, frozen=True):
 
 
 class Invitation(msgspec.Struct, frozen=True):
-    """What an invitation code allows: one study and group, at one site or any of its sites."""
+    """What an invitation code allows: one study and group, at one site or any of its sites.
+
+    An invitation issued for a site lists just that site (the respondent starts there);
+    a study-wide one lists every site of the study, and the respondent picks their ward.
+    """
 
     group: str
     sites: list[SiteChoice]
@@ -63,12 +72,14 @@ _SITE_COLUMNS = (
     Site.code.as_alias("site_code"),
     Site.name.as_alias("site_name"),
     Site.setting.as_alias("setting"),
+    Site.study.data_controller.as_alias("data_controller"),
+    Site.study.contact.as_alias("contact"),
 )
 
 
 async def open_sites() -> list[SiteChoice]:
     """Every site of every open study (the open welcome screen)."""
-    rows = await Site.select(*_SITE_COLUMNS).where(Site.study.is_open == True)  # noqa: E712
+    rows = await Site.select(*_SITE_COLUMNS).where(Site.study.is_open == True).order_by(Site.study.code).order_by(Site.code)  # noqa: E712
     return [SiteChoice(**row) for row in rows]
 
 
@@ -142,3 +153,36 @@ async def use_invitation(code: str) -> bool:
             return False
         await InvitationCode.update({InvitationCode.uses: InvitationCode.uses + 1}).where(InvitationCode.id == row["id"])
     return True
+
+
+def site_key(site: SiteChoice) -> str:
+    """How a ward picker names a site: "<study code>/<site code>"."""
+    return f"{site.study_code}/{site.site_code}"
+
+
+def chosen_site(sites: list[SiteChoice], key: str | None) -> SiteChoice | None:
+    """The ward a new questionnaire is for: the only one offered (a ward tablet, an
+    invitation for one site), else the one the respondent picked; None if not picked."""
+    if len(sites) == 1:
+        return sites[0]
+    return next((site for site in sites if site_key(site) == key), None)
+
+
+async def offered(
+    registry: InstrumentRegistry, sites: list[SiteChoice], groups: tuple[str, ...], settings: tuple[str, ...] | None = None
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Of `groups`, those a questionnaire is chosen for at any of `sites`, and every language
+    offered to them there (the welcome screen's choices). `settings` replaces each site's
+    own setting where the respondent picks one (the open welcome screen)."""
+    available = offers(registry)
+    pairs = {code: await study_pairs(code) for code in sorted({site.study_code for site in sites})}
+    found: set[str] = set()
+    languages: set[str] = set()
+    for site in sites:
+        for setting in settings or (site.setting,):
+            for group in groups:
+                choice = choose(available, pairs[site.study_code], group, setting)
+                if choice is not None:
+                    found.add(group)
+                    languages.update(choice.languages)
+    return tuple(g for g in groups if g in found), tuple(sorted(languages))

@@ -18,6 +18,7 @@ from litestar.response import Redirect, Template
 from server.instrument_registry import InstrumentRegistry, RegistryDep
 from server.respondent import service
 from server.respondent.errors import InvalidInput, ResponseNotFound
+from server.respondent.questionnaire_choice import Choice, choice_for
 from server.respondent.schemas import AnswerIn, ResponseOut, StartRequest
 from server.respondent.withdrawal import discard_response
 from server.tablet import entry, flow, resume_codes
@@ -34,7 +35,8 @@ from server.tablet.cookies import (
     response_cookie,
 )
 from server.tablet.refusals import ScreenRefused, remember_language
-from server.tablet.rendering import language, page
+from server.tablet.information_text import short_paragraphs
+from server.tablet.rendering import LANGUAGES, language, page
 from surveys.model import MISSING_CODES, SETTINGS
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -60,19 +62,49 @@ async def _entry_sites(
     return "open", await entry.open_sites(), ("patient",)
 
 
-def _site_key(site: entry.SiteChoice) -> str:
-    return f"{site.study_code}/{site.site_code}"
+async def _welcome(
+    registry: InstrumentRegistry,
+    lang: str,
+    kiosk: entry.Kiosk | None,
+    mode: str,
+    sites: list[entry.SiteChoice],
+    groups: tuple[str, ...],
+    error: str | None = None,
+) -> Template:
+    """The welcome screen: only the groups the study has a questionnaire for here, and
+    the languages it chose; `error` (a phrase key) says what is missing before going on."""
+    offered_groups, languages = await entry.offered(registry, sites, groups, SETTINGS if mode == "open" else None)
+    return page(
+        "welcome.html",
+        lang,
+        kiosk=kiosk,
+        status_code=400 if error else 200,
+        languages=languages or LANGUAGES,
+        mode=mode,
+        sites=sites,
+        site_keys=[entry.site_key(s) for s in sites],
+        groups=offered_groups,
+        settings=SETTINGS,
+        at_rest=lang == "da",
+        error=error,
+    )
 
 
-def _instrument_texts(registry: InstrumentRegistry, group: str, lang: str) -> tuple[str | None, str | None]:
-    """The questionnaire's own information and consent wording, if it has any."""
-    code = registry.default_for_group(group)
-    if code is None:
-        return None, None
-    instrument = registry.current[code][2]
-    information = getattr(instrument, "information", None) or {}
-    consent = getattr(instrument, "consent", None) or {}
-    return information.get(lang), consent.get(lang)
+async def _where_and_what(
+    registry: InstrumentRegistry, mode: str, sites: list[entry.SiteChoice], key: str | None, setting: str | None, group: str
+) -> tuple[entry.SiteChoice, str, Choice] | str:
+    """The ward, its setting and the study's questionnaire for `group` there
+    (`questionnaire_choice`); else the phrase key of what is missing: a ward to pick, or
+    a questionnaire for this respondent."""
+    site = entry.chosen_site(sites, key)
+    if site is None:
+        return "ward_required"
+    # Only the open welcome screen lets the respondent say where they are admitted.
+    setting = setting if mode == "open" and setting else site.setting
+    if setting not in SETTINGS:
+        raise InvalidInput("setting", f"unknown setting '{setting}'")
+    choice = await choice_for(registry, site.study_code, setting, group)
+    return (site, setting, choice) if choice is not None else "no_questionnaire"
 
 
 async def _owned_response(request: Request, registry: InstrumentRegistry, response_id: uuid.UUID) -> ResponseOut | None:
@@ -130,22 +162,12 @@ class RespondentPages(Controller):
     cache_control = CacheControlHeader(no_store=True)
 
     @get("/")
-    async def welcome(self, request: Request, lang: FromQuery[str | None] = None) -> Template:
+    async def welcome(self, request: Request, registry: RegistryDep, lang: FromQuery[str | None] = None) -> Template:
         """Language, who is answering and (outside a kiosk) where, then on to consent."""
         lang = language(lang)
         kiosk = await _kiosk(request)
         mode, sites, groups = await _entry_sites(request, kiosk)
-        template = page(
-            "welcome.html",
-            lang,
-            kiosk=kiosk,
-            mode=mode,
-            sites=sites,
-            site_keys=[_site_key(s) for s in sites],
-            groups=groups,
-            settings=SETTINGS,
-            at_rest=lang == "da",
-        )
+        template = await _welcome(registry, lang, kiosk, mode, sites, groups)
         if mode == "kiosk":
             # A ward tablet's welcome screen always starts from nothing.
             template.cookies.append(expired(RESPONSE_COOKIE))
@@ -167,16 +189,24 @@ class RespondentPages(Controller):
         mode, sites, groups = await _entry_sites(request, kiosk)
         if group not in groups:
             raise InvalidInput("group", f"'{group}' cannot answer here")
-        information, consent = _instrument_texts(registry, group, lang)
+        found = await _where_and_what(registry, mode, sites, site, setting, group)
+        if isinstance(found, str):
+            return await _welcome(registry, lang, kiosk, mode, sites, groups, error=found)
+        where, setting, choice = found
+        lang = lang if lang in choice.languages else choice.languages[0]
+        instrument = registry.current[choice.instrument][2]
         return page(
             "consent.html",
             lang,
             kiosk=kiosk,
+            languages=choice.languages,
             group=group,
-            site=site or "",
-            setting=setting or "",
-            information=information,
-            consent=consent,
+            site=entry.site_key(where),
+            setting=setting,
+            information=short_paragraphs(instrument.information[lang]),
+            consent=instrument.consent[lang],
+            data_controller=where.data_controller,
+            contact=where.contact,
             error=None,
         )
 
@@ -187,20 +217,24 @@ class RespondentPages(Controller):
         remember_language(request, lang)
         if data.get("consent") != "yes":
             return _to_welcome(lang)
-        mode, sites, groups = await _entry_sites(request, await _kiosk(request))
+        kiosk = await _kiosk(request)
+        mode, sites, groups = await _entry_sites(request, kiosk)
         group = data.get("group", "patient")
         if group not in groups:
             raise InvalidInput("group", f"'{group}' cannot answer here")
-        by_key = {_site_key(s): s for s in sites}
-        site = sites[0] if len(sites) == 1 else by_key.get(data.get("site", ""))
-        if site is None:
-            raise InvalidInput("site", "choose one of the listed wards")
-        setting = site.setting if mode != "open" else data.get("setting", site.setting)
-        if setting not in SETTINGS:
-            raise InvalidInput("setting", f"unknown setting '{setting}'")
+        found = await _where_and_what(registry, mode, sites, data.get("site"), data.get("setting"), group)
+        if isinstance(found, str):
+            return await _welcome(registry, lang, kiosk, mode, sites, groups, error=found)
+        site, setting, choice = found
+        if lang not in choice.languages:
+            # Refused before an invitation's use is counted.
+            raise InvalidInput("language", f"this study asks in {', '.join(choice.languages)}, not '{lang}'")
         if mode == "invitation" and not await entry.use_invitation(request.cookies.get(INVITE_COOKIE, "")):
             return _to_welcome(lang)
-        start = StartRequest(study=site.study_code, site=site.site_code, group=group, setting=setting, language=lang, consent=True)  # type: ignore[arg-type]
+        start = StartRequest(
+            study=site.study_code, site=site.site_code, group=group, setting=setting,  # type: ignore[arg-type]
+            language=lang, instrument=choice.instrument, consent=True,  # type: ignore[arg-type]
+        )  # fmt: skip
         response = await service.start_response(registry, start)
         redirect = _screen(response.id, flow.first_open_index(response), response)
         redirect.cookies.append(response_cookie(response.id))

@@ -1,7 +1,13 @@
-"""Study set-up as the workspace sees it: studies, their sites, questionnaires and languages."""
+"""Study set-up as the workspace sees it: studies, their sites, questionnaires and languages.
+
+A study's questionnaires are checked whenever they or its wards change: each ward must
+have exactly one chosen questionnaire per group the study asks (see
+`server.respondent.questionnaire_choice`), so no respondent is ever given the wrong one.
+"""
 
 import msgspec
 
+from server.respondent.questionnaire_choice import Offer, WardSetting, configuration_problems
 from server.storage.database import write_transaction
 from server.storage.tables import Site, Study
 from server.storage.workspace_tables import StudyInstrument
@@ -33,6 +39,8 @@ class StudyOut(msgspec.Struct, frozen=True):
     is_open: bool
     sites: list[SiteOut]
     instruments: list[tuple[str, str]]
+    data_controller: str = ""
+    contact: str = ""
 
 
 def _code(value: str, field: str) -> str:
@@ -58,8 +66,26 @@ async def create_study(code: str, name: str) -> int:
     return rows[0]["id"]
 
 
-async def add_site(study_id: int, code: str, name: str, setting: str) -> int:
-    """Add a ward to a study; site codes are unique within their study."""
+def _refuse_problems(field: str, available: dict[str, Offer], pairs: list[tuple[str, str]], wards: list[WardSetting]) -> None:
+    problems = configuration_problems(available, pairs, wards)
+    if problems:
+        raise StudyError(field, "; ".join(problems))
+
+
+async def _chosen_pairs(study_id: int) -> list[tuple[str, str]]:
+    rows = await StudyInstrument.select(StudyInstrument.instrument, StudyInstrument.language).where(StudyInstrument.study == study_id)
+    return [(row["instrument"], row["language"]) for row in rows]
+
+
+async def _wards(study_id: int) -> list[WardSetting]:
+    rows = await Site.select(Site.name, Site.setting).where(Site.study == study_id).order_by(Site.code)
+    return [WardSetting(name=row["name"], setting=row["setting"]) for row in rows]
+
+
+async def add_site(study_id: int, code: str, name: str, setting: str, available: dict[str, Offer]) -> int:
+    """Add a ward to a study; site codes are unique within their study, and the study's
+    chosen questionnaires must serve the new ward's setting (`available`: the current
+    questionnaires, from `questionnaire_choice.offers`)."""
     code, name = _code(code, "site_code"), _name(name, "site_name")
     if setting not in SETTINGS:
         raise StudyError("setting", f"'{setting}' is not one of {', '.join(SETTINGS)}")
@@ -67,26 +93,41 @@ async def add_site(study_id: int, code: str, name: str, setting: str) -> int:
         raise StudyError("study", f"no study with id {study_id}")
     if await Site.exists().where((Site.study == study_id) & (Site.code == code)):
         raise StudyError("site_code", f"the study already has a site '{code}'")
+    _refuse_problems("setting", available, await _chosen_pairs(study_id), [WardSetting(name=name, setting=setting)])
     rows = await Site.insert(Site(study=study_id, code=code, name=name, setting=setting)).returning(Site.id)
     return rows[0]["id"]
 
 
-async def set_instruments(study_id: int, pairs: list[tuple[str, str]], available: dict[str, list[str]]) -> None:
+async def set_instruments(study_id: int, pairs: list[tuple[str, str]], available: dict[str, Offer]) -> None:
     """Replace the study's questionnaires and languages with `pairs` (instrument, language).
 
-    `available` maps each known instrument code to its languages; anything else is refused.
+    `available` are the current questionnaires (`questionnaire_choice.offers`); anything
+    else is refused, and so is a choice that leaves a ward of the study with no
+    questionnaire, or two, for a group the study asks.
     """
     for instrument, language in pairs:
         if instrument not in available:
             raise StudyError("instruments", f"unknown questionnaire '{instrument}'")
-        if language not in available[instrument]:
+        if language not in available[instrument].languages:
             raise StudyError("languages", f"'{instrument}' has no '{language}' version")
+    _refuse_problems("instruments", available, pairs, await _wards(study_id))
     async with write_transaction():
         await StudyInstrument.delete().where(StudyInstrument.study == study_id)
         if pairs:
             await StudyInstrument.insert(
                 *[StudyInstrument(study=study_id, instrument=i, language=lang) for i, lang in sorted(set(pairs))]
             ).run()
+
+
+async def set_responsible(study_id: int, data_controller: str, contact: str) -> None:
+    """Set who is responsible for the study's data and whom respondents may contact
+    (free text, shown before consent; empty leaves it out)."""
+    data_controller, contact = " ".join(data_controller.split()), " ".join(contact.split())
+    if len(data_controller) > 200:
+        raise StudyError("data_controller", "must be at most 200 characters")
+    if len(contact) > 300:
+        raise StudyError("contact", "must be at most 300 characters")
+    await Study.update({Study.data_controller: data_controller, Study.contact: contact}).where(Study.id == study_id)
 
 
 async def set_open(study_id: int, is_open: bool) -> None:
@@ -96,7 +137,9 @@ async def set_open(study_id: int, is_open: bool) -> None:
 
 async def get_study(study_id: int) -> StudyOut | None:
     """A study with its sites and questionnaires, or None."""
-    row = await Study.select(Study.id, Study.code, Study.name, Study.is_open).where(Study.id == study_id).first()
+    row = await Study.select(
+        Study.id, Study.code, Study.name, Study.is_open, Study.data_controller, Study.contact
+    ).where(Study.id == study_id).first()
     if row is None:
         return None
     sites = await Site.select(Site.id, Site.code, Site.name, Site.setting).where(Site.study == study_id).order_by(Site.code)

@@ -1,4 +1,5 @@
-"""Study pages: list and create studies, add sites, choose questionnaires and languages."""
+"""Study pages: list and create studies, add sites, choose questionnaires and languages,
+and say who is responsible for the data. A refused form comes back with what was typed."""
 
 import msgspec
 from litestar import Controller, Request, get, post
@@ -7,6 +8,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from server.instrument_registry import RegistryDep
+from server.respondent.questionnaire_choice import offers
 from server.workspace import audit
 from server.workspace.access import site_scope, study_site_ids
 from server.workspace.audit import Action
@@ -15,7 +17,16 @@ from server.workspace.fieldwork import fieldwork
 from server.workspace.forms import Form
 from server.workspace.rendering import page
 from server.workspace.roles import FIELDWORK, STAFF, allow
-from server.workspace.studies import StudyError, add_site, create_study, get_study, list_studies, set_instruments, set_open
+from server.workspace.studies import (
+    StudyError,
+    add_site,
+    create_study,
+    get_study,
+    list_studies,
+    set_instruments,
+    set_open,
+    set_responsible,
+)
 
 
 def _text(data: dict, name: str) -> str:
@@ -51,7 +62,17 @@ class StudyPages(Controller):
         await audit.record(request.state.user["username"], Action.STUDY_CREATED, f"study:{_text(data, 'code').strip()}")
         return Redirect(f"/workspace/studies/{study_id}", status_code=303)
 
-    async def _study_page(self, request: Request, study_id: int, registry: RegistryDep, status_code: int = 200, error: str | None = None) -> Template:
+    async def _study_page(
+        self,
+        request: Request,
+        study_id: int,
+        registry: RegistryDep,
+        status_code: int = 200,
+        error: str | None = None,
+        typed: dict[str, str] | None = None,
+        chosen: set[tuple[str, str]] | None = None,
+    ) -> Template:
+        """The study page; after a refusal, `typed` and `chosen` hold the form as it was sent."""
         user = request.state.user
         site_ids = await study_site_ids(user, study_id) if user["role"] == "coordinator" else None
         study = await get_study(study_id)
@@ -59,7 +80,7 @@ class StudyPages(Controller):
             raise NotFoundException(f"no study with id {study_id}")
         if site_ids is not None:
             study = msgspec.structs.replace(study, sites=[s for s in study.sites if s.id in site_ids])
-        available = {code: list(instrument.languages) for code, (_, _, instrument) in sorted(registry.current.items())}
+        available = {code: list(offer.languages) for code, offer in offers(registry).items()}
         return page(
             request,
             "study.html",
@@ -67,7 +88,9 @@ class StudyPages(Controller):
             error=error,
             study=study,
             available=available,
-            chosen=set(study.instruments),
+            served={code: offer.settings for code, offer in offers(registry).items()},
+            chosen=set(study.instruments) if chosen is None else chosen,
+            typed=typed or {},
             progress=await fieldwork(study_id, site_ids),
             tablets=await tablets([s.id for s in study.sites]),
             idle_default=DEFAULT_IDLE_SECONDS,
@@ -83,9 +106,10 @@ class StudyPages(Controller):
     async def new_site(self, request: Request, study_id: FromPath[int], data: Form, registry: RegistryDep) -> Template | Redirect:
         """Add a ward."""
         try:
-            await add_site(study_id, _text(data, "site_code"), _text(data, "site_name"), _text(data, "setting"))
+            await add_site(study_id, _text(data, "site_code"), _text(data, "site_name"), _text(data, "setting"), offers(registry))
         except StudyError as exc:
-            return await self._study_page(request, study_id, registry, 400, str(exc))
+            typed = {name: _text(data, name) for name in ("site_code", "site_name", "setting")}
+            return await self._study_page(request, study_id, registry, 400, str(exc), typed=typed)
         await audit.record(
             request.state.user["username"], Action.SITE_CREATED, f"study:{study_id}", site=_text(data, "site_code").strip()
         )
@@ -95,14 +119,24 @@ class StudyPages(Controller):
     async def instruments(self, request: Request, study_id: FromPath[int], data: Form, registry: RegistryDep) -> Template | Redirect:
         """Choose questionnaires and languages (checkbox values 'instrument:language')."""
         pairs = [tuple(v.split(":", 1)) for v in _values(data, "use") if ":" in v]
-        available = {code: list(instrument.languages) for code, (_, _, instrument) in registry.current.items()}
         try:
-            await set_instruments(study_id, pairs, available)  # type: ignore[arg-type]
+            await set_instruments(study_id, pairs, offers(registry))  # type: ignore[arg-type]
         except StudyError as exc:
-            return await self._study_page(request, study_id, registry, 400, str(exc))
+            return await self._study_page(request, study_id, registry, 400, str(exc), chosen=set(pairs))  # type: ignore[arg-type]
         await audit.record(
             request.state.user["username"], Action.INSTRUMENT_CHANGED, f"study:{study_id}", use=sorted(":".join(p) for p in pairs)
         )
+        return Redirect(f"/workspace/studies/{study_id}", status_code=303)
+
+    @post("/{study_id:int}/responsible", opt=allow(STAFF))
+    async def responsible(self, request: Request, study_id: FromPath[int], data: Form, registry: RegistryDep) -> Template | Redirect:
+        """Set the data controller and the contact shown to respondents before consent."""
+        typed = {name: _text(data, name) for name in ("data_controller", "contact")}
+        try:
+            await set_responsible(study_id, typed["data_controller"], typed["contact"])
+        except StudyError as exc:
+            return await self._study_page(request, study_id, registry, 400, str(exc), typed=typed)
+        await audit.record(request.state.user["username"], Action.STUDY_CHANGED, f"study:{study_id}", **typed)
         return Redirect(f"/workspace/studies/{study_id}", status_code=303)
 
     @post("/{study_id:int}/status", opt=allow(STAFF))

@@ -33,7 +33,8 @@ async def test_idle_seconds_columns_are_added_to_existing_enrolments_and_tablets
     assert IDLE_MIGRATION not in await Migration.get_migrations_which_ran(app_name="leastmeans")
 
     # Rows written by the old schema (raw SQL: the table classes already know the new column).
-    study = (await Study.insert(Study(code="s", name="S")).returning(Study.id).run())[0]["id"]
+    await Study.raw("INSERT INTO study (code, name, is_open, free_text, created_at) VALUES ('s', 'S', true, false, CURRENT_TIMESTAMP)")
+    study = (await Study.select(Study.id).first())["id"]
     site = (await Site.insert(Site(study=study, code="w", name="W", setting="forensic")).returning(Site.id).run())[0]["id"]
     later = dt.datetime(2099, 1, 1, tzinfo=dt.timezone.utc)
     await KioskEnrolment.raw(
