@@ -131,7 +131,7 @@ def test_an_untouched_line_shows_no_fill_no_thumb_and_stores_nothing(live_server
     assert page.js_errors == []
 
 
-def test_the_keyboard_sets_and_moves_the_value(live_server: str, tablet) -> None:
+def test_the_keyboard_and_the_mouse_set_and_move_the_value(live_server: str, tablet) -> None:
     page = tablet
     rid = start_questionnaire(page, live_server)
     code = _next_vas(page)
@@ -145,6 +145,19 @@ def test_the_keyboard_sets_and_moves_the_value(live_server: str, tablet) -> None
     assert _shown(page) == "11"
     press(page, "Næste")
     assert stored(live_server, rid)["answers"][code]["value"] == 11
+
+    # A mouse press sets the value at once and a drag moves it.
+    dragged = _next_vas(page)
+    box = _rail(page)
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] * 0.25, y)
+    page.mouse.down()
+    assert page.get_by_role("slider").get_attribute("aria-valuenow") == "25"
+    page.mouse.move(box["x"] + box["width"] * 0.9, y, steps=5)
+    page.mouse.up()
+    assert _shown(page) == "90"
+    press(page, "Næste")
+    assert stored(live_server, rid)["answers"][dragged]["value"] == 90
 
 
 def test_a_drag_follows_the_finger_and_a_vertical_swipe_scrolls_without_answering(live_server: str, phone) -> None:
