@@ -135,6 +135,8 @@ def test_the_keyboard_and_the_mouse_set_and_move_the_value(live_server: str, tab
     page = tablet
     rid = start_questionnaire(page, live_server)
     code = _next_vas(page)
+    # queue.js initialises every screen it swaps in; a second call must not bind the keys twice.
+    page.evaluate("window.leastmeans.initVas(document)")
     slider = page.get_by_role("slider")
     slider.focus()
     steps = [("ArrowRight", 50), ("ArrowRight", 51), ("PageUp", 61), ("ArrowLeft", 60), ("End", 100), ("PageUp", 100),
