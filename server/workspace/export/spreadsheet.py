@@ -8,7 +8,7 @@ gets a leading apostrophe (the OWASP rule), which spreadsheets show as text. Pla
 
 A cell that itself starts with an apostrophe gets one more, so `restore` (used by the
 import) undoes the rule exactly: it removes one leading apostrophe wherever there is one.
-Only the CSV files are neutralised (`data.csv`, `free_text.csv`, `codebook/codebook.csv`);
+Only the CSV files are neutralised (`data.csv`, `free_text.csv`, `codebook/*.csv`);
 Parquet, Stata and SPSS hold the text unchanged, and `data_sha256` is of unchanged text.
 """
 
@@ -27,7 +27,7 @@ _NUMBER = re.compile(_PLAIN_NUMBER)
 
 #: What the manifest tells an analyst about the rule.
 NOTE: Final = (
-    "CSV files (data.csv, free_text.csv, codebook/codebook.csv): a text cell that starts with =, +, -, @, "
+    "CSV files (data.csv, free_text.csv, codebook/*.csv): a text cell that starts with =, +, -, @, "
     "a tab, a carriage return or an apostrophe has one apostrophe (') put in front, so no spreadsheet runs "
     "it as a formula; plain numbers such as -2 are left as they are. Remove one leading apostrophe to get "
     "the stored text (leastmeans import does). Parquet, Stata and SPSS files hold the text unchanged."
