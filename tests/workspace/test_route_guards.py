@@ -18,6 +18,7 @@ PUBLIC = [
     r"^/$",
     r"^/tablet/",
     r"^/static/",
+    r"^/sw\.js$",  # the tablet's service worker (app shell and offline page, no data)
     r"^/api/v1/responses",
     r"^/health$",
     r"^/schema",
