@@ -17,6 +17,14 @@ def https_configured() -> bool:
     return os.environ.get("PUBLIC_URL", "").startswith("https://") or os.environ.get("HTTPS") == "1"
 
 
+def trusted_proxies() -> tuple[str, ...]:
+    """The reverse proxies whose X-Forwarded-For the app believes (LEASTMEANS_TRUSTED_PROXIES:
+    addresses or networks, separated by commas or spaces); empty means read no forwarded
+    header and take the socket peer as the client (see server/client_identity.py)."""
+    raw = os.environ.get("LEASTMEANS_TRUSTED_PROXIES", "")
+    return tuple(part for part in raw.replace(",", " ").split() if part)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Deployment settings; every field has a safe default for `make run`."""

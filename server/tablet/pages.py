@@ -400,9 +400,11 @@ class RespondentPages(Controller):
         lang = language(data.get("language"))
         kiosk = await _kiosk(request)
         try:
-            response_id = await resume_codes.redeem(data.get("code", ""))
-        except resume_codes.TooManyAttempts:
-            return page("resume.html", lang, kiosk=kiosk, error="resume_throttled", status_code=429)
+            response_id = await resume_codes.redeem(data.get("code", ""), request)
+        except resume_codes.TooManyAttempts as exc:
+            throttled = page("resume.html", lang, kiosk=kiosk, error="resume_throttled", status_code=429)
+            throttled.headers["Retry-After"] = str(exc.retry_after_s)
+            return throttled
         response = None
         if response_id is not None:
             try:

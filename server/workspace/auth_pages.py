@@ -4,14 +4,14 @@ from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Template
 from litestar.stores.base import Store
 
+from server.client_identity import client_key, keyed_hash
 from server.workspace import audit, throttle
 from server.workspace.audit import Action
-from server.workspace.config import LOGIN_RATE_LIMIT, THROTTLE_STORE
+from server.workspace.config import THROTTLE_STORE
 from server.workspace.forms import Form
 from server.workspace.rendering import page
 from server.workspace.roles import ALL_ROLES, SESSION_STAMP_KEY, SESSION_USER_KEY, allow, password_stamp
 from server.workspace.sessions import rotate_session
-from server.workspace.store import DatabaseStore
 from server.workspace.users import UserError, authenticate, change_password
 
 ANONYMOUS = {"roles": "anonymous"}
@@ -26,14 +26,6 @@ def _field(data: dict, name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-async def _housekeeping(request: Request) -> None:
-    # Expired sessions and counters are ignored on read; a login is a cheap, regular
-    # moment to also delete them from the database store.
-    store = request.app.stores.get(THROTTLE_STORE)
-    if isinstance(store, DatabaseStore):
-        await store.delete_expired()
-
-
 class AuthPages(Controller):
     """Session handling for staff."""
 
@@ -45,22 +37,27 @@ class AuthPages(Controller):
         """The login form."""
         return page(request, "login.html")
 
-    @post("/login", opt=ANONYMOUS, middleware=[LOGIN_RATE_LIMIT.middleware])
+    @post("/login", opt=ANONYMOUS)
     async def login(self, request: Request, data: Form) -> Template | Redirect:
-        """Check the password; lock the username after repeated failures."""
+        """Check the password, unless this client or username must wait first (see `throttle`)."""
         username, password = _field(data, "username").strip(), _field(data, "password")
         store = _throttle_store(request)
-        if await throttle.is_locked(store, username):
-            await audit.record(username[:64], Action.LOGIN_LOCKED, "workspace")
-            message = "Too many failed attempts. Try again in 15 minutes."
-            return page(request, "login.html", status_code=429, error=message, username=username)
+        # Hashed: people do type a password into the username field now and then.
+        user_key, client = keyed_hash("username", username.lower()), client_key(request)
+        turn = await throttle.take_turn(store, user_key, client)
+        if not turn.allowed:
+            if await throttle.first_refusal(store, user_key):
+                await audit.record(username[:64], Action.LOGIN_LOCKED, "workspace", failures_in_window=turn.username_failures)
+            wait = turn.retry_after_s
+            message = f"Too many failed attempts. Try again in {wait} second{'s' if wait != 1 else ''}."
+            refused = page(request, "login.html", status_code=429, error=message, username=username)
+            refused.headers["Retry-After"] = str(wait)
+            return refused
         user = await authenticate(username, password)
         if user is None:
-            count = await throttle.register_failure(store, username)
-            await audit.record(username[:64], Action.LOGIN_FAILED, "workspace", failures_in_window=count)
+            await audit.record(username[:64], Action.LOGIN_FAILED, "workspace", failures_in_window=turn.username_failures)
             return page(request, "login.html", status_code=401, error="Wrong username or password.", username=username)
-        await throttle.clear(store, username)
-        await _housekeeping(request)
+        await throttle.succeeded(store, user_key, client)
         rotate_session(request)
         request.set_session({SESSION_USER_KEY: user["id"], SESSION_STAMP_KEY: password_stamp(user)})
         await audit.record(user["username"], Action.LOGIN, "workspace")

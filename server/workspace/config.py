@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from litestar.config.csrf import CSRFConfig
-from litestar.middleware.rate_limit import RateLimitConfig
 from server.workspace.sessions import RotatingSessionConfig
 from litestar.stores.base import Store
 
@@ -96,9 +95,3 @@ class WorkspaceSettings:
             cookie_samesite="strict",
             exclude=CSRF_EXCLUDE,
         )
-
-
-
-#: Per-client cap on login posts, on top of the per-username lockout in `throttle`.
-#: Keyed by client address in the shared store for one minute; staff only.
-LOGIN_RATE_LIMIT = RateLimitConfig(rate_limit=("minute", 30), store=RATE_LIMIT_STORE, set_rate_limit_headers=False)

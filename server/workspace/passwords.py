@@ -1,13 +1,32 @@
-"""Password hashing with argon2id (argon2-cffi's recommended parameters)."""
+"""Password hashing with argon2id (argon2-cffi's recommended parameters), and the rules a
+new password must meet.
+
+Length alone lets `aaaaaaaaaaaa`, twelve spaces or `Password1234` through. The rules
+therefore ask zxcvbn (Dropbox's estimator of how many guesses a password takes, which
+knows common passwords, words, names, keyboard walks, repeats, dates and l33t) for a
+score from 0 to 4, and refuse with its own explanation: MIN_SCORE for every account,
+ADMIN_MIN_SCORE for admins, whose accounts can do the most harm. Login attempts are
+slowed per client and per username (`throttle`), never stopped for good, so the
+passwords themselves must make online guessing hopeless.
+"""
 
 from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from zxcvbn import zxcvbn
 
 _HASHER = PasswordHasher()
 MIN_LENGTH = 12
-
+#: zxcvbn scores: 3 is "safely unguessable" (about 1e8 guesses or more), 4 "very
+#: unguessable" (1e10 or more).
+MIN_SCORE = 3
+ADMIN_MIN_SCORE = 4
+#: The estimator's time grows quickly with length; a long password is judged by its
+#: start, which only makes the rule stricter, never looser.
+_ESTIMATED_CHARS = 100
+#: Words that make a password easy to guess here in particular.
+_CONTEXT_WORDS = ["leastmeans", "workspace", "psychiatry", "coercion", "coercive"]
 
 
 @cache
@@ -23,12 +42,21 @@ class WeakPassword(ValueError):
     """The new password does not meet the minimum rules."""
 
 
-def check_strength(password: str, username: str) -> None:
-    """Raise WeakPassword naming the rule the password breaks."""
+def check_strength(password: str, username: str, admin: bool = False) -> None:
+    """Raise WeakPassword saying why the password is too easy to guess (and how to do better)."""
     if len(password) < MIN_LENGTH:
         raise WeakPassword(f"must be at least {MIN_LENGTH} characters long")
     if username and username.lower() in password.lower():
         raise WeakPassword("must not contain the username")
+    needed = ADMIN_MIN_SCORE if admin else MIN_SCORE
+    estimate = zxcvbn(password[:_ESTIMATED_CHARS], user_inputs=[username, *_CONTEXT_WORDS])
+    if estimate["score"] < needed:
+        feedback = estimate["feedback"]
+        hints = " ".join(part for part in [feedback.get("warning") or "", *feedback.get("suggestions", [])] if part)
+        who = "an admin account" if admin else "an account"
+        raise WeakPassword(
+            f"is too easy to guess (strength {estimate['score']} of 4, {who} needs {needed}). {hints or 'Use a longer passphrase of several unusual words.'}".strip()
+        )
 
 
 def hash_password(password: str) -> str:

@@ -40,7 +40,7 @@ async def create_user(username: str, password: str, role: str) -> StaffUserOut:
     if role not in {r.value for r in Role}:
         raise UserError("role", f"'{role}' is not one of {', '.join(r.value for r in Role)}")
     try:
-        check_strength(password, name)
+        check_strength(password, name, admin=role == Role.ADMIN)
     except ValueError as exc:
         raise UserError("password", str(exc)) from None
     if await StaffUser.exists().where(StaffUser.username == name):
@@ -68,7 +68,7 @@ async def change_password(user_id: int, current: str, new: str) -> None:
     if row is None or not verify_password(row["password_hash"], current):
         raise UserError("current_password", "is not correct")
     try:
-        check_strength(new, row["username"])
+        check_strength(new, row["username"], admin=row["role"] == Role.ADMIN)
     except ValueError as exc:
         raise UserError("new_password", str(exc)) from None
     await StaffUser.update(

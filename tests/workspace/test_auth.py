@@ -6,11 +6,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+import pytest
 
 from server.storage.workspace_tables import AuditEntry
 from server.workspace.config import SESSION_COOKIE
 from server.workspace.roles import Role
-from server.workspace.throttle import MAX_FAILURES
+from server.workspace import throttle
 from tests.workspace.conftest import PASSWORD, csrf_headers, login
 
 
@@ -48,19 +49,21 @@ async def test_respondent_api_needs_no_csrf_token(client: httpx.AsyncClient) -> 
     assert response.status_code != 403
 
 
-async def test_repeated_failures_lock_the_username_even_for_the_right_password(
-    accounts: dict[Role, str], new_client: Callable
+async def test_repeated_failures_slow_the_username_down_even_for_the_right_password(
+    accounts: dict[Role, str], new_client: Callable, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(throttle, "delay_for", lambda failures: 30.0 if failures > throttle.FREE_FAILURES else 0.0)
     client = new_client()
     name = accounts[Role.ADMIN]
-    for _ in range(MAX_FAILURES):
+    for _ in range(throttle.FREE_FAILURES + 1):
         assert (await login(client, name, "wrong password, sorry")).status_code == 401
-    locked = await login(client, name, PASSWORD)
-    assert locked.status_code == 429
+    slowed = await login(client, name, PASSWORD)
+    assert slowed.status_code == 429 and 1 <= int(slowed.headers["retry-after"]) <= 30
+    assert "Try again in" in slowed.text
     # Another username is not affected.
     assert (await login(new_client(), accounts[Role.RESEARCHER])).status_code == 303
     failed = await AuditEntry.select().where(AuditEntry.action == "login_failed")
-    assert len(failed) == MAX_FAILURES and all(row["actor"] == name for row in failed)
+    assert len(failed) == throttle.FREE_FAILURES + 1 and all(row["actor"] == name for row in failed)
     assert not any("wrong password" in str(row) for row in await AuditEntry.select())
     assert await AuditEntry.count().where(AuditEntry.action == "login_locked") == 1
 
