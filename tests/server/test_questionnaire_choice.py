@@ -7,12 +7,12 @@ import re
 import pytest
 from httpx import AsyncClient
 
+from server.instrument_registry import InstrumentRegistry
+from server.respondent.questionnaire_choice import offers
 from server.storage.tables import Study
 from server.studies import ensure_study
 from server.workspace.enrolment import issue_invitations
 from server.workspace.studies import StudyError, set_instruments
-from server.instrument_registry import InstrumentRegistry
-from server.respondent.questionnaire_choice import offers
 
 SITES = [("ward-g", "Afsnit G (voksen)", "general_adult"), ("ward-c", "Børne- og ungdomsafsnit", "child_adolescent")]
 YOUTH_INFORMATION = "Vi vil gerne vide, hvad du synes om forskellige slags tvang."
@@ -161,3 +161,28 @@ async def test_the_consent_page_names_the_data_controller_and_contact_in_short_p
     assert information is not None
     paragraphs = re.findall(r"<p>(.*?)</p>", information.group(1), re.S)
     assert len(paragraphs) >= 3 and all(p.count(". ") <= 1 for p in paragraphs), paragraphs
+
+
+def test_two_questionnaires_for_one_ward_and_group_are_refused_and_languages_follow_the_choice() -> None:
+    from server.respondent.questionnaire_choice import Offer, WardSetting, choose, configuration_problems
+
+    available = {
+        "patient_adult": Offer("patient_adult", "patient", ("general_adult", "forensic"), ("da", "en")),
+        "patient_easy": Offer("patient_easy", "patient", ("general_adult",), ("da", "en")),
+        "staff": Offer("staff", "staff", ("general_adult", "forensic"), ("da", "en")),
+    }
+    wards = [WardSetting("Afsnit A", "general_adult"), WardSetting("Retspsykiatrisk afsnit", "forensic")]
+    both = [("patient_adult", "da"), ("patient_easy", "da")]
+    assert configuration_problems(available, both, wards) == [
+        "Afsnit A (general adult) has 2 patient questionnaires (patient_adult, patient_easy): keep one"
+    ]
+    assert configuration_problems(available, [("patient_easy", "en")], wards) == [
+        "Retspsykiatrisk afsnit (forensic) has no patient questionnaire: add patient_adult"
+    ]
+    assert configuration_problems(available, [], wards) == []
+    assert choose(available, [("patient_easy", "en"), ("staff", "da")], "patient", "general_adult") == choose(
+        available, [("patient_easy", "en")], "patient", "general_adult"
+    )
+    assert choose(available, [("patient_easy", "en")], "patient", "general_adult").languages == ("en",)  # type: ignore[union-attr]
+    assert choose(available, [("patient_easy", "en")], "staff", "general_adult") is None
+    assert choose(available, [], "patient", "forensic").instrument == "patient_adult"  # type: ignore[union-attr]
