@@ -18,6 +18,7 @@ from litestar.response import Redirect, Template
 from server.instrument_registry import InstrumentRegistry, RegistryDep
 from server.respondent import service
 from server.respondent.errors import InvalidInput, ResponseNotFound
+from server.respondent.language import switch_language
 from server.respondent.questionnaire_choice import Choice, choice_for
 from server.respondent.schemas import AnswerIn, ResponseOut, StartRequest
 from server.respondent.withdrawal import discard_response
@@ -301,6 +302,21 @@ class RespondentPages(Controller):
         if action == "back":
             return _screen(response_id, flow.previous_index(response, index), response)
         return _screen(response_id, flow.next_index(response, index), response)
+
+    @post("/tablet/{response_id:uuid}/language")
+    async def language_switch(self, request: Request, response_id: FromPath[uuid.UUID], data: Form, registry: RegistryDep) -> Redirect:
+        """The same screen (`screen`: an item's index, "end" or "stop") in another language;
+        every answer stays. Never by way of the welcome screen, which ends a kiosk's questionnaire."""
+        if await _owned_response(request, registry, response_id) is None:
+            return _to_welcome("da")
+        response = await switch_language(registry, response_id, data.get("language", ""))
+        screen = data.get("screen", "")
+        if screen == "stop":
+            return Redirect(path=f"/tablet/{response_id}/stop", status_code=303)
+        if screen == "end":
+            return _screen(response_id, len(response.items), response)
+        # Without a screen (its field held disabled by the script), where a resumed respondent would go on.
+        return _screen(response_id, int(screen) if screen.isdigit() else flow.first_open_index(response), response)
 
     @get("/tablet/{response_id:uuid}/end")
     async def end(self, request: Request, response_id: FromPath[uuid.UUID], registry: RegistryDep) -> Template | Redirect:

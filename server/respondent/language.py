@@ -1,0 +1,40 @@
+"""Switching an open questionnaire to another of its languages.
+
+Items and options are stored by code, never by their wording, so every answer given so
+far stays valid in the other language: only the session's language changes, and each
+screen from then on is worded in it.
+"""
+
+import uuid
+
+from server.instrument_registry import InstrumentRegistry
+from server.respondent.errors import InvalidInput, ResponseSubmitted
+from server.respondent.schemas import ResponseOut
+from server.respondent.service import get_response
+from server.respondent.session_cache import forget_session
+from server.respondent.session_store import read_stored_session
+from server.storage.database import write_transaction
+from server.storage.tables import Response
+
+
+async def switch_language(registry: InstrumentRegistry, response_id: uuid.UUID, language: str) -> ResponseOut:
+    """Ask the rest of the open session in `language`, one of its instrument's languages,
+    and return the session as it is now (its answers unchanged).
+
+    Refuses a language the questionnaire has no wording in (400, field "language"), a
+    submitted session (409) and an unknown one (404).
+    """
+    stored = await read_stored_session(response_id)
+    if stored.submitted_at is not None:
+        raise ResponseSubmitted(str(response_id))
+    instrument = await registry.version(stored.instrument_version)
+    if language not in instrument.languages:
+        raise InvalidInput("language", f"this questionnaire is worded in {', '.join(instrument.languages)}, not '{language}'")
+    if language != stored.language:
+        async with write_transaction():
+            await Response.update({Response.language: language}).where(
+                (Response.id == response_id) & Response.submitted_at.is_null()
+            )
+        # The row changed, so a state this worker holds for the session is stale anyway.
+        forget_session(response_id)
+    return await get_response(registry, response_id)

@@ -1,0 +1,125 @@
+"""The language switch in every screen's toolbar: the same screen in the other language,
+with the place and every answer kept, also on a ward tablet (kiosk)."""
+
+import re
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.browser.seeding import enrolment_code
+from tests.browser.tablet_steps import ITEM_URL, consent, index, press, response_id, start_questionnaire, stored, wait_for_index
+
+pytestmark = pytest.mark.browser
+
+QUESTION_5 = 4
+
+
+def _answer_four(page) -> None:
+    """Give the first four questions an answer each: the first option, or "prefer not to answer"."""
+    for _ in range(QUESTION_5):
+        options = page.locator("main .controls label.choice")
+        if options.count():
+            options.first.tap()
+            press(page, "Næste")
+        else:
+            press(page, "Vil ikke svare")
+    wait_for_index(page, QUESTION_5)
+
+
+def _settled(page) -> None:
+    """Wait out the moment after a screen change in which the script holds the controls
+    (so a tap meant for the old screen does not land on the new one)."""
+    page.wait_for_function("() => !document.querySelector('#language-form input').disabled")
+
+
+def _switch_to_english(page) -> None:
+    _settled(page)
+    page.get_by_role("navigation", name="Sprog").get_by_role("button", name=re.compile("^English")).tap()
+    page.wait_for_function("() => document.documentElement.lang === 'en'")
+
+
+def test_switching_on_question_5_shows_question_5_in_english_with_every_answer_kept(live_server: str, tablet) -> None:
+    page = tablet
+    rid = start_questionnaire(page, live_server)
+    _answer_four(page)
+    code = page.locator("form.item-form").get_attribute("data-item-code")
+    danish_prompt = page.locator("#prompt").inner_text()
+    before = stored(live_server, rid)
+    assert len(before["answers"]) == QUESTION_5 and before["language"] == "da"
+    # The current language is marked, the other offered.
+    languages = page.get_by_role("navigation", name="Sprog")
+    assert languages.locator("[aria-current=true]").inner_text() == "Dansk"
+
+    _switch_to_english(page)
+    assert ITEM_URL.search(page.url) and index(page) == QUESTION_5
+    assert page.locator("form.item-form").get_attribute("data-item-code") == code
+    assert page.locator("#prompt").inner_text() != danish_prompt
+    assert page.locator("#progress-text").inner_text().startswith("Question 5 of ")
+    assert page.get_by_role("button", name="Next", exact=True).is_visible()
+    after = stored(live_server, rid)
+    assert after["language"] == "en" and after["answers"] == before["answers"]
+    # The earlier answers show in English too.
+    page.get_by_role("button", name="Back", exact=True).click()
+    wait_for_index(page, QUESTION_5 - 1)
+    assert page.locator("html").get_attribute("lang") == "en"
+
+    # And back to Danish, from the page the script swapped in.
+    _settled(page)
+    page.get_by_role("navigation", name="Language").get_by_role("button", name=re.compile("^Dansk")).tap()
+    page.wait_for_function("() => document.documentElement.lang === 'da'")
+    assert index(page) == QUESTION_5 - 1
+    assert stored(live_server, rid)["language"] == "da"
+    assert page.js_errors == []
+
+
+def test_a_ward_tablet_keeps_its_questionnaire_through_a_language_switch(live_server: str, live_database: Path, tablet) -> None:
+    page = tablet
+    page.goto(f"{live_server}/tablet/kiosk")
+    # A long idle time: this test is about the switch, not the idle reset.
+    page.get_by_label("Tilmeldingskode").fill(enrolment_code(live_database, idle_seconds=600))
+    page.get_by_role("button", name="Tilmeld").click()
+    page.get_by_text("Denne tablet er nu tilmeldt").wait_for()
+    page.goto(f"{live_server}/")
+    page.get_by_role("button", name="Jeg er patient").click()
+    consent(page)
+    page.wait_for_url(ITEM_URL)
+    rid = response_id(page)
+    _answer_four(page)
+    before = stored(live_server, rid)["answers"]
+
+    _switch_to_english(page)
+    assert response_id(page) == rid and index(page) == QUESTION_5
+    assert page.evaluate("document.cookie").count(f"lm_response={rid}") == 1
+    assert stored(live_server, rid)["answers"] == before
+    # The questionnaire goes on where it was.
+    press(page, "Prefer not to answer")
+    assert len(stored(live_server, rid)["answers"]) == QUESTION_5 + 1
+
+
+def test_the_switch_keeps_the_entry_screens_and_refuses_a_language_the_questionnaire_lacks(
+    live_server: str, tablet
+) -> None:
+    page = tablet
+    page.goto(f"{live_server}/tablet/resume")
+    page.get_by_role("link", name=re.compile("^English")).tap()
+    page.get_by_role("heading", name="Continue where you left off").wait_for()
+    assert page.locator("[aria-current=true]").inner_text() == "English"
+
+    page.goto(f"{live_server}/")
+    page.get_by_role("button", name=re.compile("^Start$")).click()
+    page.get_by_role("heading", name="Før du begynder").wait_for()
+    page.get_by_role("link", name=re.compile("^English")).tap()
+    page.get_by_role("heading", name="Before you start").wait_for()
+    consent(page)
+    page.wait_for_url(ITEM_URL)
+    rid = response_id(page)
+    assert stored(live_server, rid)["language"] == "en"
+
+    # Only the questionnaire's own languages: anything else is refused and changes nothing.
+    cookies = {c["name"]: c["value"] for c in page.context.cookies()}
+    refused = httpx.post(
+        f"{live_server}/tablet/{rid}/language", data={"language": "fr", "screen": "0"}, cookies=cookies, follow_redirects=False
+    )
+    assert refused.status_code == 400
+    assert stored(live_server, rid)["language"] == "en"
