@@ -8,7 +8,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from server.instrument_registry import RegistryDep
-from server.respondent.questionnaire_choice import offers
+from server.respondent.questionnaire_choice import SETTING_LABELS, offers
 from server.workspace import audit
 from server.workspace.access import site_scope, study_site_ids
 from server.workspace.audit import Action
@@ -88,7 +88,7 @@ class StudyPages(Controller):
             error=error,
             study=study,
             available=available,
-            served={code: offer.settings for code, offer in offers(registry).items()},
+            served={code: ", ".join(SETTING_LABELS.get(s, s) for s in offer.settings) for code, offer in offers(registry).items()},
             chosen=set(study.instruments) if chosen is None else chosen,
             typed=typed or {},
             progress=await fieldwork(study_id, site_ids),
