@@ -123,3 +123,32 @@ def test_the_switch_keeps_the_entry_screens_and_refuses_a_language_the_questionn
     )
     assert refused.status_code == 400
     assert stored(live_server, rid)["language"] == "en"
+
+
+class _Request:
+    """What the toolbar reads of the request: a GET of the resume screen."""
+
+    method = "GET"
+
+    class url:
+        path = "/tablet/resume"
+
+    class query_params:
+        @staticmethod
+        def multi_items() -> list[tuple[str, str]]:
+            return [("lang", "da")]
+
+
+@pytest.mark.parametrize("languages", [("da",), ("da", "en")])
+def test_the_switch_shows_only_when_the_study_allows_another_language(languages: tuple[str, ...]) -> None:
+    from jinja2 import Environment, FileSystemLoader
+
+    from server.tablet.rendering import page
+
+    template = page("resume.html", "da", languages=languages, error=None)
+    environment = Environment(loader=FileSystemLoader(Path(__file__).parents[2] / "server" / "tablet" / "templates"), autoescape=True)
+    html = environment.get_template(template.template_name).render(**template.context, request=_Request())
+    if len(languages) == 1:
+        assert 'class="languages"' not in html
+    else:
+        assert 'href="/tablet/resume?lang=en"' in html and 'aria-current="true"><span lang="da">Dansk' in html

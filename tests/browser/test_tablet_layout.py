@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.seeding import invitation_code
-from tests.browser.tablet_steps import ITEM_URL, consent, press, response_id, start_questionnaire
+from tests.browser.tablet_steps import END_URL, ITEM_URL, consent, press, response_id, start_questionnaire
 
 pytestmark = pytest.mark.browser
 
@@ -164,6 +164,14 @@ def test_stop_is_neutral_pause_hides_the_code_and_the_end_counts_no_question(liv
     page = tablet
     rid = start_questionnaire(page, live_server)
     page.goto(f"{live_server}/tablet/{rid}/end")
+    page.get_by_role("heading", name="Tak! Du er færdig med spørgsmålene.").wait_for()
+    assert "Spørgsmål" not in page.locator("body").inner_text()
+    # Also when the end screen is swapped in by the script after the last question.
+    last = int(page.locator("a.back").get_attribute("href").rsplit("/", 1)[1])
+    page.goto(f"{live_server}/tablet/{rid}/{last}")
+    assert "Spørgsmål" in page.locator("body").inner_text()
+    press(page, "Spring over")
+    page.wait_for_url(END_URL)
     page.get_by_role("heading", name="Tak! Du er færdig med spørgsmålene.").wait_for()
     assert "Spørgsmål" not in page.locator("body").inner_text()
 
