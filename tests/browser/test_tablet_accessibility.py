@@ -53,11 +53,11 @@ def test_every_page_type_passes_axe(live_server: str, live_database: Path, chrom
     try:
         page.goto(f"{live_server}/")
         check("welcome")
-        # A refused form post (an unknown ward) shows the error page.
+        # A refused form post (a group this entry does not offer) shows the error page.
         page.evaluate(
             """() => {
                 const form = Object.assign(document.createElement('form'), {method: 'post', action: '/tablet/start'});
-                for (const [name, value] of [['consent', 'yes'], ['group', 'patient'], ['site', 'nowhere/none']]) {
+                for (const [name, value] of [['consent', 'yes'], ['group', 'staff']]) {
                     form.appendChild(Object.assign(document.createElement('input'), {type: 'hidden', name, value}));
                 }
                 document.body.appendChild(form);
