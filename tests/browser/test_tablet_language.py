@@ -152,3 +152,28 @@ def test_the_switch_shows_only_when_the_study_allows_another_language(languages:
         assert 'class="languages"' not in html
     else:
         assert 'href="/tablet/resume?lang=en"' in html and 'aria-current="true"><span lang="da">Dansk' in html
+
+
+def test_a_switch_tapped_right_after_a_screen_change_keeps_that_screen(live_server: str, tablet) -> None:
+    """The toolbar's switch is no answer: the moment that holds a new screen's controls
+    against a double tap must not hold the switch's place, or it lands elsewhere."""
+    page = tablet
+    start_questionnaire(page, live_server)
+    _answer_four(page)
+    # Back to an answered question: the first unanswered one (question 5) is elsewhere.
+    _settled(page)
+    page.evaluate(
+        """() => document.querySelector('.toolbar .languages button').addEventListener('click', () => {
+             sessionStorage.setItem('heldAtSwitch', String(document.querySelector('main .nav button.next').disabled));
+           }, { capture: true })"""
+    )
+    page.get_by_role("button", name="Tilbage", exact=True).tap()
+    wait_for_index(page, QUESTION_5 - 1)
+    box = page.get_by_role("navigation", name="Sprog").get_by_role("button", name=re.compile("^English")).bounding_box()
+    page.touchscreen.tap(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_function("() => document.documentElement.lang === 'en'")
+    # The tap came while the new screen's answer controls were still held.
+    assert page.evaluate("sessionStorage.getItem('heldAtSwitch')") == "true"
+    assert ITEM_URL.search(page.url) and index(page) == QUESTION_5 - 1
+    assert page.locator("#progress-text").inner_text().startswith(f"Question {QUESTION_5} of ")
+    assert page.js_errors == []

@@ -239,10 +239,13 @@
       held = [];
     }, wait);
   }
-  // Called once the new screen is in place.
+  // Called once the new screen is in place. The language form's fields are not held: the
+  // toolbar's switch is no answer, and a disabled `screen` field is not posted, so the
+  // switch would lose the respondent's place.
   function holdControls() {
     if (!settling) { return; }
     document.querySelectorAll("main button, main input, main select, main textarea").forEach(function (control) {
+      if (control.closest(".language-form")) { return; }
       if (!control.disabled) { control.disabled = true; held.push(control); }
     });
   }
