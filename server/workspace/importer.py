@@ -13,10 +13,15 @@ Monday of the ISO week (exports made before the period column carry `week` inste
 Text read from data.csv loses the apostrophe that the export put in front of cells a
 spreadsheet would take for formulas (`server.workspace.export.spreadsheet`), so the
 import gives back exactly the exported text.
+
+The zip is read within `ImportLimits` (`server.workspace.import_archive`): sizes, member
+count, compression ratio, rows and columns are checked before the data is loaded, and
+every text cell before any row is interpreted, so a zip bomb, an oversized Parquet file,
+a NUL character or an overlong code is refused with file, row and column named.
 """
 
 import datetime as dt
-import io
+import re
 import uuid
 import zipfile
 from collections import defaultdict
@@ -25,17 +30,21 @@ from pathlib import Path
 import msgspec
 import pandas as pd
 
-from analysis.tidy import TidyDataError, validate_tidy
+from analysis.tidy import COLUMNS, TidyDataError, validate_tidy
 from server.storage.database import write_transaction
 from server.storage.tables import Answer, InstrumentVersion, Response, Site, Study
 from server.workspace.export.period import period_start
-from server.workspace.export.spreadsheet import restore_frame
+from server.workspace.import_archive import (
+    ImportError_,
+    ImportLimits,
+    check_archive,
+    check_text,
+    csv_frame,
+    parquet_frame,
+    read_member,
+)
 from surveys.model import Instrument
 from surveys.versioning import content_hash, decode_instrument
-
-
-class ImportError_(ValueError):
-    """The import was refused; the message names the row (file line) and the reason."""
 
 
 class ImportReport(msgspec.Struct, frozen=True):
@@ -47,27 +56,56 @@ class ImportReport(msgspec.Struct, frozen=True):
     rows: int
 
 
-def _read_zip(path: Path) -> tuple[pd.DataFrame, dict[str, str], int]:
+#: The columns an import reads; anything else in the data file is ignored.
+_KNOWN_COLUMNS = frozenset({*COLUMNS, "study", "period", "week"})
+
+
+def _read_zip(path: Path, limits: ImportLimits) -> tuple[pd.DataFrame, dict[str, str], int]:
     """The data frame (indexed by file line), instrument contents by hash, and the header offset."""
     with zipfile.ZipFile(path) as archive:
+        check_archive(archive, path.name, limits)
         names = set(archive.namelist())
-        instruments = {
-            Path(n).stem: archive.read(n).decode("utf-8") for n in names if n.startswith("instruments/") and n.endswith(".json")
-        }
+        instruments = {}
+        for name in sorted(names):
+            if name.startswith("instruments/") and name.endswith(".json"):
+                stem = Path(name).stem
+                if not re.fullmatch(r"[0-9a-f]{64}", stem):
+                    raise ImportError_(f"{name}: not a questionnaire version (the name must be its 64-digit hash)")
+                instruments[stem] = read_member(archive, name, limits.max_instrument_bytes).decode("utf-8")
         if "data.parquet" in names:
-            frame = pd.read_parquet(io.BytesIO(archive.read("data.parquet")))
+            file = "data.parquet"
+            data = read_member(archive, file, limits.max_member_bytes)
+            frame = parquet_frame(data, file, _KNOWN_COLUMNS, limits)
         elif "data.csv" in names:
-            frame = restore_frame(pd.read_csv(archive.open("data.csv"), dtype=str, keep_default_na=False))
-            if "value" in frame.columns:
-                # Keep text that is not a number, so validate_tidy names the row.
-                numbers = pd.to_numeric(frame["value"].replace("", None), errors="coerce")
-                frame["value"] = numbers.where(numbers.notna() | (frame["value"] == ""), frame["value"])
+            file = "data.csv"
+            frame = csv_frame(archive, file, limits)
         else:
             raise ImportError_("the zip holds neither data.parquet nor data.csv")
     # Row n of the data is line n + 2 of data.csv (line 1 is the header), and the same
     # number is used for Parquet so messages agree whichever file was read.
     frame.index = pd.RangeIndex(2, len(frame) + 2)
+    check_text(frame, file, limits)
+    if file == "data.csv" and "value" in frame.columns:
+        # Keep text that is not a number, so validate_tidy names the row.
+        numbers = pd.to_numeric(frame["value"].replace("", None), errors="coerce")
+        frame["value"] = numbers.where(numbers.notna() | (frame["value"] == ""), frame["value"])
     return frame, instruments, 2
+
+
+def _instrument(version: str, content: str) -> Instrument:
+    """The questionnaire version in instruments/<version>.json, or a refusal saying why not."""
+    file = f"instruments/{version}.json"
+    try:
+        instrument = decode_instrument(content)
+    except msgspec.DecodeError as exc:
+        raise ImportError_(f"{file}: not a questionnaire version of this system ({exc})") from None
+    if content_hash(instrument) != version:
+        raise ImportError_(f"{file}: content does not match its hash")
+    codes = [("code", instrument.code, 64), *(("items", item.code, 128) for item in instrument.items)]
+    for field, code, longest in codes:
+        if not (0 < len(code) <= longest and re.fullmatch(r"[\w.+\-]+", code)):
+            raise ImportError_(f"{file}: {field}: {code[:40]!r} is not a code (1-{longest} letters, digits, - _ . +)")
+    return instrument
 
 
 def _fail(rows: pd.Index | list, reason: str) -> None:
@@ -136,20 +174,15 @@ def _answers_for(tidy: pd.DataFrame, instruments: dict[str, Instrument]) -> list
     return out
 
 
-async def import_export(path: Path) -> ImportReport:
-    """Import the export zip at `path`; raise ImportError_ naming the row and reason."""
+async def import_export(path: Path, limits: ImportLimits = ImportLimits()) -> ImportReport:
+    """Import the export zip at `path` within `limits`; raise ImportError_ naming file, row and reason."""
     try:
-        frame, contents, _ = _read_zip(path)
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        frame, contents, _ = _read_zip(path, limits)
+    except (zipfile.BadZipFile, KeyError, ValueError, EOFError, OSError) as exc:
         if isinstance(exc, ImportError_):
             raise
         raise ImportError_(f"{path.name}: not a readable export ({exc})") from None
-    instruments: dict[str, Instrument] = {}
-    for version, content in contents.items():
-        instrument = decode_instrument(content)
-        if content_hash(instrument) != version:
-            raise ImportError_(f"instruments/{version}.json: content does not match its hash")
-        instruments[version] = instrument
+    instruments = {version: _instrument(version, content) for version, content in contents.items()}
     # Exports before the period column carried the ISO week as `week`.
     time = "period" if "period" in frame.columns or "week" not in frame.columns else "week"
     for column in ("study", time, "respondent"):

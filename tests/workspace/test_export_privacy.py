@@ -29,6 +29,9 @@ from server.workspace.importer import import_export
 
 #: Cells that a spreadsheet would run as formulas, each as free text and as a code.
 PAYLOADS = ['=HYPERLINK("http://x","y")', "=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1)"]
+#: Study and site codes a spreadsheet would evaluate that are still codes (letters, digits,
+#: - _ . +): the import refuses the other payloads as codes, so these stand in for them.
+CODE_PAYLOADS = ["-2+3", "+1+1", "-w.2"]
 
 
 @pytest.fixture
@@ -119,8 +122,8 @@ async def _payload_zip(registry: InstrumentRegistry, tmp_path: Path) -> Path:
     clean = tmp_path / "clean.zip"
     await build_export(registry, ExportSettings(formats=("parquet",)), clean)
     frame = pd.read_parquet(io.BytesIO(_read(clean, "data.parquet")))
-    frame["study"] = PAYLOADS[0]
-    frame["site"] = frame["site"].map({"w1": PAYLOADS[1], "w2": PAYLOADS[4]})
+    frame["study"] = CODE_PAYLOADS[0]
+    frame["site"] = frame["site"].map({"w1": CODE_PAYLOADS[1], "w2": CODE_PAYLOADS[2]})
     target = tmp_path / "payload.zip"
     with zipfile.ZipFile(clean) as source, zipfile.ZipFile(target, "w") as out:
         for name in source.namelist():
@@ -157,8 +160,8 @@ async def test_csv_cells_cannot_be_formulas_and_import_gives_the_text_back(
         texts = _csv_frame(out, "free_text.csv")
         texts_pandas = pd.read_csv(io.BytesIO(_read(out, "free_text.csv")), dtype=str, keep_default_na=False)
         for frame in (data, with_pandas):
-            assert set(frame["study"]) == {"'" + PAYLOADS[0]}
-            assert set(frame["site"]) == {"'" + PAYLOADS[1], "'" + PAYLOADS[4]}
+            assert set(frame["study"]) == {"'" + CODE_PAYLOADS[0]}
+            assert set(frame["site"]) == {"'" + CODE_PAYLOADS[1], "'" + CODE_PAYLOADS[2]}
         for frame in (texts, texts_pandas):
             assert sorted(frame["text"]) == sorted("'" + p for p in PAYLOADS)
         for frame in (data, with_pandas, texts, texts_pandas):
@@ -167,7 +170,7 @@ async def test_csv_cells_cannot_be_formulas_and_import_gives_the_text_back(
         # Plain numbers stay numbers; Parquet keeps the text as stored, and so does the hash.
         assert pd.to_numeric(data["value"].replace("", None)).notna().any()
         parquet = pd.read_parquet(io.BytesIO(_read(out, "data.parquet")))
-        assert set(parquet["site"]) == {PAYLOADS[1], PAYLOADS[4]}
+        assert set(parquet["site"]) == {CODE_PAYLOADS[1], CODE_PAYLOADS[2]}
         codebook = _csv_frame(out, "codebook/codebook.csv")
         for column in codebook.columns:
             assert not codebook[column].str.match(r"[=+\-@\t\r]").any(), column
@@ -182,8 +185,8 @@ async def test_csv_cells_cannot_be_formulas_and_import_gives_the_text_back(
         use_database(engine_for_url(f"sqlite:///{tmp_path / 'round.sqlite3'}"))
         await migrate()
         await import_export(csv_only)
-        assert {r["code"] for r in await Study.select(Study.code)} == {PAYLOADS[0]}
-        assert {r["code"] for r in await Site.select(Site.code)} == {PAYLOADS[1], PAYLOADS[4]}
+        assert {r["code"] for r in await Study.select(Study.code)} == {CODE_PAYLOADS[0]}
+        assert {r["code"] for r in await Site.select(Site.code)} == {CODE_PAYLOADS[1], CODE_PAYLOADS[2]}
         from analysis.snapshot import data_hash
 
         after = await tidy_snapshot(InstrumentRegistry())
