@@ -18,14 +18,15 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/leastmeans migrate
 	$(BIN)/leastmeans demo --respondents 60 --only-if-empty
-	$(BIN)/leastmeans serve --port $(PORT)
+	LEASTMEANS_DEMO_MODE=1 $(BIN)/leastmeans serve --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Re-create docs/tablet-question.png (a question page at 1024x768) from the browser test.
+# Re-create docs/tablet-question.png (a question page at 1024x768) and the screen gallery
+# in docs/screens/ (every screen type at tablet and phone size) from the browser tests.
 screenshots: $(STAMP)
-	LEASTMEANS_SCREENSHOTS=1 $(BIN)/python -m pytest tests/browser/test_tablet_accessibility.py -k screenshot -q
+	LEASTMEANS_SCREENSHOTS=1 $(BIN)/python -m pytest tests/browser/test_tablet_accessibility.py tests/browser/test_screen_gallery.py -k "screenshot or gallery" -q
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
