@@ -35,12 +35,18 @@ async def _audit_from_command_line(actor: str, target: str, **detail: object) ->
 def publish(resamples: int | None, models: bool, actor: str) -> None:
     """Analyse all submitted responses and publish the result as the next numbered publication."""
     from server.instrument_registry import InstrumentRegistry
+    from server.publication.job import claim, release
     from server.publication.store import PublicationError, publish_database
 
     async def work():  # type: ignore[no-untyped-def]
         registry = InstrumentRegistry()
         await registry.register_current()
-        info = await publish_database(registry, _settings(resamples, models), actor)
+        # One publication at a time per database, whether from here or the workspace.
+        await claim(actor)
+        try:
+            info = await publish_database(registry, _settings(resamples, models), actor)
+        finally:
+            await release()
         await _audit_from_command_line(actor, f"publication:{info.number}", data_sha256=info.data_sha256, respondents=info.respondents)
         return info
 

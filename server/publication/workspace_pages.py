@@ -11,10 +11,10 @@ from litestar.params import PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 
 from analysis.settings import GradationSettings
-from server.instrument_registry import RegistryDep
+from server.publication.job import PublicationBusy, PublicationJob, current_job, start_publication
 from server.publication.report import report_html, report_pdf
 from server.security_headers import SELF_CONTAINED_DOCUMENT_CSP
-from server.publication.store import PublicationError, list_publications, load_publication, publish_database, set_public
+from server.publication.store import PublicationError, list_publications, load_publication, set_public
 from server.publication.tokens import issue_token, list_tokens, revoke_token
 from server.workspace.forms import Form
 from server.workspace.roles import ADMIN_ONLY, STAFF, Role, allow
@@ -22,14 +22,35 @@ from server.workspace.roles import ADMIN_ONLY, STAFF, Role, allow
 READERS = frozenset({Role.ADMIN, Role.RESEARCHER, Role.AUTHORITY})
 BASE = "/workspace/publications"
 Number = Annotated[int, PathParameter(ge=1)]
+#: Seconds between reloads of the list while a publication is computed (the CSP allows
+#: no script, so the page asks the browser to reload it with a Refresh header).
+REFRESH_S = 3
 
 
-def _page(request: Request, name: str, status_code: int = 200, **context: Any) -> Template:
+def _page(request: Request, name: str, status_code: int = 200, headers: dict[str, str] | None = None, **context: Any) -> Template:
     user = request.state.get("user") if "user" in request.state else None
     return Template(
         template_name=f"publication/{name}",
         status_code=status_code,
+        headers=headers,
         context={"user": user, "role": user["role"] if user else None, "Role": Role, **context},
+    )
+
+
+async def _listing(request: Request, status_code: int = 200, **context: Any) -> Template:
+    """The publications page with the newest publication job's state; reloads while it runs."""
+    job: PublicationJob | None = await current_job()
+    if "tokens" not in context:
+        context["tokens"] = await list_tokens() if request.state.user["role"] == Role.ADMIN else []
+    running = job is not None and job.state == "running"
+    return _page(
+        request,
+        "workspace_publications.html",
+        status_code,
+        headers={"Refresh": f"{REFRESH_S}; url={BASE}/"} if running else None,
+        publications=await list_publications(),
+        job=job,
+        **context,
     )
 
 
@@ -55,18 +76,21 @@ class PublicationPages(Controller):
 
     @get("/", opt=allow(READERS))
     async def index(self, request: Request) -> Template:
-        """Every publication, newest first, with its report and JSON."""
-        tokens = await list_tokens() if request.state.user["role"] == Role.ADMIN else []
-        return _page(request, "workspace_publications.html", publications=await list_publications(), tokens=tokens)
+        """Every publication, newest first, with its report and JSON, and the publication job's state."""
+        return await _listing(request)
 
     @post("/", opt=allow(STAFF))
-    async def publish(self, request: Request, registry: RegistryDep) -> Template | Redirect:
-        """Analyse the current data with the default method settings and publish."""
+    async def publish(self, request: Request) -> Template | Redirect:
+        """Start analysing the current data with the default method settings and publishing it.
+
+        The analysis runs in a separate process (`server.publication.job`), so this returns
+        at once to the list, which shows "Publishing…" until the job has ended; the job
+        audits the publication. A second publish while one is computed is refused.
+        """
         try:
-            info = await publish_database(registry, GradationSettings(), request.state.user["username"])
-        except PublicationError as exc:
-            return _page(request, "workspace_publications.html", status_code=400, error=str(exc), publications=await list_publications(), tokens=[])
-        await _audit(request, "publication", f"publication:{info.number}", data_sha256=info.data_sha256, respondents=info.respondents)
+            await start_publication(request.state.user["username"], GradationSettings())
+        except PublicationBusy as exc:
+            return await _listing(request, status_code=409, error=str(exc))
         return Redirect(f"{BASE}/", status_code=303)
 
     @get("/{number:int}/report", opt=allow(READERS))
@@ -115,9 +139,9 @@ class PublicationPages(Controller):
         try:
             issued = await issue_token(label, request.state.user["username"])
         except ValueError as exc:
-            return _page(request, "workspace_publications.html", status_code=400, error=str(exc), publications=await list_publications(), tokens=await list_tokens())
+            return await _listing(request, status_code=400, error=str(exc))
         await _audit(request, "api_token_issued", f"token:{issued.id}", label=issued.label)
-        return _page(request, "workspace_publications.html", issued=issued, publications=await list_publications(), tokens=await list_tokens())
+        return await _listing(request, issued=issued)
 
     @post("/tokens/{token_id:int}/revoke", opt=allow(ADMIN_ONLY))
     async def revoke(self, request: Request, token_id: Annotated[int, PathParameter()]) -> Redirect:
