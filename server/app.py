@@ -5,6 +5,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from litestar import Litestar
+from litestar.datastructures import State
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
@@ -16,13 +17,16 @@ from piccolo.engine.postgres import PostgresEngine
 
 from server.errors import EXCEPTION_HANDLERS
 from server.health import health
+from server.input_screening import input_screening_middleware
 from server.instrument_registry import InstrumentRegistry
+from server.openapi_viewer import SelfHostedSwaggerPlugin
 from server.publication.api import BEARER_COMPONENTS, AuthorityApi
 from server.publication.public_page import PublicGradationPage
 from server.publication.rendering import TEMPLATE_DIR as PUBLICATION_TEMPLATES
 from server.publication.workspace_pages import publication_router
+from server.request_ids import stamp_request_id
 from server.respondent.api import ResponsesController
-from server.security_headers import security_headers_middleware
+from server.security_headers import security_headers_hook
 from server.settings import Settings
 from server.storage.database import POSTGRES_POOL_OPTIONS, current_engine, engine_for_url, use_database
 from server.tablet.pages import TabletPages
@@ -69,9 +73,15 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         template_config=TemplateConfig(directory=[TABLET_DIR / "templates", workspace.template_dir, PUBLICATION_TEMPLATES], engine=JinjaTemplateEngine),
         stores=workspace.stores,
         csrf_config=workspace.csrf_config,
-        openapi_config=OpenAPIConfig(title="leastmeans", version="1", path="/schema", components=BEARER_COMPONENTS),
+        openapi_config=OpenAPIConfig(
+            title="leastmeans", version="1", path="/schema", components=BEARER_COMPONENTS, render_plugins=[SelfHostedSwaggerPlugin()]
+        ),
         lifespan=[lifespan],
-        middleware=[DefineMiddleware(security_headers_middleware, hsts_always=settings.https)],
+        # Hooks, not middleware: they also see the router's 404/405 and the 500 pages.
+        before_send=[stamp_request_id, security_headers_hook(hsts_always=settings.https)],
+        middleware=[DefineMiddleware(input_screening_middleware, max_body_bytes=settings.max_body_bytes)],
         request_max_body_size=settings.max_body_bytes,
         debug=settings.debug,
+        # The respondent API and tablet pages read the demo mode and start limits from here.
+        state=State({"settings": settings}),
     )

@@ -7,11 +7,14 @@ internal code (those go to the server log, with nothing that identifies anyone).
 
 import logging
 
-from litestar import Request, Response
-from litestar.exceptions import ValidationException
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
 from litestar.response import Template
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
+from markupsafe import escape
 
+from server.request_ids import log_server_error
 from server.respondent.errors import InvalidInput, ResponseNotFound, ResponseSubmitted
 from server.tablet.refusals import refusal_phrase, respondent_language
 from server.tablet.rendering import page
@@ -73,7 +76,52 @@ def submitted(request: Request, exc: ResponseSubmitted) -> Response | Template:
     return Response(_body(409, "This questionnaire has been submitted and takes no more answers."), status_code=409)
 
 
+#: Paths that answer with pages (HTML), so a failure there is a page too.
+HTML_PAGE_PREFIXES = (*TABLET_PAGE_PREFIXES, "/workspace", "/gradation")
+
+_SERVER_ERROR_TEXT = {
+    "da": ("Der skete en fejl", "Det er ikke din skyld. Prøv igen om lidt.", "Fejl-id", "Til forsiden"),
+    "en": ("Something went wrong", "It is not your fault. Please try again in a moment.", "Error id", "To the start page"),
+}
+
+
+def _server_error_page(languages: tuple[str, ...], rid: str) -> str:
+    """A page with no template and no script: it must render even when templates fail."""
+    sections = []
+    for language in languages:
+        title, advice, id_label, back = _SERVER_ERROR_TEXT[language]
+        sections.append(
+            f'<section lang="{language}"><h1>{title}</h1><p>{advice}</p>'
+            f"<p>{id_label}: <code>{escape(rid)}</code></p><p><a href=\"/\">{back}</a></p></section>"
+        )
+    return (
+        f'<!DOCTYPE html><html lang="{languages[0]}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{_SERVER_ERROR_TEXT[languages[0]][0]}</title></head><body><main>{''.join(sections)}</main></body></html>"
+    )
+
+
+def server_error(request: Request, exc: Exception) -> Response:
+    """500 for anything unexpected: logged once with the request id, which the answer shows
+    so a user can quote it (the same id is in the `X-Request-Id` header)."""
+    status = exc.status_code if isinstance(exc, HTTPException) else HTTP_500_INTERNAL_SERVER_ERROR
+    rid = log_server_error(request.scope, status, exc)
+    if request.url.path.startswith(HTML_PAGE_PREFIXES):
+        languages: tuple[str, ...] = ("da", "en")
+        if _on_tablet_page(request):
+            try:
+                language = respondent_language(request)
+                languages = (language if language in _SERVER_ERROR_TEXT else "da",)
+            except Exception:  # the page must come out even if the language cannot be read
+                languages = ("da",)
+        return Response(_server_error_page(languages, rid), status_code=status, media_type=MediaType.HTML)
+    body = _body(status, "Internal Server Error")
+    body["request_id"] = rid
+    return Response(body, status_code=status)
+
+
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
+    HTTP_500_INTERNAL_SERVER_ERROR: server_error,
     InvalidInput: invalid_input,
     ValidationException: invalid_request,
     ResponseNotFound: not_found,

@@ -1,10 +1,16 @@
-"""Security headers on every response.
+"""Security and caching headers on every response.
 
 The pages carry no inline scripts or styles, so the content security policy can forbid
 them outright; HSTS is only sent where the deployment is on https, where it means something.
+
+The headers are added by a `before_send` hook, which sees every response the app sends:
+pages, API answers, static files, and the 404/405/500 answers the router and the
+exception handlers make before any route's middleware would run.
 """
 
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from collections.abc import Awaitable, Callable
+
+from litestar.types import Message, Scope
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -28,31 +34,43 @@ BASE_HEADERS: list[tuple[bytes, bytes]] = [
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
 HSTS = (b"strict-transport-security", b"max-age=63072000; includeSubDomains")
-# The schema viewer loads its own scripts; it is documentation, not a respondent page.
-_RELAXED_PREFIX = "/schema"
+
+NO_STORE = b"no-store"
+#: Logged-in pages and downloads (codes, exports, audit log) and a respondent's answers:
+#: never kept by a browser or proxy cache, whatever the handler said.
+NO_STORE_ALWAYS = ("/workspace", "/api/v1/responses")
+#: Respondent pages (resume and invitation codes, answers on a shared tablet): not stored
+#: unless the handler chose otherwise (the service worker script is revalidated instead).
+NO_STORE_BY_DEFAULT = ("/tablet", "/i/")
+
+BeforeSend = Callable[[Message, Scope], Awaitable[None]]
 
 
-def security_headers_middleware(app: ASGIApp, hsts_always: bool = False) -> ASGIApp:
-    """Wrap an ASGI app so every HTTP response carries the security headers.
+def _cache_control(path: str, headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    has_cache_control = any(name.lower() == b"cache-control" for name, _ in headers)
+    if path.startswith(NO_STORE_ALWAYS):
+        return [h for h in headers if h[0].lower() != b"cache-control"] + [(b"cache-control", NO_STORE)]
+    if path.startswith(NO_STORE_BY_DEFAULT) and not has_cache_control:
+        return [*headers, (b"cache-control", NO_STORE)]
+    return headers
 
-    HSTS goes with https requests, and with every request when `hsts_always` (the
-    deployment is reached over https through a proxy that speaks plain http to the app).
+
+def security_headers_hook(hsts_always: bool = False) -> BeforeSend:
+    """A `before_send` hook that gives every HTTP response the security headers.
+
+    A header the handler set itself (the report's own CSP) is kept. HSTS goes with https
+    requests, and with every request when `hsts_always` (the deployment is reached over
+    https through a proxy that speaks plain http to the app).
     """
 
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await app(scope, receive, send)
+    async def add_headers(message: Message, scope: Scope) -> None:
+        if message["type"] != "http.response.start":
             return
-        headers = [h for h in BASE_HEADERS if not (scope["path"].startswith(_RELAXED_PREFIX) and h[0] == b"content-security-policy")]
+        headers = _cache_control(scope.get("path", ""), list(message.get("headers", [])))
+        extra = list(BASE_HEADERS)
         if hsts_always or scope.get("scheme") == "https":
-            headers.append(HSTS)
+            extra.append(HSTS)
+        existing = {name.lower() for name, _ in headers}
+        message["headers"] = [*headers, *(h for h in extra if h[0] not in existing)]
 
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                existing = {name.lower() for name, _ in message.get("headers", [])}
-                message["headers"] = [*message.get("headers", []), *(h for h in headers if h[0] not in existing)]
-            await send(message)
-
-        await app(scope, receive, send_with_headers)
-
-    return middleware
+    return add_headers

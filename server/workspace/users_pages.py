@@ -4,6 +4,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from server.bounded_integers import Offset
 from server.storage.tables import Site
 from server.workspace import audit
 from server.workspace.audit import Action
@@ -72,7 +73,7 @@ class AdminPages(Controller):
         return Redirect("/workspace/admin/users", status_code=303)
 
     @get("/audit")
-    async def audit_log(self, request: Request, action: FromQuery[str | None] = None, offset: FromQuery[int] = 0) -> Template:
+    async def audit_log(self, request: Request, action: FromQuery[str | None] = None, offset: Offset = 0) -> Template:
         """The audit log, newest first."""
         rows = await audit.entries(limit=200, offset=max(offset, 0), action=action or None)
         return page(request, "audit.html", entries=rows, action=action or "", offset=max(offset, 0))

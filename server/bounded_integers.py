@@ -1,0 +1,26 @@
+"""Integers the database can hold, for path and query parameters.
+
+PostgreSQL's `integer` (every id and publication number here) holds -2^31 .. 2^31-1 and
+`bigint` (offsets, counts) -2^63 .. 2^63-1; a larger number sent to it is a driver error,
+not an answer. Python's int has no bound, so the bounds are checked before the database:
+path integers by `server.input_screening` (outside the range: 404, as no such row can
+exist), query integers by the annotated types below (outside the range: 400 naming it).
+"""
+
+from typing import Annotated
+
+from litestar.params import QueryParameter
+
+INT4_MIN = -(2**31)
+INT4_MAX = 2**31 - 1
+INT8_MIN = -(2**63)
+INT8_MAX = 2**63 - 1
+
+
+def fits_integer_column(value: int) -> bool:
+    """True if `value` fits PostgreSQL's `integer` (and so every id column)."""
+    return INT4_MIN <= value <= INT4_MAX
+
+
+#: A row offset for paging (`?offset=`): 0 .. bigint's largest value.
+Offset = Annotated[int, QueryParameter(ge=0, le=INT8_MAX, description="Rows to skip.")]
