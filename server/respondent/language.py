@@ -9,12 +9,22 @@ import uuid
 
 from server.instrument_registry import InstrumentRegistry
 from server.respondent.errors import InvalidInput, ResponseSubmitted
+from server.respondent.questionnaire_choice import choice_for
 from server.respondent.schemas import ResponseOut
 from server.respondent.service import get_response
 from server.respondent.session_cache import forget_session
 from server.respondent.session_store import read_stored_session
 from server.storage.database import write_transaction
 from server.storage.tables import Response
+
+
+async def offered_languages(registry: InstrumentRegistry, response: ResponseOut) -> tuple[str, ...]:
+    """The languages the respondent of `response` may switch between: those the study
+    chose for its questionnaire (`questionnaire_choice`), else only the one in use."""
+    row = await Response.select(Response.study.code).where(Response.id == response.id).first()
+    choice = await choice_for(registry, row["study.code"], response.setting, response.group) if row else None
+    # A study that since chose another questionnaire narrows nothing it no longer asks.
+    return choice.languages if choice is not None and choice.instrument == response.instrument else (response.language,)
 
 
 async def switch_language(registry: InstrumentRegistry, response_id: uuid.UUID, language: str) -> ResponseOut:

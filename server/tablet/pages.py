@@ -18,7 +18,7 @@ from litestar.response import Redirect, Template
 from server.instrument_registry import InstrumentRegistry, RegistryDep
 from server.respondent import service
 from server.respondent.errors import InvalidInput, ResponseNotFound
-from server.respondent.language import switch_language
+from server.respondent.language import offered_languages, switch_language
 from server.respondent.questionnaire_choice import Choice, choice_for
 from server.respondent.schemas import AnswerIn, ResponseOut, StartRequest
 from server.respondent.withdrawal import discard_response
@@ -130,6 +130,16 @@ def _screen(response_id: uuid.UUID, index: int, response: ResponseOut) -> Redire
     if index >= len(response.items):
         return Redirect(path=f"/tablet/{response_id}/end", status_code=303)
     return Redirect(path=f"/tablet/{response_id}/{index}", status_code=303)
+
+
+def _same_screen(response_id: uuid.UUID, screen: str, response: ResponseOut) -> Redirect:
+    """Back to the screen a language form names (an item's index, "end" or "stop")."""
+    if screen == "stop":
+        return Redirect(path=f"/tablet/{response_id}/stop", status_code=303)
+    if screen == "end":
+        return _screen(response_id, len(response.items), response)
+    # Without a screen, where a resumed respondent would go on.
+    return _screen(response_id, int(screen) if screen.isdigit() else flow.first_open_index(response), response)
 
 
 async def _item_page(request: Request, response: ResponseOut, index: int, status_code: int = 200, **extra: object) -> Template:
@@ -253,7 +263,7 @@ class RespondentPages(Controller):
             return _screen(response_id, len(response.items), response)
         if not flow.is_shown(response, index):
             return _screen(response_id, flow.next_index(response, index), response)
-        template = await _item_page(request, response, index)
+        template = await _item_page(request, response, index, languages=await offered_languages(registry, response))
         # The screen carries the whole questionnaire, so an outage never strands the device.
         template.context["bundle"] = await offline_bundle(registry, request.app.template_engine.engine, response, template.context)  # type: ignore[union-attr]
         return template
@@ -289,7 +299,10 @@ class RespondentPages(Controller):
             except ScreenRefused as refused:
                 if action == "next":
                     # Shown on the same screen, with what was chosen kept.
-                    return await _item_page(request, response, index, refusal=refused.phrase, posted=data, status_code=400)
+                    return await _item_page(
+                        request, response, index, refusal=refused.phrase, posted=data, status_code=400,
+                        languages=await offered_languages(registry, response),
+                    )  # fmt: skip
                 body = None  # leaving another way (back, pause, stop): an unfinished answer is not kept
         if body is not None:
             await service.save_answer(registry, response_id, item.code, body)
@@ -304,19 +317,22 @@ class RespondentPages(Controller):
         return _screen(response_id, flow.next_index(response, index), response)
 
     @post("/tablet/{response_id:uuid}/language")
-    async def language_switch(self, request: Request, response_id: FromPath[uuid.UUID], data: Form, registry: RegistryDep) -> Redirect:
+    async def language_switch(
+        self, request: Request, response_id: FromPath[uuid.UUID], data: Form, registry: RegistryDep
+    ) -> Redirect | Template:
         """The same screen (`screen`: an item's index, "end" or "stop") in another language;
-        every answer stays. Never by way of the welcome screen, which ends a kiosk's questionnaire."""
-        if await _owned_response(request, registry, response_id) is None:
+        every answer stays. Never by way of the welcome screen, which ends a kiosk's questionnaire.
+        A language the study did not choose is refused (400) in the language in use."""
+        owned = await _owned_response(request, registry, response_id)
+        if owned is None:
             return _to_welcome("da")
-        response = await switch_language(registry, response_id, data.get("language", ""))
-        screen = data.get("screen", "")
-        if screen == "stop":
-            return Redirect(path=f"/tablet/{response_id}/stop", status_code=303)
-        if screen == "end":
-            return _screen(response_id, len(response.items), response)
-        # Without a screen (its field held disabled by the script), where a resumed respondent would go on.
-        return _screen(response_id, int(screen) if screen.isdigit() else flow.first_open_index(response), response)
+        chosen = data.get("language", "")
+        if chosen not in await offered_languages(registry, owned):
+            # Its own page, not the shared refusal: that one's "try again" would GET this POST-only address.
+            again = _same_screen(response_id, data.get("screen", ""), owned).url
+            return page("error.html", owned.language, status_code=400, refusal="error_text", again=again)
+        response = await switch_language(registry, response_id, chosen)
+        return _same_screen(response_id, data.get("screen", ""), response)
 
     @get("/tablet/{response_id:uuid}/end")
     async def end(self, request: Request, response_id: FromPath[uuid.UUID], registry: RegistryDep) -> Template | Redirect:
@@ -329,6 +345,7 @@ class RespondentPages(Controller):
             "end.html",
             response.language,
             kiosk=await _kiosk(request),
+            languages=await offered_languages(registry, response),
             response_id=response_id,
             previous_url=f"/tablet/{response_id}/{last}",
             n=None,
@@ -363,6 +380,7 @@ class RespondentPages(Controller):
             "stop.html",
             response.language,
             kiosk=await _kiosk(request),
+            languages=await offered_languages(registry, response),
             response_id=response_id,
             continue_url=f"/tablet/{response_id}/{flow.first_open_index(response)}",
         )
