@@ -2,7 +2,7 @@
 
 import importlib
 
-BENCHMARKS = ["bench.load_bench", "bench.analysis_bench", "bench.export_bench"]
+BENCHMARKS = ["bench.load_bench", "bench.analysis_bench", "bench.export_bench", "bench.publish_bench"]
 
 
 def main() -> None:
