@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 
 from server.command_database import run_with_database
-from server.settings import Settings
+from server.settings import DemoModeRefused, Settings
 
 @click.group()
 def main() -> None:
@@ -32,7 +32,12 @@ def serve(host: str | None, port: int | None, workers: int, run_migrations: bool
     """Serve the web application (several workers share the database and the session store)."""
     import uvicorn
 
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except DemoModeRefused as exc:
+        raise click.ClickException(str(exc)) from None
+    if settings.demo_mode:
+        click.echo("demo mode: anyone may start questionnaires from the open welcome screen and the API")
     if run_migrations:
         from server.storage.database import migrate as apply_migrations
 
@@ -53,6 +58,29 @@ def serve(host: str | None, port: int | None, workers: int, run_migrations: bool
         # the worker that holds its session (see server/respondent/session_cache.py).
         timeout_keep_alive=75,
     )
+
+
+@main.command("enrol-tablet")
+@click.argument("study")
+@click.argument("site")
+def enrol_tablet_command(study: str, site: str) -> None:
+    """Enrol a (scripted) tablet at SITE of STUDY and print its bearer token, for load tests
+    and integrations that start questionnaires through the API (`Authorization: Bearer`)."""
+    from server.credentials.kiosk import enrol_tablet
+    from server.storage.tables import Site
+    from server.workspace.enrolment import issue_kiosk_code
+
+    async def work() -> str:
+        row = await Site.select(Site.id).where((Site.code == site) & (Site.study.code == study)).first()
+        if row is None:
+            raise click.ClickException(f"study '{study}' has no site '{site}'")
+        issued = await issue_kiosk_code(row["id"], created_by=None, valid_hours=1)
+        enrolled = await enrol_tablet(issued.code)
+        if enrolled is None:
+            raise click.ClickException(f"study '{study}' is not open")
+        return enrolled[0]
+
+    click.echo(run_with_database(work))
 
 
 @main.command()

@@ -10,6 +10,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import asyncpg
@@ -19,6 +20,7 @@ from litestar import Litestar
 from piccolo.engine.base import Engine
 
 from server.app import create_app
+from server.settings import Settings
 from server.storage.database import engine_for_url, migrate, use_database
 
 POSTGRES_ADMIN_DSN = os.environ.get("TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
@@ -84,8 +86,21 @@ async def engine(bare_engine: Engine) -> AsyncIterator[Engine]:
 
 @pytest.fixture
 async def client(engine: Engine) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client talking to a full app on the test database."""
-    app = create_app(engine=engine)
+    """An HTTP client talking to a full app on the test database, in demo mode: most
+    tests start questionnaires anonymously (`strict_client` is the same app without)."""
+    async with _client_for(create_app(settings=replace(Settings.from_env(), demo_mode=True), engine=engine)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+async def strict_client(engine: Engine) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on a full app as deployed: starts need an enrolled tablet or an invitation."""
+    async with _client_for(create_app(settings=replace(Settings.from_env(), demo_mode=False), engine=engine)) as test_client:
+        yield test_client
+
+
+@asynccontextmanager
+async def _client_for(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
     async with running(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as test_client:

@@ -1,22 +1,40 @@
 """The respondent JSON API, versioned under /api/v1.
 
-Flow: GET /consent (show information and consent) -> POST / with "consent": true ->
+Flow: GET /consent (show information and consent) -> POST / with "consent": true and a
+credential (an enrolled tablet's bearer token, or an invitation code; see `start`) ->
 PUT /{id}/answers/{item} for each item in `items` (re-read after answers that control
 skip logic, or follow `next_item`) -> POST /{id}/submit.
 """
 
 import uuid
 
-from litestar import Controller, get, post, put
+import msgspec
+from litestar import Controller, Request, get, post, put
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException, TooManyRequestsException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from server.credentials.errors import CredentialRequired, InvitationUsedUp, TooManyStarts
+from server.credentials.grant import grant_for, place_for
 from server.instrument_registry import RegistryDep
 from server.respondent import service
 from server.respondent.schemas import AnswerIn, AnswerSaved, ConsentOut, GroupCode, RefusalOut, ResponseOut, StartRequest, SubmitOut
+from server.settings import Settings
+from server.tablet.cookies import INVITE_COOKIE, KIOSK_COOKIE
+
+def _bearer(request: Request) -> str | None:
+    """An enrolled tablet's token from `Authorization: Bearer <token>`."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
 
 # Documented so clients (and the OpenAPI conformance tests) know every refusal they can get.
 NOT_FOUND = {404: ResponseSpec(data_container=RefusalOut, description="No questionnaire session with this id.")}
+START_REFUSALS = {
+    401: ResponseSpec(data_container=RefusalOut, description="No credential: neither an enrolled tablet's token nor a valid invitation."),
+    403: ResponseSpec(data_container=RefusalOut, description="The invitation's last use was taken."),
+    429: ResponseSpec(data_container=RefusalOut, description="This credential started more questionnaires than people can answer; see Retry-After."),
+}
 SUBMITTED = {409: ResponseSpec(data_container=RefusalOut, description="The questionnaire was submitted; it takes no more answers.")}
 
 
@@ -33,10 +51,38 @@ class ResponsesController(Controller):
         """The texts a respondent must see and agree to; nothing is stored by this call."""
         return service.consent_text(registry, group, language, instrument)
 
-    @post("/", summary="Start a questionnaire (requires consent)", status_code=201)
-    async def start(self, data: JSONBody[StartRequest], registry: RegistryDep) -> ResponseOut:
-        """Create an anonymous questionnaire session and return the items to ask."""
-        return await service.start_response(registry, data)
+    @post("/", summary="Start a questionnaire (requires consent and a credential)", status_code=201, responses=START_REFUSALS)
+    async def start(self, request: Request, data: JSONBody[StartRequest], registry: RegistryDep) -> ResponseOut:
+        """Create an anonymous questionnaire session and return the items to ask.
+
+        Credential: an enrolled ward tablet sends `Authorization: Bearer <its token>` (or
+        its `lm_kiosk` cookie); a respondent's own device sends the invitation code in
+        `invitation` (or the `lm_invite` cookie). Study, site, setting and (from an
+        invitation) group come from the credential and may be left out; values that
+        disagree with it are refused with 400 naming the field. Without a credential the
+        start is refused with 401, unless the server runs in demo mode. A credential that
+        starts more questionnaires than people can answer is refused with 429
+        (`Retry-After`). Send a random `start_key` to make retries safe: the same key
+        returns the session it already made.
+        """
+        settings: Settings = request.app.state.settings
+        try:
+            grant = await grant_for(_bearer(request) or request.cookies.get(KIOSK_COOKIE), data.invitation or request.cookies.get(INVITE_COOKIE), settings.demo_mode)
+            if grant.kind != "demo" or None in (data.study, data.site, data.group, data.setting):
+                place = place_for(grant, data.study, data.site, data.setting, data.group)
+                data = msgspec.structs.replace(
+                    data, study=place.site.study_code, site=place.site.site_code, setting=place.setting, group=place.group  # type: ignore[arg-type]
+                )
+            return await service.start_response(registry, data, grant.limits(settings.starts_per_window))
+        except CredentialRequired as exc:
+            raise NotAuthorizedException(detail=exc.reason, headers={"WWW-Authenticate": "Bearer"}) from None
+        except TooManyStarts as exc:
+            raise TooManyRequestsException(
+                detail="this credential started more questionnaires than people can answer; try again later",
+                headers={"Retry-After": str(exc.retry_after_s)},
+            ) from None
+        except InvitationUsedUp:
+            raise PermissionDeniedException(detail="the invitation has no use left") from None
 
     @get("/{response_id:uuid}", summary="Read a questionnaire session", responses=NOT_FOUND)
     async def read(self, response_id: FromPath[uuid.UUID], registry: RegistryDep) -> ResponseOut:

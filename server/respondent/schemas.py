@@ -7,7 +7,7 @@ consent text (`GET /api/v1/responses/consent`). Without consent nothing is store
 
 import datetime as dt
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -19,16 +19,31 @@ MissingCode = Literal["dont_know", "prefer_not_to_answer"]
 
 
 class StartRequest(msgspec.Struct, forbid_unknown_fields=True):
-    """Start one respondent's questionnaire. Nothing identifying is asked."""
+    """Start one respondent's questionnaire. Nothing identifying is asked.
 
-    study: str
-    site: str
-    group: GroupCode
-    setting: SettingCode
+    A start needs a credential: an enrolled ward tablet's token (`Authorization: Bearer
+    <token>`, or the tablet's `lm_kiosk` cookie) or an invitation code (`invitation`, or the
+    `lm_invite` cookie). The credential fixes the study, the site and its setting (and an
+    invitation the group); `study`, `site`, `setting` and `group` may be left out and are
+    then taken from it, and any that disagree with it are refused (400 naming the field).
+    Only a server in demo mode starts without a credential, for any open study and site.
+
+    `start_key`: a random string the client makes once per respondent and sends again
+    with every retry of the same start; a retried start returns the session already made.
+    """
+
+    study: str | None = None
+    site: str | None = None
+    group: GroupCode | None = None
+    setting: SettingCode | None = None
     language: Literal["da", "en"] = "da"
     instrument: str | None = None
     #: The respondent agreed to the consent text; without it nothing is stored.
     consent: bool = False
+    #: An invitation code (as printed or in the link), for a respondent's own device.
+    invitation: Annotated[str, msgspec.Meta(max_length=64)] | None = None
+    #: Makes a retried start return the same session (16 to 128 characters).
+    start_key: Annotated[str, msgspec.Meta(min_length=16, max_length=128)] | None = None
 
 
 class ConsentOut(msgspec.Struct):

@@ -17,6 +17,9 @@ from typing import Any
 
 from piccolo.engine.postgres import PostgresEngine
 
+from server.credentials import starts
+from server.credentials.errors import InvitationUsedUp, TooManyStarts
+from server.credentials.grant import StartLimits
 from server.instrument_registry import InstrumentRegistry
 from server.respondent import questionnaire_choice
 from server.respondent.errors import InvalidInput, ResponseNotFound, ResponseSubmitted
@@ -104,25 +107,51 @@ def consent_text(registry: InstrumentRegistry, group: str, language: str, code: 
     )
 
 
-async def start_response(registry: InstrumentRegistry, request: StartRequest) -> ResponseOut:
-    """Create a new, empty questionnaire session and return its items (only with consent)."""
+async def start_response(registry: InstrumentRegistry, request: StartRequest, limits: StartLimits | None = None) -> ResponseOut:
+    """Create a new, empty questionnaire session and return its items (only with consent).
+
+    `request` names its study, site, setting and group (derived from the credential by the
+    caller, `server.credentials.grant`); `limits` says which invitation use the start takes
+    and which credential's pace it counts against (None: demo mode). With a `start_key`,
+    a start already made with that key returns its session instead of a second one.
+    """
     if request.consent is not True:
         raise InvalidInput("consent", "the respondent must consent before a questionnaire starts; nothing was stored")
-    where = await find_study_site(request.study, request.site)
+    for name in ("study", "site", "group", "setting"):
+        if getattr(request, name) is None:
+            raise InvalidInput(name, "required")
+    key = starts.key_hash(request.start_key) if request.start_key else None
+    if key is not None and (earlier := await starts.started_with(key)) is not None:
+        return await get_response(registry, earlier)
+    where = await find_study_site(request.study, request.site)  # type: ignore[arg-type]
     version_id, code, digest, instrument = await _study_instrument(registry, request)
     response_id = uuid.uuid4()
-    slot, revision = await insert_response(response_id, where, version_id, request.group, request.setting, request.language, _now())
+    setting, group = str(request.setting), str(request.group)
+    if limits is None and key is None:
+        slot, revision = await insert_response(response_id, where, version_id, group, setting, request.language, _now())
+    else:
+        try:
+            async with write_transaction():
+                if limits is not None:
+                    await starts.admit(limits)
+                slot, revision = await insert_response(response_id, where, version_id, group, setting, request.language, _now())
+                await starts.record(response_id, limits.credential if limits else None, key)
+        except (starts.AlreadyStarted, InvitationUsedUp, TooManyStarts):
+            # A parallel start with the same key won: this one was undone, that one stands.
+            if key is not None and (earlier := await starts.started_with(key)) is not None:
+                return await get_response(registry, earlier)
+            raise
     if revision is not None:
         # The first save then needs no read.
         remember_session(
             response_id,
             SessionState(
-                instrument_version=version_id, setting=request.setting, design_slot=slot, submitted=False,
+                instrument_version=version_id, setting=setting, design_slot=slot, submitted=False,
                 free_text=where.free_text, saved={}, revision=revision,
             ),
         )  # fmt: skip
-    context = Context(setting=request.setting, slot=slot, features=_features(where.free_text))
-    return _response_out(response_id, code, digest, instrument, request.group, request.language, context, {}, None)
+    context = Context(setting=setting, slot=slot, features=_features(where.free_text))
+    return _response_out(response_id, code, digest, instrument, group, request.language, context, {}, None)
 
 
 def _features(free_text: bool) -> frozenset[str]:

@@ -71,12 +71,13 @@ def use_database(engine: Engine) -> None:
     import server.piccolo_conf as piccolo_conf
     from piccolo.apps.migrations.tables import Migration
 
+    from server.storage.credential_tables import CREDENTIAL_TABLES
     from server.storage.publication_tables import PUBLICATION_TABLES
     from server.storage.tables import TABLES
     from server.storage.workspace_tables import WORKSPACE_TABLES
 
     piccolo_conf.DB = engine
-    for table in [*TABLES, *WORKSPACE_TABLES, *PUBLICATION_TABLES, Migration]:
+    for table in [*TABLES, *WORKSPACE_TABLES, *PUBLICATION_TABLES, *CREDENTIAL_TABLES, Migration]:
         table._meta.db = engine
 
 

@@ -6,6 +6,7 @@ questionnaire's pages only open in the browser that answers it (see `cookies`), 
 page may be cached, so after a kiosk reset neither back, history nor cache reaches it.
 """
 
+import secrets
 import uuid
 from typing import Annotated
 
@@ -15,6 +16,9 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from server.credentials.errors import InvitationUsedUp, TooManyStarts
+from server.credentials.grant import Grant
+from server.credentials.kiosk import KIOSK_GROUPS
 from server.instrument_registry import InstrumentRegistry, RegistryDep
 from server.respondent import service
 from server.respondent.errors import InvalidInput, ResponseNotFound
@@ -38,12 +42,11 @@ from server.tablet.cookies import (
 from server.tablet.refusals import ScreenRefused, remember_language
 from server.tablet.information_text import short_paragraphs
 from server.tablet.rendering import LANGUAGES, language, page
+from server.settings import Settings
 from surveys.model import MISSING_CODES, SETTINGS
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 GROUPS = ("patient", "relative", "staff")
-#: A ward tablet is shared by patients and their relatives; staff answer on their own device.
-KIOSK_GROUPS = ("patient", "relative")
 
 
 async def _kiosk(request: Request) -> entry.Kiosk | None:
@@ -51,16 +54,32 @@ async def _kiosk(request: Request) -> entry.Kiosk | None:
     return await entry.kiosk(request.cookies.get(KIOSK_COOKIE))
 
 
+async def _grant(request: Request, kiosk: entry.Kiosk | None) -> Grant | None:
+    """The credential this browser starts with: its enrolment as a ward tablet, else its
+    invitation; the open grant only in demo mode (`server.settings`); else None."""
+    if kiosk is not None:
+        return Grant(kind="kiosk", sites=[kiosk.site], groups=KIOSK_GROUPS, kiosk=kiosk)
+    invitation = await entry.check_invitation(request.cookies.get(INVITE_COOKIE))
+    if invitation is not None:
+        return Grant(kind="invitation", sites=invitation.sites, groups=(invitation.group,), invitation=invitation)
+    if _settings(request).demo_mode:
+        return Grant(kind="demo", sites=await entry.open_sites(), groups=("patient",))
+    return None
+
+
+def _settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
 async def _entry_sites(
     request: Request, kiosk: entry.Kiosk | None
 ) -> tuple[str, list[entry.SiteChoice], tuple[str, ...]]:
-    """(mode, sites, groups) this browser may start a questionnaire for."""
-    if kiosk is not None:
-        return "kiosk", [kiosk.site], KIOSK_GROUPS
-    invitation = await entry.check_invitation(request.cookies.get(INVITE_COOKIE))
-    if invitation is not None:
-        return "invitation", invitation.sites, (invitation.group,)
-    return "open", await entry.open_sites(), ("patient",)
+    """(mode, sites, groups) this browser may start a questionnaire for; mode "closed"
+    (nothing) for a browser that is neither an enrolled tablet nor invited, outside demo mode."""
+    grant = await _grant(request, kiosk)
+    if grant is None:
+        return "closed", [], ()
+    return {"demo": "open"}.get(grant.kind, grant.kind), grant.sites, grant.groups
 
 
 async def _welcome(
@@ -219,6 +238,8 @@ class RespondentPages(Controller):
             data_controller=where.data_controller,
             contact=where.contact,
             error=None,
+            # Sent back with the consent: a form posted twice (a double tap, a retry) starts once.
+            start_key=secrets.token_urlsafe(24),
         )
 
     @post("/tablet/start")
@@ -229,6 +250,7 @@ class RespondentPages(Controller):
         if data.get("consent") != "yes":
             return _to_welcome(lang)
         kiosk = await _kiosk(request)
+        grant = await _grant(request, kiosk)
         mode, sites, groups = await _entry_sites(request, kiosk)
         group = data.get("group", "patient")
         if group not in groups:
@@ -240,13 +262,22 @@ class RespondentPages(Controller):
         if lang not in choice.languages:
             # Refused before an invitation's use is counted.
             raise InvalidInput("language", f"this study asks in {', '.join(choice.languages)}, not '{lang}'")
-        if mode == "invitation" and not await entry.use_invitation(request.cookies.get(INVITE_COOKIE, "")):
-            return _to_welcome(lang)
+        key = data.get("start_key", "")
         start = StartRequest(
             study=site.study_code, site=site.site_code, group=group, setting=setting,  # type: ignore[arg-type]
             language=lang, instrument=choice.instrument, consent=True,  # type: ignore[arg-type]
+            start_key=key if 16 <= len(key) <= 128 else None,
         )  # fmt: skip
-        response = await service.start_response(registry, start)
+        try:
+            # The invitation's use is counted in the start's own transaction.
+            response = await service.start_response(registry, start, grant.limits(_settings(request).starts_per_window) if grant else None)
+        except InvitationUsedUp:
+            return _to_welcome(lang)
+        except TooManyStarts as exc:
+            refused = await _welcome(registry, lang, kiosk, mode, sites, groups, error="too_many_starts")
+            refused.status_code = 429
+            refused.headers["Retry-After"] = str(exc.retry_after_s)
+            return refused
         redirect = _screen(response.id, flow.first_open_index(response), response)
         redirect.cookies.append(response_cookie(response.id))
         if mode == "invitation":

@@ -1,19 +1,19 @@
 """Issuing kiosk enrolment codes and invitation codes (the workspace side).
 
-The tablet side (`server.tablet.entry`) redeems what is issued here:
+The credentials package (`server.credentials`) checks and redeems what is issued here:
 
 - `issue_kiosk_code(site_id, ...)` returns a one-time code, valid for `valid_hours`, that
   sets the tablet's idle time (`idle_seconds`). A
-  site coordinator types it on a ward tablet; `server.tablet.entry.enrol_tablet(code)`
+  site coordinator types it on a ward tablet; `server.credentials.kiosk.enrol_tablet(code)`
   redeems it once and gives the tablet a bearer token bound to that site (a
   `KioskTablet` row). `revoke_tablet` ends a tablet's enrolment.
 - `issue_invitations(study_id, group, count, ...)` returns `count` codes for one study
   and respondent group, optionally tied to one site, each usable `max_uses` times until
-  `valid_days` have passed. `server.tablet.entry.check_invitation` / `use_invitation`
+  `valid_days` have passed. `server.credentials.invitation.check_invitation` / `count_use`
   read and count them; `revoke_invitation` withdraws one.
 
 Codes are random and shown once: only their SHA-256 is stored (see
-`server.tablet.codes`), so a copy of the database reveals no working code.
+`server.credentials.codes`), so a copy of the database reveals no working code.
 """
 
 import datetime as dt
@@ -23,7 +23,7 @@ import msgspec
 from server.storage.database import write_transaction
 from server.storage.tables import Site, Study
 from server.storage.workspace_tables import InvitationCode, KioskEnrolment, KioskTablet
-from server.tablet.codes import code_hash, new_code
+from server.credentials.codes import code_hash, new_code
 
 GROUPS = ("patient", "relative", "staff")
 MAX_INVITATIONS_PER_BATCH = 500

@@ -38,11 +38,14 @@ def live_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def live_server(live_database: Path) -> Iterator[str]:
-    """A migrated SQLite database with the demo study, served by uvicorn on a free port."""
+    """A migrated SQLite database with the demo study, served by uvicorn on a free port (demo mode)."""
     url = f"sqlite:///{live_database}"
     env = {
         "LEASTMEANS_KIOSK_IDLE_SECONDS": str(KIOSK_IDLE_SECONDS),
         "LEASTMEANS_KIOSK_GRACE_SECONDS": str(KIOSK_GRACE_SECONDS),
+        # Most tablet tests start from the open welcome screen, which only demo mode shows
+        # (the tests of enrolled tablets and invitations use their credentials).
+        "LEASTMEANS_DEMO_MODE": "1",
     }
     run_cli(url, "migrate")
     run_cli(url, "demo", "--respondents", "0", "--no-publish")
