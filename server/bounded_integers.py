@@ -11,6 +11,8 @@ from typing import Annotated
 
 from litestar.params import QueryParameter
 
+from server.respondent.errors import InvalidInput
+
 INT4_MIN = -(2**31)
 INT4_MAX = 2**31 - 1
 INT8_MIN = -(2**63)
@@ -24,3 +26,15 @@ def fits_integer_column(value: int) -> bool:
 
 #: A row offset for paging (`?offset=`): 0 .. bigint's largest value.
 Offset = Annotated[int, QueryParameter(ge=0, le=INT8_MAX, description="Rows to skip.")]
+
+
+def form_integer(field: str, text: object) -> int | None:
+    """The whole number in form field `field`, or None if it holds none (only ASCII digits
+    count: "²".isdigit() is true, yet int() refuses it). A number no integer column can
+    hold is refused with 400 naming the field."""
+    if not isinstance(text, str) or not (stripped := text.strip()).isascii() or not stripped.isdigit():
+        return None
+    # The length first: int() refuses more than 4,300 digits.
+    if len(stripped.lstrip("0")) > 10 or not fits_integer_column(value := int(stripped)):
+        raise InvalidInput(field, f"must be at most {INT4_MAX}")
+    return value

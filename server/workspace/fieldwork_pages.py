@@ -6,6 +6,7 @@ from litestar import Controller, Request, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
+from server.bounded_integers import form_integer
 from server.workspace import audit
 from server.workspace.access import require_site, study_site_ids
 from server.workspace.audit import Action
@@ -16,9 +17,18 @@ from server.workspace.rendering import page
 from server.workspace.roles import FIELDWORK, allow
 
 
+_TOO_LARGE = 10**18
+
+
 def _int(data: dict, name: str, default: int) -> int:
     value = data.get(name, "")
-    return int(value) if isinstance(value, str) and value.strip().isdigit() else default
+    text = value.strip() if isinstance(value, str) else ""
+    # ASCII digits only: "²".isdigit() is true, yet int() refuses it. Ranges are checked
+    # where the number is used (server/workspace/enrolment.py); int() refuses more than
+    # 4,300 digits, and anything past 18 is outside every range anyway.
+    if not (text.isascii() and text.isdigit()):
+        return default
+    return int(text) if len(text) <= 18 else _TOO_LARGE
 
 
 def _optional_seconds(data: dict, name: str) -> int | None:
@@ -27,9 +37,9 @@ def _optional_seconds(data: dict, name: str) -> int | None:
     text = value.strip() if isinstance(value, str) else ""
     if not text:
         return None
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         raise EnrolmentError(name, "must be a whole number of seconds")
-    return int(text)
+    return int(text) if len(text) <= 18 else _TOO_LARGE
 
 
 class FieldworkPages(Controller):
@@ -82,7 +92,8 @@ async def _issue_invitations(request: Request, study_id: int, data: dict, templa
     """Validate, issue, audit, and render the new codes with `template` (refusals: the codes page)."""
     user = request.state.user
     allowed_sites = await study_site_ids(user, study_id)
-    site_id = _int(data, "site", 0) or None
+    # An id goes to the database as it is: one no id column can hold is refused here.
+    site_id = form_integer("site", data.get("site", "")) or None
     if user["role"] == "coordinator" and site_id not in allowed_sites:
         # A coordinator's codes are always tied to one of their own sites.
         site_id = allowed_sites[0] if len(allowed_sites) == 1 else None

@@ -4,7 +4,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from server.bounded_integers import Offset
+from server.bounded_integers import Offset, form_integer
 from server.storage.tables import Site
 from server.workspace import audit
 from server.workspace.audit import Action
@@ -22,7 +22,7 @@ def _text(data: dict, name: str) -> str:
 def _ids(data: dict, name: str) -> list[int]:
     raw = data.get(name, [])
     values = raw if isinstance(raw, list) else [raw]
-    return [int(v) for v in values if isinstance(v, str) and v.isdigit()]
+    return [number for v in values if (number := form_integer(name, v)) is not None]
 
 
 class AdminPages(Controller):

@@ -124,3 +124,28 @@ async def test_a_workspace_user_gets_4xx_for_out_of_range_ids_and_hostile_querie
         far = await admin.get("/workspace/admin/audit", params={"offset": str(offset)})
         assert far.status_code == 400 and _fields(far) == {"offset"}, far.text
     assert (await admin.get("/workspace/admin/audit", params={"offset": str(2**62)})).status_code == 200
+
+
+async def test_numbers_in_workspace_forms_never_reach_the_database_out_of_range(as_role: Callable, accounts: dict, study: None) -> None:
+    from server.storage.tables import Site, Study
+    from server.storage.workspace_tables import StaffUser
+    from tests.workspace.conftest import csrf_headers
+
+    admin = await as_role(Role.ADMIN)
+    h = csrf_headers(admin)
+    study_id = (await Study.select(Study.id).first())["id"]
+    site_id = (await Site.select(Site.id).first())["id"]
+    invitations = f"/workspace/fieldwork/studies/{study_id}/invitations"
+    too_far = await admin.post(invitations, data={"group": "patient", "count": "1", "site": str(INT4_OVER)}, headers=h)
+    assert too_far.status_code == 400 and _fields(too_far) == {"site"}
+    for count in ("²", "9" * 5000, str(INT8_OVER)):
+        response = await admin.post(invitations, data={"group": "patient", "count": count}, headers=h)
+        assert response.status_code in (200, 400), (count[:20], response.status_code)
+    for hours in ("9" * 5000, "³"):
+        response = await admin.post(f"/workspace/fieldwork/sites/{site_id}/kiosk-code", data={"valid_hours": hours, "idle_seconds": hours}, headers=h)
+        assert response.status_code in (200, 400), (hours[:20], response.status_code)
+    coordinator = await StaffUser.select(StaffUser.id).where(StaffUser.username == accounts[Role.COORDINATOR]).first()
+    changed = await admin.post(
+        f"/workspace/admin/users/{coordinator['id']}", data={"role": "coordinator", "is_active": "on", "sites": [str(INT4_OVER)]}, headers=h
+    )
+    assert changed.status_code == 400 and _fields(changed) == {"sites"}
