@@ -131,3 +131,36 @@ def test_the_offline_page_is_the_products_own(live_server: str, tablet) -> None:
     page.set_viewport_size({"width": 390, "height": 844})
     page.screenshot(path="/tmp/offline-page-phone.png")
     page.context.set_offline(False)
+
+
+def _overlap(a: dict, b: dict) -> bool:
+    return a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"] and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"]
+
+
+@pytest.mark.parametrize("size", [(1024, 768), (390, 844)], ids=["tablet", "phone"])
+def test_the_connection_status_never_covers_next_or_the_answers(live_server: str, chromium, size: tuple[int, int]) -> None:
+    """A lasting outage with a queued answer shows the status; scrolled into view, Næste,
+    its row and the answer options are never under it, at any text size."""
+    width, height = size
+    context = chromium.new_context(viewport={"width": width, "height": height}, has_touch=True, locale="da-DK")
+    try:
+        page = context.new_page()
+        start_questionnaire(page, live_server)
+        context.set_offline(True)
+        _answer_first_option(page)
+        status = page.get_by_role("status").filter(has_text="Ingen forbindelse")
+        status.wait_for(timeout=5000)
+        for presses in (0, 3):
+            for _ in range(presses):
+                page.get_by_role("button", name="Større tekst").tap()
+            controls = [page.locator("main .controls label.choice, main .controls input").last, *page.locator("main .nav button").all()]
+            for control in controls:
+                control.scroll_into_view_if_needed()
+                box, over = control.bounding_box(), status.bounding_box()
+                assert over and box and not _overlap(box, over), (presses, control.inner_text() or "option", box, over)
+            page.get_by_role("button", name="Næste", exact=True).scroll_into_view_if_needed()
+            page.screenshot(path=f"/tmp/status_{width}x{height}_text{presses}.png")
+        assert page.locator("html").evaluate("e => e.className").count("text-3") == 1
+        context.set_offline(False)
+    finally:
+        context.close()
