@@ -150,3 +150,17 @@ def database_url(engine: Engine) -> str:
     if engine.engine_type == "sqlite":
         return f"sqlite:///{engine.path}"
     return engine.config["dsn"]
+
+
+async def tablet_headers(study: str, site: str) -> dict[str, str]:
+    """The API credential of a newly enrolled ward tablet at `site` of `study` (on the
+    current database): its bearer token in an Authorization header."""
+    from server.credentials.kiosk import enrol_tablet
+    from server.storage.tables import Site
+    from server.workspace.enrolment import issue_kiosk_code
+
+    row = await Site.select(Site.id).where((Site.code == site) & (Site.study.code == study)).first()
+    assert row is not None, f"no site {study}/{site}"
+    enrolled = await enrol_tablet((await issue_kiosk_code(row["id"], created_by=None)).code)
+    assert enrolled is not None
+    return {"authorization": f"Bearer {enrolled[0]}"}

@@ -9,7 +9,7 @@ from piccolo.engine.base import Engine
 from server.process import start_server
 from server.storage.tables import Answer
 from server.studies import ensure_study
-from tests.conftest import database_url
+from tests.conftest import database_url, tablet_headers
 
 TABLETS = 12
 CONCURRENCY = 8
@@ -18,9 +18,11 @@ CONCURRENCY = 8
 async def _start_tablets(client: httpx.AsyncClient) -> list[tuple[str, str]]:
     work: list[tuple[str, str]] = []
     for _ in range(TABLETS):
+        # Each questionnaire on a ward tablet of its own, as on a ward.
         started = await client.post(
             "/api/v1/responses",
             json={"study": "crash", "site": "w", "group": "patient", "setting": "general_adult", "consent": True},
+            headers=await tablet_headers("crash", "w"),
         )
         assert started.status_code == 201, started.text
         body = started.json()

@@ -14,7 +14,7 @@ from piccolo.engine.base import Engine
 
 from server.process import start_server
 from server.studies import ensure_study
-from tests.conftest import database_url
+from tests.conftest import database_url, tablet_headers
 
 START = {"study": "multi", "site": "w", "group": "patient", "setting": "general_adult", "consent": True}
 SESSIONS = 8
@@ -23,7 +23,7 @@ SESSIONS = 8
 async def _one_session(a: httpx.AsyncClient, b: httpx.AsyncClient) -> tuple[dict[str, object], dict[str, object]]:
     """Alternate one session's saves between servers `a` and `b` so that each, holding its
     own copy of the session from its last save, is often out of date."""
-    started = await a.post("/api/v1/responses", json=START)
+    started = await a.post("/api/v1/responses", json=START, headers=await tablet_headers("multi", "w"))
     assert started.status_code == 201, started.text
     rid = started.json()["id"]
     url = f"/api/v1/responses/{rid}/answers"
@@ -73,7 +73,7 @@ async def test_sigterm_lets_saves_in_flight_finish(engine: Engine, tmp_path: Pat
     async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as client:
         work: list[tuple[str, str]] = []
         for _ in range(6):
-            body = (await client.post("/api/v1/responses", json=START)).json()
+            body = (await client.post("/api/v1/responses", json=START, headers=await tablet_headers("multi", "w"))).json()
             work.extend((body["id"], item["code"]) for item in body["items"] if item["type"] == "vas")
         answered_after_term: list[float] = []
         term_sent = asyncio.Event()

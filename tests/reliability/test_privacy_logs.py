@@ -14,12 +14,14 @@ def test_respondent_addresses_are_neither_logged_nor_stored(tmp_path: Path) -> N
     url = f"sqlite:///{database}"
     run_cli(url, "migrate")
     run_cli(url, "demo", "--respondents", "0", "--no-publish")
+    token = run_cli(url, "enrol-tablet", "demo", "ward-a").strip()
     headers = {"x-forwarded-for": FORWARDED_IP, "x-real-ip": FORWARDED_IP, "forwarded": f"for={FORWARDED_IP}"}
     with serving(url, tmp_path / "server.log") as server, httpx.Client(base_url=server.base_url, headers=headers) as client:
         assert client.get("/").status_code == 200
         started = client.post(
             "/api/v1/responses",
             json={"study": "demo", "site": "ward-a", "group": "patient", "setting": "general_adult", "language": "da", "consent": True},
+            headers={"authorization": f"Bearer {token}"},
         )
         assert started.status_code == 201, started.text
         assert client.get("/api/v1/responses/00000000-0000-0000-0000-000000000000").status_code == 404

@@ -64,9 +64,11 @@ def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         token = _seed(url)
         server = start_server(url, scratch / "server.log")
         try:
+            tablet = run_cli(url, "enrol-tablet", "demo", "ward-a").strip()
             started = httpx.post(
                 f"{server.base_url}/api/v1/responses",
                 json={"study": "demo", "site": "ward-a", "group": "patient", "setting": "general_adult", "consent": True},
+                headers={"authorization": f"Bearer {tablet}"},
             )
             assert started.status_code == 201, started.text
             body = started.json()
