@@ -106,15 +106,33 @@ async def _admin(sql: str) -> None:
         await connection.close()
 
 
+#: Each simulated tablet's credentials: its own enrolled tablet's token (patients and
+#: relatives) and a staff invitation for its ward (staff), as a real deployment needs.
+CREDENTIALS: list[tuple[str, str]] = []
+#: The generator starts questionnaires at machine speed, far above the human pace a
+#: credential is held to (`server.settings.Settings.starts_per_window`): lifted for the bench.
+SERVER_ENV = {"LEASTMEANS_STARTS_PER_WINDOW": "100000000"}
+
+
 async def _prepare(url: str) -> None:
-    """Migrate and create the study and its ward, in this process."""
+    """Migrate, create the study and its ward, and enrol one tablet per simulated client, in this process."""
+    from server.credentials.kiosk import enrol_tablet
     from server.storage.database import engine_for_url, migrate, use_database
+    from server.storage.tables import Site
     from server.studies import ensure_study
+    from server.workspace.enrolment import issue_invitations, issue_kiosk_code
 
     engine = engine_for_url(url)
     use_database(engine)
     await migrate()
-    await ensure_study(STUDY, "Load benchmark", [(SITE, "Ward", SETTING)])
+    study_id = await ensure_study(STUDY, "Load benchmark", [(SITE, "Ward", SETTING)])
+    site = await Site.select(Site.id).where((Site.study == study_id) & (Site.code == SITE)).first()
+    clients = max(LEVELS)
+    invitations = await issue_invitations(study_id, "staff", clients, created_by=None, site_id=site["id"], max_uses=1000)
+    for invitation in invitations:
+        enrolled = await enrol_tablet((await issue_kiosk_code(site["id"], created_by=None)).code)
+        assert enrolled is not None
+        CREDENTIALS.append((enrolled[0], invitation.code))
 
 
 # --- one simulated tablet ------------------------------------------------------------
@@ -158,6 +176,7 @@ class Tablet:
         self.stats = stats
         self.rng = random.Random(seed)
         self.think = think
+        self.tablet_token, self.staff_invitation = CREDENTIALS[seed % len(CREDENTIALS)]
 
     async def _pause(self) -> None:
         if self.think:
@@ -177,7 +196,12 @@ class Tablet:
 
         group = self.rng.choice(GROUPS)
         start = {"study": STUDY, "site": SITE, "group": group, "setting": SETTING, "consent": True}
-        async with self.session.post(f"{self.base}/api/v1/responses", json=start) as reply:
+        headers = {}
+        if group == "staff":
+            start["invitation"] = self.staff_invitation  # staff answer on their own device
+        else:
+            headers["authorization"] = f"Bearer {self.tablet_token}"
+        async with self.session.post(f"{self.base}/api/v1/responses", json=start, headers=headers) as reply:
             raw = await reply.read()
             if reply.status != 201:
                 self.stats.error(f"start {reply.status}: {raw[:200]!r}")
@@ -345,7 +369,7 @@ def main() -> None:
     try:
         asyncio.run(_prepare(url))
         with tempfile.TemporaryDirectory() as scratch:
-            server = start_server(url, Path(scratch) / "server.log", workers=WORKERS)
+            server = start_server(url, Path(scratch) / "server.log", workers=WORKERS, env=SERVER_ENV)
             try:
                 # uvloop, as the server uses: the generator shares the cores with the
                 # server, so the less CPU it takes per request the truer the figures.
