@@ -1,10 +1,10 @@
 """The API documentation at /schema, served entirely from this server.
 
-Swagger UI's script and style sheet come from the `swagger-ui-bundle` package and are
-served under /schema/assets/, with a small start-up script of our own instead of the
-inline one Litestar's plugins write, so the page works without internet and under the
-same content security policy as every other page ('self' only, no inline code, no fonts
-from elsewhere).
+Swagger UI's script and style sheet (version 5, which reads OpenAPI 3.1) come from the
+`openapi-ui-bundles` package and are served under /schema/assets/, with a small start-up
+script of our own instead of the inline one Litestar's plugins write, so the page works
+without internet and under the same content security policy as every other page ('self'
+only, no inline code, no fonts from elsewhere).
 """
 
 from pathlib import Path
@@ -16,9 +16,9 @@ from litestar.openapi.plugins import OpenAPIRenderPlugin
 from litestar.params import FromPath
 from litestar.response import File
 from markupsafe import escape
-from swagger_ui_bundle import swagger_ui_path
+from openapi_ui_bundles import swagger_ui
 
-_SWAGGER = Path(swagger_ui_path)
+_SWAGGER = Path(swagger_ui.static_path)
 #: The only files served under /schema/assets/ (the package holds demo pages too).
 ASSETS: dict[str, tuple[Path, str]] = {
     "swagger-ui.css": (_SWAGGER / "swagger-ui.css", "text/css; charset=utf-8"),
