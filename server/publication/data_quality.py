@@ -1,5 +1,6 @@
 """Data quality aggregates for the report: response counts per site and ISO week,
-completion, item non-response, straight-lining and implausibly fast responses.
+completion, item non-response, straight-lining, implausibly fast responses, and responses
+of a tablet or invitation that completed questionnaires faster than people can (bursts).
 
 Two sources: the analysed tidy frame (non-response, straight-lining, respondents per
 site) and the database's timestamps (weeks, completion, speed). Individual timestamps
@@ -13,6 +14,7 @@ from collections import Counter
 import msgspec
 import pandas as pd
 
+from server.credentials.bursts import BURST_RULE, burst_responses
 from server.publication.counts import shown_count
 
 #: Straight-lining: at least this many numeric ratings, all identical.
@@ -57,6 +59,9 @@ class Timing(msgspec.Struct, frozen=True):
     submitted_per_site: dict[str, int]
     submitted_per_site_week: dict[str, dict[str, int]]
     fast: int
+    #: Submitted responses of a credential that completed faster than people can
+    #: (`server.credentials.bursts`); a publication leaves them out.
+    burst: int = 0
 
 
 class DataQuality(msgspec.Struct, frozen=True):
@@ -72,6 +77,8 @@ class DataQuality(msgspec.Struct, frozen=True):
     fast: int | None
     fast_rule: str
     timing_available: bool
+    burst: int | None = None
+    burst_rule: str = BURST_RULE
 
 
 def straight_liners(tidy: pd.DataFrame) -> int:
@@ -135,6 +142,7 @@ async def database_timing() -> Timing:
         submitted_per_site=dict(submitted),
         submitted_per_site_week={site: dict(c) for site, c in weeks.items()},
         fast=fast,
+        burst=len(await burst_responses()),
     )
 
 
@@ -174,4 +182,5 @@ def data_quality(tidy: pd.DataFrame, timing: Timing | None, min_cell: int) -> Da
         fast=shown_count(timing.fast, min_cell) if timing else None,
         fast_rule=f"under {FAST_SECONDS_PER_ANSWER:g} seconds per saved answer from start to submission",
         timing_available=timing is not None,
+        burst=shown_count(timing.burst, min_cell) if timing else None,
     )

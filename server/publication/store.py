@@ -167,8 +167,12 @@ async def publish_database(registry: object, settings: GradationSettings, actor:
     from server.gradation.runner import reference_tiers
     from server.gradation.snapshot import tidy_snapshot
     from server.publication.data_quality import database_timing
+    from server.credentials.bursts import burst_responses
 
     tidy = await tidy_snapshot(registry)  # type: ignore[arg-type]
+    # Responses a tablet or invitation completed faster than people can are left out;
+    # the data-quality section counts them (`server.credentials.bursts`).
+    tidy = tidy[~tidy["respondent"].isin(await burst_responses())]
     if tidy.empty:
         raise PublicationError("respondents: no submitted responses to publish")
     return await publish_frame(tidy, settings, reference_tiers(), actor, await database_timing())
