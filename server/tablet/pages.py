@@ -119,7 +119,13 @@ async def _where_and_what(
     site = entry.chosen_site(sites, key)
     if site is None:
         return "ward_required"
-    # Only the open welcome screen lets the respondent say where they are admitted.
+    if mode != "open":
+        # A tablet's or an invitation's ward and setting are its own; a posted other one is refused.
+        if key and key != entry.site_key(site):
+            raise InvalidInput("site", f"'{key}' is not where this device may start")
+        if setting and setting != site.setting:
+            raise InvalidInput("setting", f"ward '{site.site_code}' is '{site.setting}', not '{setting}'")
+    # Only the open welcome screen (demo mode) lets the respondent say where they are admitted.
     setting = setting if mode == "open" and setting else site.setting
     if setting not in SETTINGS:
         raise InvalidInput("setting", f"unknown setting '{setting}'")

@@ -98,8 +98,12 @@ async def test_a_tablet_starts_only_at_its_ward_for_patients_and_relatives(stric
     strict_client.cookies.set("lm_kiosk", token)
     form = {"consent": "yes", "group": "staff", "language": "da"}
     assert (await strict_client.post("/tablet/start", data=form)).status_code == 400
-    # A setting posted with the form is not the tablet's to choose: its ward's setting is used.
-    await strict_client.post("/tablet/start", data={**form, "group": "relative", "setting": "forensic"})
+    # Nor another setting or ward than the tablet's own; its own are taken without asking.
+    assert (await strict_client.post("/tablet/start", data={**form, "group": "relative", "setting": "forensic"})).status_code == 400
+    assert (await strict_client.post("/tablet/start", data={**form, "group": "relative", "site": "s1/ward-2"})).status_code == 400
+    assert (await strict_client.get("/tablet/consent", params={"group": "patient", "setting": "forensic"})).status_code == 400
+    own = await strict_client.post("/tablet/start", data={**form, "group": "relative", "site": "s1/ward-1", "setting": "general_adult"})
+    assert own.status_code == 303
     settings = {row["setting"] for row in await Response.select(Response.setting)}
     assert settings == {"general_adult"} and await Response.count() == 2
 
