@@ -35,6 +35,18 @@ START_REFUSALS = {
     403: ResponseSpec(data_container=RefusalOut, description="The invitation's last use was taken."),
     429: ResponseSpec(data_container=RefusalOut, description="This credential started more questionnaires than people can answer; see Retry-After."),
 }
+START_DESCRIPTION = (
+    "Starts an anonymous questionnaire session. Every start needs a credential. An enrolled ward tablet sends its "
+    "token as `Authorization: Bearer <token>` (or its `lm_kiosk` cookie); a respondent's own device sends the "
+    "invitation code in the body's `invitation` field (or the `lm_invite` cookie). The credential fixes the study, "
+    "the site and its setting, and an invitation also the group (a tablet allows patient and relative): these fields "
+    "may be left out, and values that disagree with the credential are refused with 400 naming the field. Without a "
+    "credential the start is refused with 401 (only a server in demo mode starts without one). A single-use "
+    "invitation starts exactly one questionnaire (403 afterwards). A credential that starts more questionnaires than "
+    "people can answer (by default 20 per 10 minutes) is refused with 429 and `Retry-After`. Send a random "
+    "`start_key` (16-128 characters, made once per respondent) to make retries safe: a start with a key already used "
+    "returns the session that key made."
+)
 SUBMITTED = {409: ResponseSpec(data_container=RefusalOut, description="The questionnaire was submitted; it takes no more answers.")}
 
 
@@ -51,7 +63,13 @@ class ResponsesController(Controller):
         """The texts a respondent must see and agree to; nothing is stored by this call."""
         return service.consent_text(registry, group, language, instrument)
 
-    @post("/", summary="Start a questionnaire (requires consent and a credential)", status_code=201, responses=START_REFUSALS)
+    @post(
+        "/",
+        summary="Start a questionnaire (requires consent and a credential)",
+        description=START_DESCRIPTION,
+        status_code=201,
+        responses=START_REFUSALS,
+    )
     async def start(self, request: Request, data: JSONBody[StartRequest], registry: RegistryDep) -> ResponseOut:
         """Create an anonymous questionnaire session and return the items to ask.
 

@@ -208,3 +208,12 @@ def test_the_server_does_not_start_in_demo_mode_with_postgresql() -> None:
     assert result.returncode != 0
     assert "LEASTMEANS_DEMO_MODE=1 is refused with a PostgreSQL DATABASE_URL" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_openapi_description_says_how_a_start_presents_its_credential() -> None:
+    from server.app import create_app
+
+    operation = create_app().openapi_schema.to_schema()["paths"]["/api/v1/responses"]["post"]
+    assert "Authorization: Bearer <token>" in operation["description"] and "`invitation`" in operation["description"]
+    assert "start_key" in operation["description"]
+    assert {"400", "401", "403", "429"} <= set(operation["responses"])
