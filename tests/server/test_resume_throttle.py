@@ -17,7 +17,7 @@ from server.app import create_app
 from server.studies import ensure_study
 from server.tablet import resume_codes
 from server.workspace import store as store_module
-from tests.conftest import running
+from tests.conftest import running, tablet_headers
 
 REDIS_URL = "redis://127.0.0.1:6379/11"
 START = {"study": "s1", "site": "ward-1", "group": "patient", "setting": "general_adult", "language": "da", "consent": True}
@@ -69,7 +69,7 @@ async def at(store_kind: str, engine: Engine, monkeypatch: pytest.MonkeyPatch) -
 
 
 async def _paused_response_code(client: httpx.AsyncClient) -> tuple[str, str]:
-    started = await client.post("/api/v1/responses", json=START)
+    started = await client.post("/api/v1/responses", json=START, headers=await tablet_headers("s1", "ward-1"))
     assert started.status_code == 201, started.text
     response_id = started.json()["id"]
     return response_id, await resume_codes.issue(uuid.UUID(response_id), days=3)
