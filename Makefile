@@ -20,8 +20,10 @@ run: $(STAMP)
 	$(BIN)/leastmeans demo --respondents 60 --only-if-empty
 	LEASTMEANS_DEMO_MODE=1 $(BIN)/leastmeans serve --port $(PORT)
 
+# Two processes, each taking whole test files (tests in a file share their fixtures and
+# the Redis database they use); PYTEST_ARGS="-n 0" runs in one process.
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 # Re-create docs/tablet-question.png (a question page at 1024x768) and the screen gallery
 # in docs/screens/ (every screen type at tablet and phone size) from the browser tests.

@@ -48,11 +48,17 @@ def wait_for_index(page, wanted: int) -> None:
 
 
 def press(page, name: str) -> None:
-    """Press a button on an item screen and wait for the next screen."""
+    """Press a button on an item screen and wait for the next screen and, while online,
+    for the answer to reach the server (the device shows the next screen at once and
+    sends the answer behind it)."""
     before = index(page)
     page.get_by_role("button", name=name, exact=True).click()
     page.wait_for_function(
         "n => { const f = document.querySelector('form.item-form'); return !f || Number(f.dataset.index) !== n; }", arg=before
+    )
+    page.wait_for_function(
+        "() => !navigator.onLine || !(window.leastmeans && window.leastmeans.pendingAnswers)"
+        " || window.leastmeans.pendingAnswers() === 0"
     )
 
 

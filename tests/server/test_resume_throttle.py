@@ -19,7 +19,7 @@ from server.tablet import resume_codes
 from server.workspace import store as store_module
 from tests.conftest import running, tablet_headers
 
-REDIS_URL = "redis://127.0.0.1:6379/11"
+REDIS_URL = "redis://127.0.0.1:6379/12"
 START = {"study": "s1", "site": "ward-1", "group": "patient", "setting": "general_adult", "language": "da", "consent": True}
 
 

@@ -147,7 +147,7 @@ async def _spool(
         spool.write_table(table)
         people = batch.drop_duplicates("respondent")[["respondent", *_BATCH_IDENTIFIERS]]
         patterns = kanon.experience_patterns(batch)
-        people = people.assign(**{kanon.EXPERIENCE_PATTERN: people["respondent"].astype(str).map(patterns).fillna("").to_numpy()})
+        people = people.assign(**{kanon.EXPERIENCE_PATTERN: people["respondent"].astype(str).map(patterns).astype(object).fillna("").to_numpy()})
         qi_parts.append(people)
         if settings.include_free_text and len(free_text):
             text_table = pa.Table.from_pandas(free_text, preserve_index=False)
