@@ -37,7 +37,7 @@ from litestar.connection import ASGIConnection
 from litestar.stores.base import Store
 
 from server.client_identity import client_key
-from server.tablet.codes import code_hash, new_code
+from server.credentials.codes import code_hash, new_code
 from server.workspace.config import THROTTLE_STORE
 from server.workspace.store import DatabaseStore, count_hit
 

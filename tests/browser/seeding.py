@@ -4,7 +4,7 @@ as the researcher workspace would (only the codes' hashes are stored)."""
 import sqlite3
 from pathlib import Path
 
-from server.tablet.codes import code_hash, new_code
+from server.credentials.codes import code_hash, new_code
 
 FAR_FUTURE = "2099-01-01 00:00:00+00:00"
 
