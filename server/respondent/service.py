@@ -25,7 +25,7 @@ from server.respondent import questionnaire_choice
 from server.respondent.errors import InvalidInput, ResponseNotFound, ResponseSubmitted
 from server.respondent.item_rendering import rendered_items
 from server.respondent.schemas import AnswerIn, AnswerOut, AnswerSaved, ConsentOut, ResponseOut, RouteOut, StartRequest, SubmitOut
-from server.respondent.session_store import find_study_site, insert_response, read_stored_session
+from server.respondent.session_store import StoredSession, find_study_site, insert_response, read_stored_session
 from server.respondent.answer_store import (
     SessionState,
     encode_value,
@@ -42,7 +42,7 @@ from surveys.errors import AnswerError
 from surveys.model import Instrument
 from surveys.routing import Context, as_shown, controls_visibility, route_plan, visible_entries
 
-__all__ = ["consent_text", "get_response", "route_for", "save_answer", "start_response", "submit_response"]
+__all__ = ["consent_text", "get_response", "get_response_and_route", "route_for", "save_answer", "start_response", "submit_response"]
 
 
 
@@ -189,7 +189,29 @@ def _response_out(
 async def get_response(registry: InstrumentRegistry, response_id: uuid.UUID) -> ResponseOut:
     """A session with the items to ask now and the answers saved so far (for resuming)."""
     stored = await read_stored_session(response_id)
+    return _stored_response(response_id, stored, await registry.version(stored.instrument_version))
+
+
+async def route_for(registry: InstrumentRegistry, response_id: uuid.UUID) -> RouteOut:
+    """What a device needs to decide offline which item comes next: the session's route
+    plan (`surveys.routing.route_plan`) and the answers saved so far. The device applies
+    the plan's conditions to its answers with routing.js, as the server does with
+    `surveys.routing.visible_codes`."""
+    stored = await read_stored_session(response_id)
+    return _stored_route(stored, await registry.version(stored.instrument_version))
+
+
+async def get_response_and_route(
+    registry: InstrumentRegistry, response_id: uuid.UUID
+) -> tuple[ResponseOut, RouteOut, Instrument]:
+    """`get_response` and `route_for` from one read of the session, with its instrument
+    version (a question page that carries the whole questionnaire needs all three)."""
+    stored = await read_stored_session(response_id)
     instrument = await registry.version(stored.instrument_version)
+    return _stored_response(response_id, stored, instrument), _stored_route(stored, instrument), instrument
+
+
+def _stored_response(response_id: uuid.UUID, stored: StoredSession, instrument: Instrument) -> ResponseOut:
     context = Context(
         setting=stored.setting, slot=stored.design_slot, features=_features(stored.free_text), answers=stored.saved
     )
@@ -206,13 +228,7 @@ async def get_response(registry: InstrumentRegistry, response_id: uuid.UUID) -> 
     )
 
 
-async def route_for(registry: InstrumentRegistry, response_id: uuid.UUID) -> RouteOut:
-    """What a device needs to decide offline which item comes next: the session's route
-    plan (`surveys.routing.route_plan`) and the answers saved so far. The device applies
-    the plan's conditions to its answers with routing.js, as the server does with
-    `surveys.routing.visible_codes`."""
-    stored = await read_stored_session(response_id)
-    instrument = await registry.version(stored.instrument_version)
+def _stored_route(stored: StoredSession, instrument: Instrument) -> RouteOut:
     context = Context(setting=stored.setting, slot=stored.design_slot, features=_features(stored.free_text))
     return RouteOut(plan=route_plan(instrument, context), answers=stored.saved)
 

@@ -13,11 +13,8 @@ from typing import Any
 import msgspec
 from jinja2 import Environment, Template as JinjaTemplate
 
-from server.instrument_registry import InstrumentRegistry
-from server.respondent import service
 from server.respondent.item_rendering import rendered_items
-from server.respondent.schemas import ResponseOut
-from server.respondent.session_store import read_stored_session
+from server.respondent.schemas import ResponseOut, RouteOut
 from surveys.model import Instrument
 
 
@@ -36,31 +33,23 @@ class OfflineBundle(msgspec.Struct, frozen=True):
     end: str
 
 
-async def _instrument(registry: InstrumentRegistry, response: ResponseOut) -> Instrument:
-    """The instrument version the session answers (nearly always the current one)."""
-    current = registry.current.get(response.instrument)
-    if current is not None and current[1] == response.instrument_version:
-        return current[2]
-    return await registry.version((await read_stored_session(response.id)).instrument_version)
-
-
 def _render_block(template: JinjaTemplate, context: dict[str, Any]) -> str:
     return "".join(template.blocks["main"](template.new_context(context)))
 
 
-async def offline_bundle(
-    registry: InstrumentRegistry,
+def offline_bundle(
     environment: Environment,
     response: ResponseOut,
+    route: RouteOut,
+    instrument: Instrument,
     page_context: dict[str, Any],
 ) -> OfflineBundle:
-    """The route plan, the saved answers and every candidate screen of `response`.
+    """The route plan, the saved answers and every candidate screen of `response`
+    (answered under `instrument`, with `route` from `service.get_response_and_route`).
 
     `page_context` is the shared context of the page being rendered (wording, language),
     so each screen is rendered exactly as the server would render it on its own.
     """
-    route = await service.route_for(registry, response.id)
-    instrument = await _instrument(registry, response)
     items = rendered_items(instrument, response.language, [(instrument.item(step.code), step.swapped) for step in route.plan])
     item_template = environment.get_template("item.html")
     total = max(len(response.items), 1)

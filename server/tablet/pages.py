@@ -24,7 +24,7 @@ from server.respondent import service
 from server.respondent.errors import InvalidInput, ResponseNotFound
 from server.respondent.language import offered_languages, switch_language
 from server.respondent.questionnaire_choice import Choice, choice_for
-from server.respondent.schemas import AnswerIn, ResponseOut, StartRequest
+from server.respondent.schemas import AnswerIn, ResponseOut, RouteOut, StartRequest
 from server.respondent.withdrawal import discard_response
 from server.tablet import entry, flow, resume_codes
 from server.tablet.config import TABLET_SETTINGS
@@ -43,7 +43,7 @@ from server.tablet.refusals import ScreenRefused, remember_language
 from server.tablet.information_text import short_paragraphs
 from server.tablet.rendering import LANGUAGES, language, page
 from server.settings import Settings
-from surveys.model import MISSING_CODES, SETTINGS
+from surveys.model import MISSING_CODES, SETTINGS, Instrument
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 GROUPS = ("patient", "relative", "staff")
@@ -133,16 +133,25 @@ async def _where_and_what(
     return (site, setting, choice) if choice is not None else "no_questionnaire"
 
 
-async def _owned_response(request: Request, registry: InstrumentRegistry, response_id: uuid.UUID) -> ResponseOut | None:
-    """The open questionnaire if this browser is answering it, else None."""
+async def _owned_session(
+    request: Request, registry: InstrumentRegistry, response_id: uuid.UUID
+) -> tuple[ResponseOut, RouteOut, Instrument] | None:
+    """The open questionnaire if this browser is answering it, with its route and
+    instrument from the same read (a question page embeds them), else None."""
     if not owns(request, response_id):
         return None
     try:
-        response = await service.get_response(registry, response_id)
+        found = await service.get_response_and_route(registry, response_id)
     except ResponseNotFound:
         return None
-    remember_language(request, response.language)
-    return response if response.submitted_at is None else None
+    remember_language(request, found[0].language)
+    return found if found[0].submitted_at is None else None
+
+
+async def _owned_response(request: Request, registry: InstrumentRegistry, response_id: uuid.UUID) -> ResponseOut | None:
+    """The open questionnaire if this browser is answering it, else None."""
+    found = await _owned_session(request, registry, response_id)
+    return found[0] if found else None
 
 
 def _to_welcome(lang: str) -> Redirect:
@@ -293,16 +302,18 @@ class RespondentPages(Controller):
     @get("/tablet/{response_id:uuid}/{index:int}")
     async def item(self, request: Request, response_id: FromPath[uuid.UUID], index: FromPath[int], registry: RegistryDep) -> Template | Redirect:
         """One question per screen."""
-        response = await _owned_response(request, registry, response_id)
-        if response is None:
+        found = await _owned_session(request, registry, response_id)
+        if found is None:
             return _to_welcome("da")
+        response, route, instrument = found
         if not 0 <= index < len(response.items):
             return _screen(response_id, len(response.items), response)
         if not flow.is_shown(response, index):
             return _screen(response_id, flow.next_index(response, index), response)
         template = await _item_page(request, response, index, languages=await offered_languages(registry, response))
         # The screen carries the whole questionnaire, so an outage never strands the device.
-        template.context["bundle"] = await offline_bundle(registry, request.app.template_engine.engine, response, template.context)  # type: ignore[union-attr]
+        engine = request.app.template_engine.engine  # type: ignore[union-attr]
+        template.context["bundle"] = offline_bundle(engine, response, route, instrument, template.context)
         return template
 
     @get("/tablet/{response_id:uuid}/{index:int}/next")
