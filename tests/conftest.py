@@ -164,3 +164,26 @@ async def tablet_headers(study: str, site: str) -> dict[str, str]:
     enrolled = await enrol_tablet((await issue_kiosk_code(row["id"], created_by=None)).code)
     assert enrolled is not None
     return {"authorization": f"Bearer {enrolled[0]}"}
+
+
+async def flush_redis(url: str) -> None:
+    """Delete the app's keys from the Redis database at `url` (tests that run the app on
+    the Redis store use a database number of their own, so parallel files never meet)."""
+    import redis.asyncio as aioredis
+
+    connection = aioredis.from_url(url)
+    try:
+        keys = await connection.keys("leastmeans*")
+        if keys:
+            await connection.delete(*keys)
+    finally:
+        await connection.aclose()
+
+
+@pytest.fixture(params=["database", "redis"])
+def store_kind(request: pytest.FixtureRequest) -> str:
+    """Which store holds sessions and limits; Redis runs once, next to SQLite (skipped
+    before a database is made for nothing)."""
+    if request.param == "redis" and request.node.callspec.params.get("bare_engine") != "sqlite":
+        pytest.skip("the Redis store is exercised once, next to SQLite")
+    return request.param

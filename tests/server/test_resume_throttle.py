@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator, Callable
 
 import httpx
 import pytest
-import redis.asyncio as aioredis
 from litestar import Litestar
 from piccolo.engine.base import Engine
 
@@ -17,28 +16,10 @@ from server.app import create_app
 from server.studies import ensure_study
 from server.tablet import resume_codes
 from server.workspace import store as store_module
-from tests.conftest import running, tablet_headers
+from tests.conftest import flush_redis, running, tablet_headers
 
 REDIS_URL = "redis://127.0.0.1:6379/12"
 START = {"study": "s1", "site": "ward-1", "group": "patient", "setting": "general_adult", "language": "da", "consent": True}
-
-
-async def _flush_redis() -> None:
-    connection = aioredis.from_url(REDIS_URL)
-    try:
-        keys = await connection.keys("leastmeans*")
-        if keys:
-            await connection.delete(*keys)
-    finally:
-        await connection.aclose()
-
-
-@pytest.fixture(params=["database", "redis"])
-def store_kind(request: pytest.FixtureRequest) -> str:
-    """Which store holds the counters; skipped before a database is made for nothing."""
-    if request.param == "redis" and request.node.callspec.params.get("bare_engine") != "sqlite":
-        pytest.skip("the Redis store is exercised once, next to SQLite")
-    return request.param
 
 
 @pytest.fixture
@@ -46,7 +27,7 @@ async def at(store_kind: str, engine: Engine, monkeypatch: pytest.MonkeyPatch) -
     """`at(address)`: a client of one running app whose requests come from `address`."""
     if store_kind == "redis":
         monkeypatch.setenv("REDIS_URL", REDIS_URL)
-        await _flush_redis()
+        await flush_redis(REDIS_URL)
     else:
         monkeypatch.delenv("REDIS_URL", raising=False)
     monkeypatch.delenv("LEASTMEANS_TRUSTED_PROXIES", raising=False)
@@ -65,7 +46,7 @@ async def at(store_kind: str, engine: Engine, monkeypatch: pytest.MonkeyPatch) -
         for client in made:
             await client.aclose()
     if store_kind == "redis":
-        await _flush_redis()
+        await flush_redis(REDIS_URL)
 
 
 async def _paused_response_code(client: httpx.AsyncClient) -> tuple[str, str]:

@@ -27,7 +27,7 @@ from server.workspace.config import CSRF_COOKIE, SESSION_COOKIE
 from server.workspace.roles import Role
 from server.workspace.store import DatabaseStore, count_hit
 from server.workspace.users import create_user
-from tests.conftest import running
+from tests.conftest import flush_redis, running
 from tests.workspace.conftest import PASSWORD, csrf_headers, login
 
 REDIS_URL = "redis://127.0.0.1:6379/11"
@@ -50,30 +50,12 @@ class Limits:
         return made
 
 
-async def _flush_redis() -> None:
-    connection = aioredis.from_url(REDIS_URL)
-    try:
-        keys = await connection.keys("leastmeans*")
-        if keys:
-            await connection.delete(*keys)
-    finally:
-        await connection.aclose()
-
-
-@pytest.fixture(params=["database", "redis"])
-def store_kind(request: pytest.FixtureRequest) -> str:
-    """Which store holds sessions and limits; skipped before a database is made for nothing."""
-    if request.param == "redis" and request.node.callspec.params.get("bare_engine") != "sqlite":
-        pytest.skip("the Redis store is exercised once, next to SQLite")
-    return request.param
-
-
 @pytest.fixture
 async def limits(store_kind: str, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Limits]:
     """The app on the database store (SQLite, PostgreSQL) or on Redis (with SQLite)."""
     if store_kind == "redis":
         monkeypatch.setenv("REDIS_URL", REDIS_URL)
-        await _flush_redis()
+        await flush_redis(REDIS_URL)
     else:
         monkeypatch.delenv("REDIS_URL", raising=False)
     monkeypatch.delenv("LEASTMEANS_TRUSTED_PROXIES", raising=False)
@@ -86,7 +68,7 @@ async def limits(store_kind: str, engine: Engine, monkeypatch: pytest.MonkeyPatc
         for made in limits.made:
             await made.aclose()
     if store_kind == "redis":
-        await _flush_redis()
+        await flush_redis(REDIS_URL)
 
 
 @pytest.fixture
