@@ -1,14 +1,33 @@
-"""Simulation checks: recovery of a known gradation, and error rates on pure noise."""
+"""Simulation checks: the generator delivers what each scenario promises, the
+analysis recovers a known gradation, and error rates on pure noise.
+
+The operating characteristics of the analysis under sites, bounds and
+informative "don't know" are measured by the simulation study
+(``make simulate``, bench/simulation_study); here only its generator is checked
+(fast) and the study harness is smoke-tested (slow).
+"""
 
 from __future__ import annotations
 
+import msgspec
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
 
 from analysis.gradation import GradationSettings, analyse
-from analysis.simulate import TRUE_TIERS, Simulation, null_simulation, simulate_answers, true_means
+from analysis.simulate import (
+    TRUE_TIERS,
+    Simulation,
+    expected_ratings,
+    mean_for_share_at_100,
+    means_for_expected,
+    mirrored,
+    null_simulation,
+    renamed,
+    simulate_answers,
+    true_means,
+)
 from analysis.tidy import validate_tidy
 
 FAST = GradationSettings(bootstrap=False, mixed_model=False, ordinal_model=False, bradley_terry=False)
@@ -96,3 +115,142 @@ def test_simulated_table_is_already_canonical(sim: Simulation) -> None:
     assert per_kind.get("rating") == n * 14
     assert per_kind.get("allowed", 0) == (n * 14 if sim.allowed_items else 0)
     assert per_kind.get("paired", 0) == n * sim.pairs_per_respondent
+
+
+# The generator's promises, one scenario feature at a time (default suite, fast).
+
+TWELVE = {f"m{k:02d}": 20.0 + 5.0 * k for k in range(12)}
+
+
+def _ratings(df: pd.DataFrame) -> pd.DataFrame:
+    return df[df["kind"] == "rating"]
+
+
+def test_every_scenario_feature_gives_a_canonical_table() -> None:
+    sim = Simulation(
+        group_sizes={"patient": 150, "relative": 100, "staff": 100},
+        measure_means=TWELVE,
+        sites=12,
+        site_measure_sd=3.0,
+        group_sites={"patient": (0, 1, 2, 3), "staff": (8, 9, 10, 11)},
+        informative_dont_know={"m05": 0.4},
+        measure_respondents={"m03": 4},
+        ranked_measures=("m00", "m04", "m08", "m11"),
+        seed=4,
+    )
+    df = simulate_answers(sim)
+    pd.testing.assert_frame_equal(validate_tidy(df), df, check_exact=True)
+    assert df.groupby("group")["respondent"].nunique().to_dict() == {"patient": 150, "relative": 100, "staff": 100}
+    assert df["site"].nunique() == 12
+    # Recruitment: patients only at the first four sites, staff only at the last four.
+    assert set(df.loc[df["group"] == "patient", "site"]) == {f"site_{k:02d}" for k in (1, 2, 3, 4)}
+    assert set(df.loc[df["group"] == "staff", "site"]) == {f"site_{k:02d}" for k in (9, 10, 11, 12)}
+    # Small cell: the limited measure is shown to the first 4 respondents of each group only.
+    shown = _ratings(df).groupby(["group", "measure"])["respondent"].nunique()
+    assert (shown.xs("m03", level="measure") == 4).all()
+    assert (shown.drop("m03", level="measure") == df.groupby("group")["respondent"].nunique().reindex(shown.drop("m03", level="measure").index, level="group")).all()
+
+
+def test_sites_are_a_random_sample_with_their_own_view_of_each_measure() -> None:
+    def interaction_sd(site_measure_sd: float) -> float:
+        sim = Simulation(respondents_per_group=2000, groups=("patient",), measure_means=TWELVE, sites=15, site_measure_sd=site_measure_sd, pairs_per_respondent=0, allowed_items=False, seed=8)
+        cell = _ratings(simulate_answers(sim)).groupby(["site", "measure"])["value"].mean().unstack()
+        # Site x measure interaction: what is left after site and measure means.
+        resid = cell.sub(cell.mean(axis=1), axis=0).sub(cell.mean(axis=0), axis=1) + cell.to_numpy().mean()
+        return float(resid.to_numpy().std())
+
+    assert Simulation(sites=15).sites == 15
+    without, with_effects = interaction_sd(0.0), interaction_sd(6.0)
+    # About 20 people per site and measure leave ~4 points of sampling noise; 6 more must show.
+    assert with_effects > without + 2.0, (without, with_effects)
+
+
+def test_ceiling_share_and_expected_ratings_match_the_simulated_data() -> None:
+    # No site effects here, so the data's means estimate the truth to within sampling error.
+    base = Simulation(respondents_per_group=4000, groups=("patient",), site_sd=0.0, pairs_per_respondent=0, allowed_items=False, seed=9)
+    top = mean_for_share_at_100(base, 0.5)
+    means = {"floor": 3.0, "middle": 50.0, "ceiling": top}
+    sim = msgspec.structs.replace(base, measure_means=means)
+    truth = expected_ratings(sim).set_index("measure")
+    assert truth.at["ceiling", "share_100"] == pytest.approx(0.5, abs=1e-6)
+    assert truth.at["floor", "share_0"] > 0.3
+    ratings = _ratings(simulate_answers(sim)).dropna(subset=["value"])
+    at_100 = ratings.groupby("measure")["value"].apply(lambda v: float((v == 100).mean()))
+    at_0 = ratings.groupby("measure")["value"].apply(lambda v: float((v == 0).mean()))
+    mean = ratings.groupby("measure")["value"].mean()
+    # Binomial / sampling tolerance for ~3900 answers per measure.
+    assert at_100["ceiling"] == pytest.approx(0.5, abs=0.03)
+    assert at_0["floor"] == pytest.approx(truth.at["floor", "share_0"], abs=0.03)
+    for m in means:
+        assert mean[m] == pytest.approx(truth.at[m, "mean"], abs=1.0), m
+    # Compression: a latent gap of 5 at the ceiling is much less than 5 on the scale.
+    gap = expected_ratings(msgspec.structs.replace(sim, measure_means={"a": top - 5, "b": top})).set_index("measure")["mean"]
+    assert 1.5 < gap["b"] - gap["a"] < 4.0
+
+
+def test_means_for_expected_puts_neighbours_exactly_one_margin_apart() -> None:
+    sim = Simulation(groups=("patient",), sites=12, site_measure_sd=3.0)
+    targets = {"a": 80.0, "b": 85.0, "c": 90.0}
+    placed = msgspec.structs.replace(sim, measure_means=means_for_expected(sim, targets))
+    truth = expected_ratings(placed).set_index("measure")["mean"]
+    assert truth.to_dict() == pytest.approx(targets, abs=1e-6)
+    # Near the ceiling the latent means must be further apart than the expected ratings.
+    latent = true_means(placed)
+    assert latent["c"] - latent["b"] > latent["b"] - latent["a"] > 5.0
+
+
+def test_informative_dont_know_hides_the_high_ratings() -> None:
+    sim = Simulation(respondents_per_group=3000, groups=("patient",), measure_means={"hidden": 60.0, "plain": 60.0}, informative_dont_know={"hidden": 0.4}, site_sd=0.0, pairs_per_respondent=0, allowed_items=False, seed=10)
+    ratings = _ratings(simulate_answers(sim))
+    dont_know = ratings.groupby("measure")["missing"].apply(lambda s: float((s.fillna("") == "dont_know").mean()))
+    # The 40% who would rate it highest, plus "don't know" at random among the rest.
+    assert dont_know["hidden"] == pytest.approx(0.4 + 0.6 * sim.dont_know_rate, abs=0.01)
+    assert dont_know["plain"] == pytest.approx(sim.dont_know_rate, abs=0.01)
+    truth = expected_ratings(sim).set_index("measure")["mean"]
+    observed = ratings.groupby("measure")["value"].mean()
+    # Missing not at random: the answered ratings of the hidden measure are too low.
+    assert truth["hidden"] - observed["hidden"] > 8.0
+    assert abs(truth["plain"] - observed["plain"]) < 1.0
+
+
+def test_rankings_are_permutations_that_follow_the_latent_order() -> None:
+    ranked = ("m00", "m03", "m07", "m11")
+    sim = Simulation(respondents_per_group=300, groups=("patient",), measure_means=TWELVE, ranked_measures=ranked, pairs_per_respondent=0, allowed_items=False, seed=12)
+    rank = simulate_answers(sim).query("kind == 'rank'")
+    positions = rank.groupby("respondent")["value"].apply(lambda v: sorted(v.astype(int)))
+    assert all(p == [1, 2, 3, 4] for p in positions)
+    mean_position = rank.groupby("measure")["value"].mean()
+    assert list(mean_position.sort_values().index) == list(ranked)
+
+
+def test_reversal_and_renaming_change_only_what_they_promise() -> None:
+    sim = Simulation(respondents_per_group=40, measure_means=TWELVE, ranked_measures=("m00", "m05", "m09"), seed=13)
+    df = simulate_answers(sim)
+    back = mirrored(mirrored(df))
+    pd.testing.assert_frame_equal(back, df)
+    flipped = mirrored(df)
+    rating = (df["kind"] == "rating").to_numpy()
+    assert np.allclose(flipped["value"].to_numpy()[rating], 100 - df["value"].to_numpy()[rating], equal_nan=True)
+    paired = (df["kind"] == "paired").to_numpy()
+    assert not (flipped["choice"].to_numpy()[paired] == df["choice"].to_numpy()[paired]).any()
+    codes = {m: f"z{11 - k:02d}" for k, m in enumerate(TWELVE)}
+    other = renamed(df, codes)
+    validate_tidy(other)
+    pd.testing.assert_frame_equal(renamed(other, {v: k for k, v in codes.items()}), df)
+    with pytest.raises(ValueError, match="codes"):
+        renamed(df, {"m00": "m01"})
+
+
+@pytest.mark.parametrize(
+    ("field", "params"),
+    [
+        ("informative_dont_know", {"informative_dont_know": {"nope": 0.4}}),
+        ("informative_dont_know", {"informative_dont_know": {"time_out": 1.5}}),
+        ("group_sites", {"group_sites": {"staff": (7,)}}),
+        ("measure_respondents", {"measure_respondents": {"nope": 4}}),
+        ("ranked_measures", {"ranked_measures": ("time_out",)}),
+    ],
+)
+def test_impossible_scenarios_are_refused_naming_the_parameter(field: str, params: dict[str, object]) -> None:
+    with pytest.raises(ValueError, match=field):
+        Simulation(**params)  # type: ignore[arg-type]
