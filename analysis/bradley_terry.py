@@ -1,21 +1,49 @@
-"""Bradley-Terry estimates from the paired-comparison block.
+"""Bradley-Terry with ties (Davidson 1970) on the paired-comparison block.
 
-Model: the probability that measure a is judged *more* intrusive than b is
-``logistic(theta_a - theta_b)``; a choice "b would feel less intrusive" is a
-win in intrusiveness for a. It is fitted as a logistic regression without
-intercept on ``e_a - e_b`` (statsmodels GLM), with the first measure by code
-fixed at 0 for identification, and reported centred (mean theta = 0) with
-respondent-clustered standard errors, because one respondent answers many
-pairs.
+Each paired item asks which of two measures would feel *less* intrusive; a
+respondent may answer "don't know". Strengths are intrusiveness: higher means
+more intrusive. With strengths ``theta`` and ``d = (theta_a - theta_b) / 2``,
+Davidson's model gives
+
+    P(a more intrusive) = exp(d) / S,  P(b more intrusive) = exp(-d) / S,
+    P(tie) = nu / S,  S = exp(d) + exp(-d) + nu,
+
+which is Davidson's ``nu sqrt(pi_a pi_b) / (pi_a + pi_b + nu sqrt(pi_a pi_b))``
+with ``pi = exp(theta)``. A "don't know" is a tie: the respondent could not
+tell the two apart, which is information about their closeness, not an answer
+to drop. "Prefer not to answer" says nothing about the measures and is left
+out. Without any tie the model is plain Bradley-Terry (``nu = 0``).
+
+The log-likelihood is concave in (theta, log nu), so it is maximised with
+Newton-type steps (``scipy.optimize``, trust-exact with the analytic
+Hessian). Before fitting, the comparison graph is checked
+(:func:`analysis.choice_models.comparison_graph_problem`): with separation
+or a disconnected graph there is no finite estimate, and the result says so
+instead of returning one.
+
+Standard errors are cluster-robust (sandwich, with the G/(G-1) factor) by
+site when there are enough sites and by respondent otherwise, with t(G-1)
+quantiles; strengths are reported centred (mean 0).
+
+Reference: Davidson, R. R. (1970). On extending the Bradley-Terry model to
+accommodate ties in paired comparison experiments. JASA 65(329), 317-328.
 """
 
 from __future__ import annotations
 
-import warnings
-
 import msgspec
 import numpy as np
 import pandas as pd
+
+from analysis.choice_models import (
+    MIN_SITE_CLUSTERS,
+    Clustering,
+    FitStatus,
+    StrengthDifference,
+    choose_clustering,
+    comparison_graph_problem,
+    differences_from_covariance,
+)
 
 
 class BTEstimate(msgspec.Struct, frozen=True):
@@ -26,115 +54,195 @@ class BTEstimate(msgspec.Struct, frozen=True):
     se: float | None
     ci_low: float | None
     ci_high: float | None
-    #: Times judged the more intrusive of a pair, and pairs it appeared in.
+    #: Times judged the more intrusive of a pair, and pairs it appeared in
+    #: (ties included).
     wins: int
     comparisons: int
+    #: Pairs with this measure answered "don't know" (ties).
+    ties: int = 0
 
 
 class BradleyTerryResult(msgspec.Struct, frozen=True):
-    """Bradley-Terry fit of one group x setting and its agreement with the ratings."""
+    """Davidson (Bradley-Terry with ties) fit of one group x setting."""
 
+    #: Answered pairs used: decisive answers plus ties.
     comparisons: int
     respondents: int
     small_cell: bool
     estimates: list[BTEstimate]
-    #: Measures ordered least to most intrusive by estimate.
+    #: Measures ordered least to most intrusive by estimate (empty unless status is "ok").
     order: list[str]
     #: Rank agreement with the mean ratings over the measures present in both.
     kendall_tau_with_ratings: float | None
     spearman_with_ratings: float | None
     measures_in_common: int
+    #: The problem when status is not "ok" (same text as ``message``).
     error: str | None
+    status: FitStatus = "ok"
+    message: str | None = None
+    #: "Don't know" answers, used as ties.
+    ties: int = 0
+    #: Davidson's nu (0 when there were no ties) with its interval.
+    tie_parameter: float | None = None
+    tie_parameter_ci_low: float | None = None
+    tie_parameter_ci_high: float | None = None
+    clustering: Clustering | None = None
+    #: Every pair's strength difference (b minus a) with its interval.
+    differences: list[StrengthDifference] = msgspec.field(default_factory=list)
 
 
-def _connected(measures: list[str], pairs: pd.DataFrame) -> bool:
-    parent = {m: m for m in measures}
+def _davidson(params: np.ndarray, x: np.ndarray, y: np.ndarray, with_ties: bool) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+    """Log-likelihood, per-answer scores (answers x params) and the Hessian.
 
-    def find(m: str) -> str:
-        while parent[m] != m:
-            parent[m] = parent[parent[m]]
-            m = parent[m]
-        return m
-
-    for a, b in zip(pairs["measure"], pairs["measure_b"]):
-        parent[find(a)] = find(b)
-    return len({find(m) for m in measures}) == 1
-
-
-def fit_bradley_terry(paired: pd.DataFrame, rating_means: dict[str, float], alpha: float, min_cell: int) -> BradleyTerryResult | None:
-    """Fit Bradley-Terry to the answered paired rows of one group x setting.
-
-    ``rating_means`` (measure -> mean rating) is used only for the agreement
-    statistics. Returns None when there are no answered paired rows. When the
-    model cannot be identified (disconnected comparison graph, a measure that
-    always wins or always loses) the estimates are None and ``error`` says why.
+    ``params`` holds theta of all measures but the first (fixed at 0) and,
+    with ties, log nu last. ``x`` is the answers x measures design with
+    +1/2 for measure a and -1/2 for b; ``y`` codes 0 = a more intrusive,
+    1 = b more intrusive, 2 = tie.
     """
-    from scipy import stats  # here, not at the top: the server loads this module's result types
-    rows = paired[paired["choice"].notna()]
+    k = x.shape[1]
+    theta = np.concatenate([[0.0], params[: k - 1]])
+    log_nu = params[k - 1] if with_ties else -np.inf
+    d = x @ theta
+    logits = np.column_stack([d, -d, np.full_like(d, log_nu)])
+    top = logits.max(axis=1, keepdims=True)
+    log_s = top[:, 0] + np.log(np.exp(logits - top).sum(axis=1))
+    p = np.exp(logits - log_s[:, None])
+    n = len(y)
+    loglik = float(logits[np.arange(n), y].sum() - log_s.sum())
+    y1, y2, y3 = (y == 0).astype(float), (y == 1).astype(float), (y == 2).astype(float)
+    g_d = (y1 - y2) - (p[:, 0] - p[:, 1])
+    xs = x[:, 1:]
+    w_dd = -(p[:, 0] + p[:, 1] - (p[:, 0] - p[:, 1]) ** 2)
+    if not with_ties:
+        scores = g_d[:, None] * xs
+        hess = (xs * w_dd[:, None]).T @ xs
+        return loglik, scores, hess, p
+    g_nu = y3 - p[:, 2]
+    scores = np.column_stack([g_d[:, None] * xs, g_nu])
+    w_dn = (p[:, 0] - p[:, 1]) * p[:, 2]
+    w_nn = -p[:, 2] * (1 - p[:, 2])
+    hess = np.empty((k, k))
+    hess[: k - 1, : k - 1] = (xs * w_dd[:, None]).T @ xs
+    hess[: k - 1, k - 1] = hess[k - 1, : k - 1] = xs.T @ w_dn
+    hess[k - 1, k - 1] = w_nn.sum()
+    return loglik, scores, hess, p
+
+
+def fit_bradley_terry(
+    paired: pd.DataFrame, rating_means: dict[str, float], alpha: float, min_cell: int, min_sites: int = MIN_SITE_CLUSTERS
+) -> BradleyTerryResult | None:
+    """Fit Davidson's Bradley-Terry model with ties to the paired rows of one group x setting.
+
+    ``paired`` needs ``respondent``, ``measure``, ``measure_b`` and
+    ``choice`` (the measure chosen as less intrusive); ``missing`` (a
+    "dont_know" row is a tie) and ``site`` (clustering) are used when
+    present (sites cluster the errors when there are at least
+    ``min_sites``). ``rating_means`` (measure -> mean rating) feeds only the
+    agreement statistics. Returns None when there is no usable paired row.
+    When the strengths are not identifiable, ``status`` names the reason,
+    ``message`` explains it and no estimate is given.
+    """
+    from scipy import optimize, stats  # here, not at the top: the server loads this module's result types
+
+    decisive = paired["choice"].notna()
+    tie = ~decisive & (paired["missing"] == "dont_know").fillna(False) if "missing" in paired.columns else decisive & False
+    rows = paired[(decisive | tie).to_numpy()]
     if rows.empty:
         return None
+    is_tie = tie[(decisive | tie).to_numpy()].to_numpy()
     a = rows["measure"].astype(str).to_numpy()
     b = rows["measure_b"].astype(str).to_numpy()
-    # Winner in intrusiveness: the measure *not* chosen as less intrusive.
-    a_more = (rows["choice"].astype(str).to_numpy() == b).astype(float)
+    choice = rows["choice"].astype("string").fillna("").to_numpy(dtype=object)
+    # The measure *not* chosen as less intrusive is the more intrusive one.
+    y = np.where(is_tie, 2, np.where(choice == b, 0, 1))
     measures = sorted(set(a) | set(b))
     index = {m: k for k, m in enumerate(measures)}
     ia = np.array([index[m] for m in a])
     ib = np.array([index[m] for m in b])
     k = len(measures)
-    wins = np.bincount(ia, weights=a_more, minlength=k) + np.bincount(ib, weights=1 - a_more, minlength=k)
+    winner = np.where(y == 0, ia, ib)
+    loser = np.where(y == 0, ib, ia)
+    decided = y != 2
+    wins = np.bincount(winner[decided], minlength=k)
+    ties_per = np.bincount(ia[~decided], minlength=k) + np.bincount(ib[~decided], minlength=k)
     appearances = np.bincount(ia, minlength=k) + np.bincount(ib, minlength=k)
     respondents = int(rows["respondent"].nunique())
+    n_ties = int((~decided).sum())
 
-    error: str | None = None
+    adjacency = np.zeros((k, k))
+    np.add.at(adjacency, (winner[decided], loser[decided]), 1.0)
+    np.add.at(adjacency, (ia[~decided], ib[~decided]), 1.0)
+    np.add.at(adjacency, (ib[~decided], ia[~decided]), 1.0)
+    problem = comparison_graph_problem(measures, adjacency)
+    if problem is None and not decided.any():
+        problem = ("no_decisive_answers", "every answered pair was \"don't know\", so no measure was judged more intrusive than another")
+
+    codes, clustering = choose_clustering(rows, min_sites)
     theta = se = np.full(k, np.nan)
-    if k < 2:
-        error = "fewer than two measures compared"
-    elif not _connected(measures, rows):
-        error = "the comparison graph is not connected, so strengths are not comparable"
-    elif np.any(wins == 0) or np.any(wins == appearances):
-        error = "a measure always or never won its comparisons, so its strength is unbounded"
-    else:
-        import statsmodels.api as sm
-
+    cov_theta = np.full((k, k), np.nan)
+    nu = nu_low = nu_high = None
+    differences: list[StrengthDifference] = []
+    if problem is None:
+        with_ties = n_ties > 0
         x = np.zeros((len(rows), k))
-        x[np.arange(len(rows)), ia] = 1.0
-        x[np.arange(len(rows)), ib] = -1.0
-        design = x[:, 1:]
-        groups = pd.factorize(rows["respondent"].to_numpy())[0]
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                model = sm.GLM(a_more, design, family=sm.families.Binomial())
-                if respondents >= 2:
-                    fit = model.fit(cov_type="cluster", cov_kwds={"groups": groups})
-                else:
-                    fit = model.fit()
-            beta = np.concatenate([[0.0], np.asarray(fit.params)])
-            cov_b = np.zeros((k, k))
-            cov_b[1:, 1:] = np.asarray(fit.cov_params())
+        x[np.arange(len(rows)), ia] = 0.5
+        x[np.arange(len(rows)), ib] = -0.5
+        start = np.zeros(k if with_ties else k - 1)
+        if with_ties:
+            start[-1] = np.log(n_ties / max(int(decided.sum()), 1))
+        fit = optimize.minimize(
+            lambda p: -_davidson(p, x, y, with_ties)[0],
+            start,
+            jac=lambda p: -_davidson(p, x, y, with_ties)[1].sum(axis=0),
+            hess=lambda p: -_davidson(p, x, y, with_ties)[2],
+            method="trust-exact",
+        )
+        _, scores, hess, _ = _davidson(fit.x, x, y, with_ties)
+        if not fit.success or not np.all(np.isfinite(fit.x)):
+            problem = ("fit_failed", f"the likelihood maximisation did not converge ({fit.message})")
+        else:
+            bread = np.linalg.inv(-hess)
+            g = clustering.clusters
+            per_cluster = np.zeros((g, scores.shape[1]))
+            np.add.at(per_cluster, codes, scores)
+            cov = bread @ (per_cluster.T @ per_cluster) @ bread * (g / (g - 1) if g > 1 else 1.0)
+            full = np.zeros((k, k))
+            full[1:, 1:] = cov[: k - 1, : k - 1]
             centre = np.eye(k) - np.full((k, k), 1.0 / k)
-            theta = centre @ beta
-            se = np.sqrt(np.clip(np.diag(centre @ cov_b @ centre.T), 0, None))
-        except (np.linalg.LinAlgError, ValueError) as exc:
-            error = f"fit failed: {exc}"
-    z = stats.norm.ppf(1 - alpha / 2)
+            theta = centre @ np.concatenate([[0.0], fit.x[: k - 1]])
+            cov_theta = centre @ full @ centre.T
+            se = np.sqrt(np.clip(np.diag(cov_theta), 0, None))
+            quantile = float(stats.t.ppf(1 - alpha / 2, max(g - 1, 1)))
+            differences = differences_from_covariance(measures, theta, cov_theta, quantile)
+            if with_ties:
+                log_nu, se_log_nu = fit.x[-1], float(np.sqrt(max(cov[-1, -1], 0.0)))
+                nu, nu_low, nu_high = (float(np.exp(v)) for v in (log_nu, log_nu - quantile * se_log_nu, log_nu + quantile * se_log_nu))
+            else:
+                nu, nu_low, nu_high = 0.0, None, None
+    if problem is not None:
+        quantile = float("nan")
+    ok = problem is None
+
+    def opt(v: float) -> float | None:
+        return float(v) if ok and np.isfinite(v) else None
+
     estimates = [
         BTEstimate(
             measure=m,
-            estimate=float(theta[i]),
-            se=float(se[i]),
-            ci_low=float(theta[i] - z * se[i]),
-            ci_high=float(theta[i] + z * se[i]),
+            estimate=opt(theta[i]),
+            se=opt(se[i]),
+            ci_low=opt(theta[i] - quantile * se[i]),
+            ci_high=opt(theta[i] + quantile * se[i]),
             wins=int(wins[i]),
             comparisons=int(appearances[i]),
+            ties=int(ties_per[i]),
         )
         for i, m in enumerate(measures)
     ]
-    order = sorted(measures, key=lambda m: (theta[index[m]], m)) if error is None else []
+    order = sorted(measures, key=lambda m: (theta[index[m]], m)) if ok else []
     common = [m for m in measures if m in rating_means and np.isfinite(rating_means[m])]
     tau = rho = None
-    if error is None and len(common) >= 3:
+    if ok and len(common) >= 3:
         bt = [theta[index[m]] for m in common]
         rt = [rating_means[m] for m in common]
         tau = float(stats.kendalltau(bt, rt).statistic)
@@ -148,5 +256,13 @@ def fit_bradley_terry(paired: pd.DataFrame, rating_means: dict[str, float], alph
         kendall_tau_with_ratings=tau,
         spearman_with_ratings=rho,
         measures_in_common=len(common),
-        error=error,
+        error=None if ok else problem[1],
+        status="ok" if ok else problem[0],
+        message=None if ok else problem[1],
+        ties=n_ties,
+        tie_parameter=nu,
+        tie_parameter_ci_low=nu_low,
+        tie_parameter_ci_high=nu_high,
+        clustering=clustering,
+        differences=differences,
     )
