@@ -121,9 +121,9 @@ async def answer_everything(registry: InstrumentRegistry, request: StartRequest,
         done.add(item.code)
         body = synthetic_answer(item, profile, rng)
         if body is not None:
-            await service.save_answer(registry, started.id, item.code, body)
-            response = await service.get_response(registry, started.id)
-    await service.submit_response(started.id)
+            await service.save_answer(registry, started.id, started.session_key, item.code, body)
+            response = await service.get_response(registry, started.id, started.session_key)
+    await service.submit_response(started.id, started.session_key)
 
 
 async def generate_demo(registry: InstrumentRegistry, respondents: int, seed: int = 2025) -> int:

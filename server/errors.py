@@ -15,7 +15,7 @@ from litestar.types import ExceptionHandlersMap
 from markupsafe import escape
 
 from server.request_ids import log_server_error
-from server.respondent.errors import InvalidInput, ResponseNotFound, ResponseSubmitted
+from server.respondent.errors import InvalidInput, ResponseNotFound, ResponseReleased, ResponseSubmitted
 from server.tablet.refusals import refusal_phrase, respondent_language
 from server.tablet.rendering import page
 
@@ -66,7 +66,18 @@ def not_found(request: Request, exc: ResponseNotFound) -> Response | Template:
     """404 for an unknown questionnaire session."""
     if _on_tablet_page(request):
         return _tablet_error(request, 404, "refused_not_found", "questionnaire not found")
-    return Response(_body(404, f"No questionnaire session with id {exc}"), status_code=404)
+    # The same answer for an unknown id, a wrong or missing session key, and a session
+    # that is submitted or let go: a leaked id tells nothing.
+    return Response(_body(404, f"No open questionnaire session with id {exc} for this session key"), status_code=404)
+
+
+def released(request: Request, exc: ResponseReleased) -> Response | Template:
+    """409: an answer of a session its device let go is stored once and never changed."""
+    if _on_tablet_page(request):
+        return _tablet_error(request, 409, "refused_submitted", "released")
+    return Response(
+        _body(409, "This questionnaire was closed on its device: an answer already stored cannot be changed."), status_code=409
+    )
 
 
 def submitted(request: Request, exc: ResponseSubmitted) -> Response | Template:
@@ -126,4 +137,5 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     ValidationException: invalid_request,
     ResponseNotFound: not_found,
     ResponseSubmitted: submitted,
+    ResponseReleased: released,
 }

@@ -22,6 +22,7 @@ from piccolo.engine.base import Engine
 from server.app import create_app
 from server.settings import Settings
 from server.storage.database import engine_for_url, migrate, use_database
+from tests.session_keys import SessionKeys
 
 POSTGRES_ADMIN_DSN = os.environ.get("TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -103,7 +104,9 @@ async def strict_client(engine: Engine) -> AsyncIterator[httpx.AsyncClient]:
 async def _client_for(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
     async with running(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as test_client:
+        # Like a real client, it keeps each session's key and presents it (`SessionKeys`).
+        hooks = SessionKeys().hooks()
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver", event_hooks=hooks) as test_client:
             yield test_client
 
 

@@ -49,6 +49,10 @@ class SessionState:
     saved: Saved
     #: The response row's xmin as text (PostgreSQL), the guard of a guarded write.
     revision: str | None
+    #: The hash of the key the session is bound to (`server.credentials.session_binding`).
+    key_hash: str | None = None
+    #: The device let the session go: stored answers are final, missing ones still come in.
+    released: bool = False
 
 
 def decode_value(raw: Any) -> Any:
@@ -75,7 +79,7 @@ def encode_value(value: Any) -> str | None:
 # answer (a single row with a NULL item when there is none yet). Used on SQLite.
 _READ_SQL = (
     "SELECT r.instrument_version, r.setting, r.design_slot, r.submitted_at, s.free_text,"
-    " a.item, a.value, a.missing"
+    " r.session_key_hash, r.released_at, a.item, a.value, a.missing"
     " FROM response r JOIN study s ON s.id = r.study LEFT JOIN answer a ON a.response = r.id"
     " WHERE r.id = {}"
 )
@@ -86,7 +90,7 @@ _READ_SQL = (
 # statement, so the row and the answers come from the same snapshot, as in the join.
 _READ_SQL_POSTGRES = """
 SELECT r.instrument_version, r.setting, r.design_slot, r.submitted_at IS NOT NULL AS submitted, s.free_text,
-    r.xmin::text AS revision,
+    r.xmin::text AS revision, r.session_key_hash, r.released_at IS NOT NULL AS released,
     (SELECT json_agg(json_build_array(a.item, a.value, a.missing)) FROM answer a WHERE a.response = r.id)::text
         AS answers
 FROM response r JOIN study s ON s.id = r.study
@@ -145,6 +149,8 @@ async def read_session(response_id: uuid.UUID, lock: bool) -> SessionState:
         free_text=bool(row["free_text"]),
         saved={item: (value, missing) for item, value, missing in answers},
         revision=row["revision"],
+        key_hash=row["session_key_hash"],
+        released=row["released"],
     )
 
 
@@ -161,6 +167,8 @@ async def _read_session_sqlite(response_id: uuid.UUID) -> SessionState:
         free_text=bool(first["free_text"]),
         saved=saved_answers(rows),
         revision=None,
+        key_hash=first["session_key_hash"],
+        released=first["released_at"] is not None,
     )
 
 

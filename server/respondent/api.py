@@ -3,19 +3,22 @@
 Flow: GET /consent (show information and consent) -> POST / with "consent": true and a
 credential (an enrolled tablet's bearer token, or an invitation code; see `start`) ->
 PUT /{id}/answers/{item} for each item in `items` (re-read after answers that control
-skip logic, or follow `next_item`) -> POST /{id}/submit.
+skip logic, or follow `next_item`) -> POST /{id}/submit. Every call after the start sends
+the session key the start returned as `X-Session-Key`; the id alone opens nothing.
 """
 
 import uuid
+from typing import Annotated
 
 import msgspec
 from litestar import Controller, Request, get, post, put
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException, TooManyRequestsException
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
 
 from server.credentials.errors import CredentialRequired, InvitationUsedUp, TooManyStarts
 from server.credentials.grant import grant_for, place_for
+from server.credentials.session_binding import SESSION_KEY_HEADER
 from server.instrument_registry import RegistryDep
 from server.respondent import service
 from server.respondent.schemas import AnswerIn, AnswerSaved, ConsentOut, GroupCode, RefusalOut, ResponseOut, StartRequest, SubmitOut
@@ -29,7 +32,17 @@ def _bearer(request: Request) -> str | None:
 
 
 # Documented so clients (and the OpenAPI conformance tests) know every refusal they can get.
-NOT_FOUND = {404: ResponseSpec(data_container=RefusalOut, description="No questionnaire session with this id.")}
+NOT_FOUND = {
+    404: ResponseSpec(
+        data_container=RefusalOut,
+        description="No open questionnaire session with this id for this session key (also after submit, and after its device let it go).",
+    )
+}
+#: The session key from the start's answer; without the right one every call is a 404.
+SessionKey = Annotated[
+    str | None,
+    HeaderParameter(name=SESSION_KEY_HEADER, description="The `session_key` from the start's answer.", max_length=128),
+]
 START_REFUSALS = {
     401: ResponseSpec(data_container=RefusalOut, description="No credential: neither an enrolled tablet's token nor a valid invitation."),
     403: ResponseSpec(data_container=RefusalOut, description="The invitation's last use was taken."),
@@ -45,9 +58,15 @@ START_DESCRIPTION = (
     "invitation starts exactly one questionnaire (403 afterwards). A credential that starts more questionnaires than "
     "people can answer (by default 20 per 10 minutes) is refused with 429 and `Retry-After`. Send a random "
     "`start_key` (16-128 characters, made once per respondent) to make retries safe: a start with a key already used "
-    "returns the session that key made."
+    "returns the session that key made, under a new session key. The answer's `session_key` binds the session to "
+    "this client: send it as `X-Session-Key` with every later call on the session."
 )
-SUBMITTED = {409: ResponseSpec(data_container=RefusalOut, description="The questionnaire was submitted; it takes no more answers.")}
+SUBMITTED = {
+    409: ResponseSpec(
+        data_container=RefusalOut,
+        description="The questionnaire was submitted, or its device let it go and this item already has its answer.",
+    )
+}
 
 
 class ResponsesController(Controller):
@@ -102,21 +121,36 @@ class ResponsesController(Controller):
         except InvitationUsedUp:
             raise PermissionDeniedException(detail="the invitation has no use left") from None
 
-    @get("/{response_id:uuid}", summary="Read a questionnaire session", responses=NOT_FOUND)
-    async def read(self, response_id: FromPath[uuid.UUID], registry: RegistryDep) -> ResponseOut:
-        """The items to ask now (after skip logic) and the answers saved so far, to resume after a pause."""
-        return await service.get_response(registry, response_id)
+    @get("/{response_id:uuid}", summary="Read an open questionnaire session", responses=NOT_FOUND)
+    async def read(
+        self, response_id: FromPath[uuid.UUID], registry: RegistryDep, session_key: SessionKey = None
+    ) -> ResponseOut:
+        """The items to ask now (after skip logic) and the answers saved so far, for the
+        holder of the session key (`X-Session-Key`), while the session is open. After
+        submit, or once its device let it go, nothing of it is read back."""
+        return await service.get_response(registry, response_id, session_key)
 
     @put("/{response_id:uuid}/answers/{item:str}", summary="Save one answer (idempotent)", responses={**NOT_FOUND, **SUBMITTED})
-    async def save(self, response_id: FromPath[uuid.UUID], item: FromPath[str], data: JSONBody[AnswerIn], registry: RegistryDep) -> AnswerSaved:
+    async def save(
+        self,
+        response_id: FromPath[uuid.UUID],
+        item: FromPath[str],
+        data: JSONBody[AnswerIn],
+        registry: RegistryDep,
+        session_key: SessionKey = None,
+    ) -> AnswerSaved:
         """Store one answer; the same answer sent twice is stored once, a new value replaces the old.
+
+        Needs the session key (`X-Session-Key`). Once the device let the session go (a
+        kiosk wipe), an answer still on its way is stored if the item has none yet; a
+        stored one is never replaced (409).
 
         Answers to items that are not asked (other setting, switched-off feature, a pair
         not assigned, hidden by skip logic) are refused with 400 naming `item`.
         """
-        return await service.save_answer(registry, response_id, item, data)
+        return await service.save_answer(registry, response_id, session_key, item, data)
 
-    @post("/{response_id:uuid}/submit", summary="Submit (idempotent)", status_code=200, responses=NOT_FOUND)
-    async def submit(self, response_id: FromPath[uuid.UUID]) -> SubmitOut:
-        """Close the session; later answers are refused with 409."""
-        return await service.submit_response(response_id)
+    @post("/{response_id:uuid}/submit", summary="Submit (idempotent)", status_code=200, responses={**NOT_FOUND, **SUBMITTED})
+    async def submit(self, response_id: FromPath[uuid.UUID], session_key: SessionKey = None) -> SubmitOut:
+        """Close the session (needs `X-Session-Key`); later answers are refused with 409."""
+        return await service.submit_response(response_id, session_key)

@@ -9,6 +9,11 @@ class ResponseSubmitted(RuntimeError):
     """The questionnaire was submitted; it takes no more answers (409)."""
 
 
+class ResponseReleased(RuntimeError):
+    """The device let the session go (kiosk wipe, pause): an answer already stored cannot
+    be changed any more, though one still on its way from the device is taken (409)."""
+
+
 class InvalidInput(ValueError):
     """A request field is wrong (400); `field` names it, `source` says where it was sent
     ("body", "query" or "path")."""

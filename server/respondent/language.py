@@ -8,12 +8,11 @@ screen from then on is worded in it.
 import uuid
 
 from server.instrument_registry import InstrumentRegistry
-from server.respondent.errors import InvalidInput, ResponseSubmitted
+from server.respondent.errors import InvalidInput
 from server.respondent.questionnaire_choice import choice_for
 from server.respondent.schemas import ResponseOut
-from server.respondent.service import get_response
+from server.respondent.service import get_response, read_open_session
 from server.respondent.session_cache import forget_session
-from server.respondent.session_store import read_stored_session
 from server.storage.database import write_transaction
 from server.storage.tables import Response
 
@@ -27,16 +26,14 @@ async def offered_languages(registry: InstrumentRegistry, response: ResponseOut)
     return choice.languages if choice is not None and choice.instrument == response.instrument else (response.language,)
 
 
-async def switch_language(registry: InstrumentRegistry, response_id: uuid.UUID, language: str) -> ResponseOut:
+async def switch_language(registry: InstrumentRegistry, response_id: uuid.UUID, session_key: str | None, language: str) -> ResponseOut:
     """Ask the rest of the open session in `language`, one of its instrument's languages,
     and return the session as it is now (its answers unchanged).
 
-    Refuses a language the questionnaire has no wording in (400, field "language"), a
-    submitted session (409) and an unknown one (404).
+    Refuses a language the questionnaire has no wording in (400, field "language"), and
+    (404) a session without its key, submitted or let go.
     """
-    stored = await read_stored_session(response_id)
-    if stored.submitted_at is not None:
-        raise ResponseSubmitted(str(response_id))
+    stored = await read_open_session(response_id, session_key)
     instrument = await registry.version(stored.instrument_version)
     if language not in instrument.languages:
         raise InvalidInput("language", f"this questionnaire is worded in {', '.join(instrument.languages)}, not '{language}'")
@@ -47,4 +44,4 @@ async def switch_language(registry: InstrumentRegistry, response_id: uuid.UUID, 
             )
         # The row changed, so a state this worker holds for the session is stale anyway.
         forget_session(response_id)
-    return await get_response(registry, response_id)
+    return await get_response(registry, response_id, session_key)

@@ -12,17 +12,20 @@ transaction, so stored data never contains answers to questions that were not as
 
 import datetime as dt
 import uuid
+
+import msgspec
 from dataclasses import dataclass
 from typing import Any
 
 from piccolo.engine.postgres import PostgresEngine
 
 from server.credentials import starts
+from server.credentials.session_binding import key_matches, new_session_key
 from server.credentials.errors import InvitationUsedUp, TooManyStarts
 from server.credentials.grant import StartLimits
 from server.instrument_registry import InstrumentRegistry
 from server.respondent import questionnaire_choice
-from server.respondent.errors import InvalidInput, ResponseNotFound, ResponseSubmitted
+from server.respondent.errors import InvalidInput, ResponseNotFound, ResponseReleased, ResponseSubmitted
 from server.respondent.item_rendering import rendered_items
 from server.respondent.schemas import AnswerIn, AnswerOut, AnswerSaved, ConsentOut, ResponseOut, RouteOut, StartRequest, SubmitOut
 from server.respondent.session_store import StoredSession, find_study_site, insert_response, read_stored_session
@@ -42,8 +45,10 @@ from surveys.errors import AnswerError
 from surveys.model import Instrument
 from surveys.routing import Context, as_shown, controls_visibility, route_plan, visible_entries
 
-__all__ = ["consent_text", "get_response", "get_response_and_route", "route_for", "save_answer", "start_response", "submit_response"]
-
+__all__ = [
+    "consent_text", "get_response", "get_response_and_route", "read_open_session", "rebind_session", "release_session", "route_for",
+    "save_answer", "start_response", "submit_response",
+]  # fmt: skip
 
 
 def _now() -> dt.datetime:
@@ -113,7 +118,9 @@ async def start_response(registry: InstrumentRegistry, request: StartRequest, li
     `request` names its study, site, setting and group (derived from the credential by the
     caller, `server.credentials.grant`); `limits` says which invitation use the start takes
     and which credential's pace it counts against (None: demo mode). With a `start_key`,
-    a start already made with that key returns its session instead of a second one.
+    a start already made with that key returns its session instead of a second one, under
+    a new session key (the retrying client never got the first). The answer carries the
+    session key: every later call on the session must present it.
     """
     if request.consent is not True:
         raise InvalidInput("consent", "the respondent must consent before a questionnaire starts; nothing was stored")
@@ -122,24 +129,27 @@ async def start_response(registry: InstrumentRegistry, request: StartRequest, li
             raise InvalidInput(name, "required")
     key = starts.key_hash(request.start_key) if request.start_key else None
     if key is not None and (earlier := await starts.started_with(key)) is not None:
-        return await get_response(registry, earlier)
+        return await _restarted(registry, earlier)
     where = await find_study_site(request.study, request.site)  # type: ignore[arg-type]
     version_id, code, digest, instrument = await _study_instrument(registry, request)
     response_id = uuid.uuid4()
+    session_key, session_key_hash = new_session_key()
     setting, group = str(request.setting), str(request.group)
     if limits is None and key is None:
-        slot, revision = await insert_response(response_id, where, version_id, group, setting, request.language, _now())
+        slot, revision = await insert_response(response_id, where, version_id, group, setting, request.language, _now(), session_key_hash)
     else:
         try:
             async with write_transaction():
                 if limits is not None:
                     await starts.admit(limits)
-                slot, revision = await insert_response(response_id, where, version_id, group, setting, request.language, _now())
+                slot, revision = await insert_response(
+                    response_id, where, version_id, group, setting, request.language, _now(), session_key_hash
+                )
                 await starts.record(response_id, limits.credential if limits else None, key)
         except (starts.AlreadyStarted, InvitationUsedUp, TooManyStarts):
             # A parallel start with the same key won: this one was undone, that one stands.
             if key is not None and (earlier := await starts.started_with(key)) is not None:
-                return await get_response(registry, earlier)
+                return await _restarted(registry, earlier)
             raise
     if revision is not None:
         # The first save then needs no read.
@@ -147,11 +157,52 @@ async def start_response(registry: InstrumentRegistry, request: StartRequest, li
             response_id,
             SessionState(
                 instrument_version=version_id, setting=setting, design_slot=slot, submitted=False,
-                free_text=where.free_text, saved={}, revision=revision,
+                free_text=where.free_text, saved={}, revision=revision, key_hash=session_key_hash,
             ),
         )  # fmt: skip
     context = Context(setting=setting, slot=slot, features=_features(where.free_text))
-    return _response_out(response_id, code, digest, instrument, group, request.language, context, {}, None)
+    started = _response_out(response_id, code, digest, instrument, group, request.language, context, {}, None)
+    return msgspec.structs.replace(started, session_key=session_key)
+
+
+async def _restarted(registry: InstrumentRegistry, response_id: uuid.UUID) -> ResponseOut:
+    """The session a retried start already made, under a new key."""
+    session_key = await rebind_session(response_id)
+    found = await get_response(registry, response_id, session_key)
+    return msgspec.structs.replace(found, session_key=session_key)
+
+
+async def rebind_session(response_id: uuid.UUID) -> str:
+    """Bind an open session to a new key and take it back from release (a resume code or
+    a start key was presented); the old key stops working. Returns the new key."""
+    session_key, session_key_hash = new_session_key()
+    forget_session(response_id)
+    async with write_transaction():
+        await Response.update({Response.session_key_hash: session_key_hash, Response.released_at: None}).where(
+            (Response.id == response_id) & Response.submitted_at.is_null()
+        )
+    return session_key
+
+
+async def release_session(response_id: uuid.UUID, session_key: str | None) -> None:
+    """The device lets the session go (kiosk wipe, pause, a new start on the same browser):
+    from now on its stored answers are final and nothing of it is read back. Answers still
+    on their way from the device (its outbox) are taken. A wrong key releases nothing."""
+    forget_session(response_id)
+    async with write_transaction():
+        row = await Response.select(Response.session_key_hash).where(Response.id == response_id).first()
+        if row is None or not key_matches(session_key, row["session_key_hash"]):
+            return
+        await Response.update({Response.released_at: _now()}).where(
+            (Response.id == response_id) & Response.released_at.is_null()
+        )
+
+
+def _check_open(response_id: uuid.UUID, session_key: str | None, key_hash: str | None, submitted: bool, released: bool) -> None:
+    """Refuse (404, as for an unknown id) a session read without its key, after submit or
+    after its device let it go."""
+    if submitted or released or not key_matches(session_key, key_hash):
+        raise ResponseNotFound(str(response_id))
 
 
 def _features(free_text: bool) -> frozenset[str]:
@@ -186,27 +237,35 @@ def _response_out(
     )
 
 
-async def get_response(registry: InstrumentRegistry, response_id: uuid.UUID) -> ResponseOut:
-    """A session with the items to ask now and the answers saved so far (for resuming)."""
-    stored = await read_stored_session(response_id)
+async def get_response(registry: InstrumentRegistry, response_id: uuid.UUID, session_key: str | None) -> ResponseOut:
+    """An open session with the items to ask now and the answers saved so far, for the
+    holder of its key (else ResponseNotFound)."""
+    stored = await read_open_session(response_id, session_key)
     return _stored_response(response_id, stored, await registry.version(stored.instrument_version))
 
 
-async def route_for(registry: InstrumentRegistry, response_id: uuid.UUID) -> RouteOut:
+async def read_open_session(response_id: uuid.UUID, session_key: str | None) -> StoredSession:
+    """The stored session for the holder of its key while it is open (else ResponseNotFound)."""
+    stored = await read_stored_session(response_id)
+    _check_open(response_id, session_key, stored.key_hash, stored.submitted_at is not None, stored.released)
+    return stored
+
+
+async def route_for(registry: InstrumentRegistry, response_id: uuid.UUID, session_key: str | None) -> RouteOut:
     """What a device needs to decide offline which item comes next: the session's route
     plan (`surveys.routing.route_plan`) and the answers saved so far. The device applies
     the plan's conditions to its answers with routing.js, as the server does with
     `surveys.routing.visible_codes`."""
-    stored = await read_stored_session(response_id)
+    stored = await read_open_session(response_id, session_key)
     return _stored_route(stored, await registry.version(stored.instrument_version))
 
 
 async def get_response_and_route(
-    registry: InstrumentRegistry, response_id: uuid.UUID
+    registry: InstrumentRegistry, response_id: uuid.UUID, session_key: str | None
 ) -> tuple[ResponseOut, RouteOut, Instrument]:
     """`get_response` and `route_for` from one read of the session, with its instrument
     version (a question page that carries the whole questionnaire needs all three)."""
-    stored = await read_stored_session(response_id)
+    stored = await read_open_session(response_id, session_key)
     instrument = await registry.version(stored.instrument_version)
     return _stored_response(response_id, stored, instrument), _stored_route(stored, instrument), instrument
 
@@ -258,10 +317,16 @@ class _Decision:
     next_item: str | None
 
 
-def _decide(instrument: Instrument, state: SessionState, response_id: uuid.UUID, item_code: str, body: AnswerIn) -> _Decision:
-    """Refuse (404 is raised by the read, 409, 400) or say what to store and what comes next."""
+def _decide(
+    instrument: Instrument, state: SessionState, response_id: uuid.UUID, session_key: str | None, item_code: str, body: AnswerIn
+) -> _Decision:
+    """Refuse (404, 409, 400) or say what to store and what comes next."""
+    if not key_matches(session_key, state.key_hash):
+        raise ResponseNotFound(str(response_id))
     if state.submitted:
         raise ResponseSubmitted(str(response_id))
+    if state.released and item_code in state.saved:
+        raise ResponseReleased(str(response_id))
     saved = state.saved
     features = _features(state.free_text)
     context = Context(setting=state.setting, slot=state.design_slot, features=features, answers=saved)
@@ -280,13 +345,20 @@ def _decide(instrument: Instrument, state: SessionState, response_id: uuid.UUID,
     else:
         now_asked = [i.code for i, _ in shown]
     dropped = sorted(code for code in saved if code not in now_asked and code != item_code)
+    if state.released and dropped:
+        # Hiding stored answers would change them, and they are final.
+        raise ResponseReleased(str(response_id))
     position = now_asked.index(item_code)
     following = [code for code in now_asked[position + 1 :] if code not in saved]
     return _Decision(value=value, missing=missing, dropped=dropped, next_item=following[0] if following else None)
 
 
-async def save_answer(registry: InstrumentRegistry, response_id: uuid.UUID, item_code: str, body: AnswerIn) -> AnswerSaved:
-    """Store (or replace) one answer. Saving the same answer twice stores it once.
+async def save_answer(
+    registry: InstrumentRegistry, response_id: uuid.UUID, session_key: str | None, item_code: str, body: AnswerIn
+) -> AnswerSaved:
+    """Store (or replace) one answer for the holder of the session's key. Saving the same
+    answer twice stores it once. Once the device let the session go, an answer is stored
+    only if the item has none yet (the device's outbox delivering), never replaced.
 
     On PostgreSQL the save is first decided on the session as this worker last stored
     it, if it holds it (`session_cache`), else on an unlocked read, and written with the
@@ -298,11 +370,11 @@ async def save_answer(registry: InstrumentRegistry, response_id: uuid.UUID, item
     decision: _Decision | None = None
     # engine_type rather than isinstance: Engine is an ABC, whose isinstance showed in profiles.
     if engine.engine_type == "postgres" and engine.current_transaction.get() is None:
-        decision = await _save_guarded(registry, response_id, item_code, body)
+        decision = await _save_guarded(registry, response_id, session_key, item_code, body)
     if decision is None:
         async with write_transaction():
             state = await read_session(response_id, lock=True)
-            decision = _decide(await registry.version(state.instrument_version), state, response_id, item_code, body)
+            decision = _decide(await registry.version(state.instrument_version), state, response_id, session_key, item_code, body)
             encoded = encode_value(decision.value)
             await write_locked(response_id, item_code, encoded, decision.missing, _now(), decision.dropped)
         if state.revision is not None:
@@ -315,29 +387,33 @@ async def save_answer(registry: InstrumentRegistry, response_id: uuid.UUID, item
     )
 
 
-async def _save_guarded(registry: InstrumentRegistry, response_id: uuid.UUID, item_code: str, body: AnswerIn) -> _Decision | None:
+async def _save_guarded(
+    registry: InstrumentRegistry, response_id: uuid.UUID, session_key: str | None, item_code: str, body: AnswerIn
+) -> _Decision | None:
     """Save with the guarded write, on the cached state and then on a fresh read; None
     if both guards failed (the session is being written concurrently)."""
     cached = cached_session(response_id)
     if cached is not None:
         try:
-            decision = await _write_if_unchanged(registry, cached, response_id, item_code, body)
-        except InvalidInput:
+            decision = await _write_if_unchanged(registry, cached, response_id, session_key, item_code, body)
+        except (InvalidInput, ResponseNotFound, ResponseReleased):
             # Perhaps refused only because the cached state is stale (an answer saved
-            # through another worker shows this item): decide on a fresh read.
+            # through another worker shows this item; the session was resumed under a
+            # new key, or released, through another worker): decide on a fresh read.
             decision = None
         if decision is not None:
             return decision
         forget_session(response_id)
-    return await _write_if_unchanged(registry, await read_session(response_id, lock=False), response_id, item_code, body)
+    fresh = await read_session(response_id, lock=False)
+    return await _write_if_unchanged(registry, fresh, response_id, session_key, item_code, body)
 
 
 async def _write_if_unchanged(
-    registry: InstrumentRegistry, state: SessionState, response_id: uuid.UUID, item_code: str, body: AnswerIn
+    registry: InstrumentRegistry, state: SessionState, response_id: uuid.UUID, session_key: str | None, item_code: str, body: AnswerIn
 ) -> _Decision | None:
     """Decide on `state` and write with its guard; remember the stored session. None if
     the session changed since `state`."""
-    decision = _decide(await registry.version(state.instrument_version), state, response_id, item_code, body)
+    decision = _decide(await registry.version(state.instrument_version), state, response_id, session_key, item_code, body)
     encoded = encode_value(decision.value)
     revision = await write_guarded(state, response_id, item_code, encoded, decision.missing, _now(), decision.dropped)
     if revision is None:
@@ -346,17 +422,22 @@ async def _write_if_unchanged(
     return decision
 
 
-async def submit_response(response_id: uuid.UUID) -> SubmitOut:
-    """Mark the session submitted. Submitting again returns the first submission."""
+async def submit_response(response_id: uuid.UUID, session_key: str | None) -> SubmitOut:
+    """Mark the session submitted, for the holder of its key. Submitting again returns the
+    first submission; a session its device let go cannot be submitted (409)."""
     forget_session(response_id)
     async with write_transaction():
-        query = Response.select(Response.submitted_at).where(Response.id == response_id)
+        query = Response.select(Response.submitted_at, Response.session_key_hash, Response.released_at).where(
+            Response.id == response_id
+        )
         if isinstance(current_engine(), PostgresEngine):
             query = query.lock_rows()
         row = await query.first()
-        if row is None:
+        if row is None or not key_matches(session_key, row["session_key_hash"]):
             raise ResponseNotFound(str(response_id))
         submitted_at = row["submitted_at"]
+        if submitted_at is None and row["released_at"] is not None:
+            raise ResponseReleased(str(response_id))
         if submitted_at is None:
             submitted_at = _now()
             await Response.update({Response.submitted_at: submitted_at}).where(Response.id == response_id).run()

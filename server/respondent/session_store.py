@@ -50,9 +50,12 @@ async def find_study_site(study: str, site: str) -> StudySite:
 
 
 _INSERT_COLUMNS = (
-    "id, study, site, instrument_version, respondent_group, setting, language, design_slot, started_at, submitted_at"
+    "id, study, site, instrument_version, respondent_group, setting, language, design_slot, started_at,"
+    " session_key_hash, submitted_at, released_at"
 )
-_INSERT_SQL = f"INSERT INTO response ({_INSERT_COLUMNS}) VALUES ({{}}, {{}}, {{}}, {{}}, {{}}, {{}}, {{}}, {{}}, {{}}, NULL)"
+_INSERT_SQL = (
+    f"INSERT INTO response ({_INSERT_COLUMNS}) VALUES ({{}}, {{}}, {{}}, {{}}, {{}}, {{}}, {{}}, {{}}, {{}}, {{}}, NULL, NULL)"
+)
 
 # The slot counter's upsert and the insert in one statement: one round trip instead of
 # four (BEGIN, upsert, insert, COMMIT). The counter row stays locked until the statement
@@ -63,28 +66,36 @@ _START_SQL_POSTGRES = (
     f" INSERT INTO response ({_INSERT_COLUMNS})"
     # Casts: parameters in a SELECT list get no type from the insert's target columns.
     " SELECT {}::uuid, {}::integer, {}::integer, {}::integer, {}::varchar, {}::varchar, {}::varchar,"
-    " taken.next_slot - 1, {}::timestamptz, NULL FROM taken"
+    " taken.next_slot - 1, {}::timestamptz, {}::varchar, NULL, NULL FROM taken"
     " RETURNING design_slot, xmin::text AS revision"
 )
 
 
 async def insert_response(
-    response_id: uuid.UUID, where: StudySite, version_id: int, group: str, setting: str, language: str, started_at: dt.datetime
+    response_id: uuid.UUID,
+    where: StudySite,
+    version_id: int,
+    group: str,
+    setting: str,
+    language: str,
+    started_at: dt.datetime,
+    key_hash: str,
 ) -> tuple[int, str | None]:
-    """Store a new, empty session with the next design slot of its version and setting;
-    return the slot and the response row's revision (its xmin, PostgreSQL only)."""
+    """Store a new, empty session bound to the key with `key_hash`, with the next design
+    slot of its version and setting; return the slot and the response row's revision
+    (its xmin, PostgreSQL only)."""
     if isinstance(current_engine(), PostgresEngine):
         rows = await Response.raw(
             _START_SQL_POSTGRES,
             version_id, setting, version_id, setting,
-            response_id, where.study_id, where.site_id, version_id, group, setting, language, started_at,
+            response_id, where.study_id, where.site_id, version_id, group, setting, language, started_at, key_hash,
         )  # fmt: skip
         return int(rows[0]["design_slot"]), rows[0]["revision"]
     async with write_transaction():
         # Taken from a counter row in this transaction, so simultaneous starts never share a slot.
         slot = await take_design_slot(version_id, setting)
         await Response.raw(
-            _INSERT_SQL, response_id, where.study_id, where.site_id, version_id, group, setting, language, slot, started_at
+            _INSERT_SQL, response_id, where.study_id, where.site_id, version_id, group, setting, language, slot, started_at, key_hash
         )
     return slot, None
 
@@ -103,13 +114,15 @@ class StoredSession:
     submitted_at: dt.datetime | None
     free_text: bool
     saved: Saved
+    key_hash: str | None
+    released: bool
 
 
 # One row per answer (a single row with a NULL item when there is none yet), in the order
 # the answers were first stored.
 _READ_SQL = (
     "SELECT r.instrument_version, v.instrument, v.content_hash, r.respondent_group, r.setting, r.language,"
-    " r.design_slot, r.submitted_at, s.free_text, a.item, a.value, a.missing"
+    " r.design_slot, r.submitted_at, s.free_text, r.session_key_hash, r.released_at, a.item, a.value, a.missing"
     " FROM response r JOIN study s ON s.id = r.study JOIN instrument_version v ON v.id = r.instrument_version"
     " LEFT JOIN answer a ON a.response = r.id"
     " WHERE r.id = {} ORDER BY a.id"
@@ -133,4 +146,6 @@ async def read_stored_session(response_id: uuid.UUID) -> StoredSession:
         submitted_at=first["submitted_at"],
         free_text=bool(first["free_text"]),
         saved=saved_answers(rows),
+        key_hash=first["session_key_hash"],
+        released=first["released_at"] is not None,
     )

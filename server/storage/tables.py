@@ -61,6 +61,12 @@ class Response(Table, tablename="response"):
     design_slot = Integer(default=0)
     started_at = Timestamptz(default=TimestamptzNow())
     submitted_at = Timestamptz(null=True, default=None)
+    #: SHA-256 of the session key that binds the session to the device answering it
+    #: (`server.credentials.session_binding`); the key itself is never stored.
+    session_key_hash = Varchar(length=64, null=True, default=None)
+    #: When the device let the session go (a kiosk wipe, a pause, a new start on the same
+    #: browser): from then on its answers are write-once and never read back.
+    released_at = Timestamptz(null=True, default=None)
 
 
 class DesignSlotCounter(Table, tablename="design_slot_counter"):

@@ -2,7 +2,8 @@
 
 A coordinator's one-time enrolment code binds a tablet to one site; from then on the
 tablet only starts questionnaires there. The reset page is where an idle kiosk goes to
-forget the respondent: the questionnaire cookie and the page cache. The page's script has
+forget the respondent: the questionnaire (let go on the server, its cookies forgotten) and
+the page cache. The page's script has
 already wiped the respondent's storage, keeping only the device outbox of unsent answers
 (which no screen reads); the service worker and its app shell stay, so the next outage
 still shows the product's own offline page.
@@ -11,14 +12,15 @@ still shows the product's own offline page.
 from pathlib import Path
 from typing import Annotated
 
-from litestar import Controller, get, post
+from litestar import Controller, Request, get, post
 from litestar.datastructures import CacheControlHeader
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Response, Template
 
 from server.tablet import entry
-from server.tablet.cookies import RESPONSE_COOKIE, expired, invite_cookie, kiosk_cookie
+from server.tablet.cookies import forget_session, invite_cookie, kiosk_cookie
+from server.tablet.held_session import let_go
 from server.tablet.rendering import language, page
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -37,7 +39,7 @@ class KioskPages(Controller):
         return page("kiosk.html", language(lang), error=None, site=None)
 
     @post("/tablet/kiosk")
-    async def enrol(self, data: Form) -> Template:
+    async def enrol(self, request: Request, data: Form) -> Template:
         """Redeem the code; the tablet keeps only its new token."""
         lang = language(data.get("language"))
         enrolled = await entry.enrol_tablet(data.get("code", ""))
@@ -45,15 +47,17 @@ class KioskPages(Controller):
             return page("kiosk.html", lang, error="kiosk_wrong", site=None, status_code=400)
         token, site = enrolled
         template = page("kiosk.html", lang, kiosk=await entry.kiosk(token), error=None, site=site)
+        await let_go(request)
         template.cookies.append(kiosk_cookie(token))
-        template.cookies.append(expired(RESPONSE_COOKIE))
+        template.cookies.extend(forget_session())
         return template
 
     @get("/tablet/kiosk/reset")
-    async def reset(self, lang: FromQuery[str | None] = None) -> Redirect:
+    async def reset(self, request: Request, lang: FromQuery[str | None] = None) -> Redirect:
         """Forget the last respondent entirely and show a clean welcome screen."""
+        await let_go(request)
         redirect = Redirect(path=f"/?lang={language(lang)}", status_code=303)
-        redirect.cookies.append(expired(RESPONSE_COOKIE))
+        redirect.cookies.extend(forget_session())
         # Neither cookies (the enrolment token must survive) nor storage (the outbox of
         # answers still to send, and the offline shell) are cleared here.
         redirect.headers["Clear-Site-Data"] = '"cache"'
@@ -75,21 +79,22 @@ class KioskPages(Controller):
         return page("invite.html", language(lang), error=None)
 
     @post("/tablet/invite")
-    async def invite(self, data: Form) -> Template | Redirect:
+    async def invite(self, request: Request, data: Form) -> Template | Redirect:
         """Check a typed invitation code."""
-        return await _accept_invitation(data.get("code", ""), language(data.get("language")))
+        return await _accept_invitation(request, data.get("code", ""), language(data.get("language")))
 
     @get("/i/{code:str}")
-    async def invite_link(self, code: FromPath[str], lang: FromQuery[str | None] = None) -> Template | Redirect:
+    async def invite_link(self, request: Request, code: FromPath[str], lang: FromQuery[str | None] = None) -> Template | Redirect:
         """The link a QR code holds."""
-        return await _accept_invitation(code, language(lang))
+        return await _accept_invitation(request, code, language(lang))
 
 
-async def _accept_invitation(code: str, lang: str) -> Template | Redirect:
+async def _accept_invitation(request: Request, code: str, lang: str) -> Template | Redirect:
     if await entry.check_invitation(code) is None:
         return page("invite.html", lang, error="invite_wrong", status_code=400)
+    await let_go(request)
     redirect = Redirect(path=f"/?lang={lang}", status_code=303)
     redirect.cookies.append(invite_cookie(code))
-    redirect.cookies.append(expired(RESPONSE_COOKIE))
+    redirect.cookies.extend(forget_session())
     return redirect
 

@@ -2,12 +2,12 @@
 pause and resume, end, thanks.
 
 Every save goes through `server.respondent.service`, exactly like the JSON API. A
-questionnaire's pages only open in the browser that answers it (see `cookies`), and no
-page may be cached, so after a kiosk reset neither back, history nor cache reaches it.
+questionnaire's pages live under /tablet/questions/ and open only in the browser that
+holds the session's key (see `cookies`); no address names the questionnaire, and no page
+may be cached, so after a kiosk reset neither back, history nor cache reaches it.
 """
 
 import secrets
-import uuid
 from typing import Annotated
 
 from litestar import Controller, Request, Router, get, post
@@ -31,14 +31,8 @@ from server.tablet.config import TABLET_SETTINGS
 from server.tablet.item_forms import parse_item_form
 from server.tablet.kiosk_pages import KioskPages
 from server.tablet.offline_screens import offline_bundle
-from server.tablet.cookies import (
-    INVITE_COOKIE,
-    KIOSK_COOKIE,
-    RESPONSE_COOKIE,
-    expired,
-    owns,
-    response_cookie,
-)
+from server.tablet.cookies import INVITE_COOKIE, KIOSK_COOKIE, Binding, expired, forget_session, session_cookies
+from server.tablet.held_session import let_go, live_binding
 from server.tablet.refusals import ScreenRefused, remember_language
 from server.tablet.information_text import short_paragraphs
 from server.tablet.rendering import LANGUAGES, language, page
@@ -47,6 +41,8 @@ from surveys.model import MISSING_CODES, SETTINGS, Instrument
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 GROUPS = ("patient", "relative", "staff")
+#: Where the screens of the questionnaire this browser holds live.
+QUESTIONS = "/tablet/questions"
 
 
 async def _kiosk(request: Request) -> entry.Kiosk | None:
@@ -133,51 +129,53 @@ async def _where_and_what(
     return (site, setting, choice) if choice is not None else "no_questionnaire"
 
 
-async def _owned_session(
-    request: Request, registry: InstrumentRegistry, response_id: uuid.UUID
-) -> tuple[ResponseOut, RouteOut, Instrument] | None:
-    """The open questionnaire if this browser is answering it, with its route and
-    instrument from the same read (a question page embeds them), else None."""
-    if not owns(request, response_id):
+async def _owned_session(request: Request, registry: InstrumentRegistry) -> tuple[Binding, ResponseOut, RouteOut, Instrument] | None:
+    """The open questionnaire this browser holds, with its route and instrument from the
+    same read (a question page embeds them), else None."""
+    held = await live_binding(request)
+    if held is None:
         return None
     try:
-        found = await service.get_response_and_route(registry, response_id)
+        response, route, instrument = await service.get_response_and_route(registry, held.response_id, held.session_key)
     except ResponseNotFound:
         return None
-    remember_language(request, found[0].language)
-    return found if found[0].submitted_at is None else None
+    remember_language(request, response.language)
+    return held, response, route, instrument
 
 
-async def _owned_response(request: Request, registry: InstrumentRegistry, response_id: uuid.UUID) -> ResponseOut | None:
-    """The open questionnaire if this browser is answering it, else None."""
-    found = await _owned_session(request, registry, response_id)
-    return found[0] if found else None
+async def _owned_response(request: Request, registry: InstrumentRegistry) -> tuple[Binding, ResponseOut] | None:
+    """The open questionnaire this browser holds, else None."""
+    found = await _owned_session(request, registry)
+    return (found[0], found[1]) if found else None
 
 
 def _to_welcome(lang: str) -> Redirect:
     redirect = Redirect(path=f"/?lang={lang}", status_code=303)
-    redirect.cookies.append(expired(RESPONSE_COOKIE))
+    redirect.cookies.extend(forget_session())
     return redirect
 
 
-def _screen(response_id: uuid.UUID, index: int, response: ResponseOut) -> Redirect:
+def _screen(index: int, response: ResponseOut) -> Redirect:
     if index >= len(response.items):
-        return Redirect(path=f"/tablet/{response_id}/end", status_code=303)
-    return Redirect(path=f"/tablet/{response_id}/{index}", status_code=303)
+        return Redirect(path=f"{QUESTIONS}/end", status_code=303)
+    return Redirect(path=f"{QUESTIONS}/{index}", status_code=303)
 
 
-def _same_screen(response_id: uuid.UUID, screen: str, response: ResponseOut) -> Redirect:
+def _same_screen(screen: str, response: ResponseOut) -> Redirect:
     """Back to the screen a language form names (an item's index, "end" or "stop")."""
     if screen == "stop":
-        return Redirect(path=f"/tablet/{response_id}/stop", status_code=303)
+        return Redirect(path=f"{QUESTIONS}/stop", status_code=303)
     if screen == "end":
-        return _screen(response_id, len(response.items), response)
+        return _screen(len(response.items), response)
     # Without a screen, where a resumed respondent would go on.
-    return _screen(response_id, int(screen) if screen.isdigit() else flow.first_open_index(response), response)
+    return _screen(int(screen) if screen.isdigit() else flow.first_open_index(response), response)
 
 
-async def _item_page(request: Request, response: ResponseOut, index: int, status_code: int = 200, **extra: object) -> Template:
-    """The question at `index`; `extra` may carry a refusal and the form as posted."""
+async def _item_page(
+    request: Request, held: Binding, response: ResponseOut, index: int, status_code: int = 200, **extra: object
+) -> Template:
+    """The question at `index`; `extra` may carry a refusal and the form as posted. The
+    form carries the session key for the page script, which sends answers to the API."""
     item = response.items[index]
     answer = response.answers.get(item.code)
     n, total = flow.shown_position(response, index)
@@ -187,6 +185,7 @@ async def _item_page(request: Request, response: ResponseOut, index: int, status
         kiosk=await _kiosk(request),
         status_code=status_code,
         response_id=response.id,
+        session_key=held.session_key,
         index=index,
         n=n,
         total=total,
@@ -194,8 +193,8 @@ async def _item_page(request: Request, response: ResponseOut, index: int, status
         answer=answer,
         value=answer.value if answer else None,
         missing=answer.missing if answer else None,
-        next_url=f"/tablet/{response.id}/{index}/next",
-        previous_url=f"/tablet/{response.id}/{flow.previous_index(response, index)}" if index > 0 else None,
+        next_url=f"{QUESTIONS}/{index}/next",
+        previous_url=f"{QUESTIONS}/{flow.previous_index(response, index)}" if index > 0 else None,
         **extra,
     )
 
@@ -215,7 +214,8 @@ class RespondentPages(Controller):
         template = await _welcome(registry, lang, kiosk, mode, sites, groups)
         if mode == "kiosk":
             # A ward tablet's welcome screen always starts from nothing.
-            template.cookies.append(expired(RESPONSE_COOKIE))
+            await let_go(request)
+            template.cookies.extend(forget_session())
         return template
 
     @get("/tablet/consent")
@@ -293,45 +293,46 @@ class RespondentPages(Controller):
             refused.status_code = 429
             refused.headers["Retry-After"] = str(exc.retry_after_s)
             return refused
-        redirect = _screen(response.id, flow.first_open_index(response), response)
-        redirect.cookies.append(response_cookie(response.id))
+        # A questionnaire this browser still held is over on it.
+        await let_go(request)
+        redirect = _screen(flow.first_open_index(response), response)
+        redirect.cookies.extend(session_cookies(response.id, str(response.session_key)))
         if mode == "invitation":
             redirect.cookies.append(expired(INVITE_COOKIE))
         return redirect
 
-    @get("/tablet/{response_id:uuid}/{index:int}")
-    async def item(self, request: Request, response_id: FromPath[uuid.UUID], index: FromPath[int], registry: RegistryDep) -> Template | Redirect:
+    @get(f"{QUESTIONS}/{{index:int}}")
+    async def item(self, request: Request, index: FromPath[int], registry: RegistryDep) -> Template | Redirect:
         """One question per screen."""
-        found = await _owned_session(request, registry, response_id)
+        found = await _owned_session(request, registry)
         if found is None:
             return _to_welcome("da")
-        response, route, instrument = found
+        held, response, route, instrument = found
         if not 0 <= index < len(response.items):
-            return _screen(response_id, len(response.items), response)
+            return _screen(len(response.items), response)
         if not flow.is_shown(response, index):
-            return _screen(response_id, flow.next_index(response, index), response)
-        template = await _item_page(request, response, index, languages=await offered_languages(registry, response))
+            return _screen(flow.next_index(response, index), response)
+        template = await _item_page(request, held, response, index, languages=await offered_languages(registry, response))
         # The screen carries the whole questionnaire, so an outage never strands the device.
         engine = request.app.template_engine.engine  # type: ignore[union-attr]
         template.context["bundle"] = offline_bundle(engine, response, route, instrument, template.context)
         return template
 
-    @get("/tablet/{response_id:uuid}/{index:int}/next")
-    async def next_screen(self, request: Request, response_id: FromPath[uuid.UUID], index: FromPath[int], registry: RegistryDep) -> Redirect:
+    @get(f"{QUESTIONS}/{{index:int}}/next")
+    async def next_screen(self, request: Request, index: FromPath[int], registry: RegistryDep) -> Redirect:
         """The screen after `index`, by the skip rules (used by the script after a save)."""
-        response = await _owned_response(request, registry, response_id)
-        if response is None:
+        owned = await _owned_response(request, registry)
+        if owned is None:
             return _to_welcome("da")
-        return _screen(response_id, flow.next_index(response, index), response)
+        return _screen(flow.next_index(owned[1], index), owned[1])
 
-    @post("/tablet/{response_id:uuid}/{index:int}")
-    async def answer(
-        self, request: Request, response_id: FromPath[uuid.UUID], index: FromPath[int], data: Form, registry: RegistryDep
-    ) -> Redirect | Template:
+    @post(f"{QUESTIONS}/{{index:int}}")
+    async def answer(self, request: Request, index: FromPath[int], data: Form, registry: RegistryDep) -> Redirect | Template:
         """Save what the screen holds, then move on, back, or to stop or pause."""
-        response = await _owned_response(request, registry, response_id)
-        if response is None:
+        owned = await _owned_response(request, registry)
+        if owned is None:
             return _to_welcome("da")
+        held, response = owned
         if not 0 <= index < len(response.items):
             raise InvalidInput("index", f"question {index} does not exist")
         item = response.items[index]
@@ -348,66 +349,67 @@ class RespondentPages(Controller):
                 if action == "next":
                     # Shown on the same screen, with what was chosen kept.
                     return await _item_page(
-                        request, response, index, refusal=refused.phrase, posted=data, status_code=400,
+                        request, held, response, index, refusal=refused.phrase, posted=data, status_code=400,
                         languages=await offered_languages(registry, response),
                     )  # fmt: skip
                 body = None  # leaving another way (back, pause, stop): an unfinished answer is not kept
         if body is not None:
-            await service.save_answer(registry, response_id, item.code, body)
+            await service.save_answer(registry, held.response_id, held.session_key, item.code, body)
             # An answer may change which later items are asked (skip logic).
-            response = await service.get_response(registry, response_id)
+            response = await service.get_response(registry, held.response_id, held.session_key)
         if action == "stop":
-            return Redirect(path=f"/tablet/{response_id}/stop", status_code=303)
+            return Redirect(path=f"{QUESTIONS}/stop", status_code=303)
         if action == "pause":
-            return Redirect(path=f"/tablet/{response_id}/pause", status_code=303)
+            return Redirect(path=f"{QUESTIONS}/pause", status_code=303)
         if action == "back":
-            return _screen(response_id, flow.previous_index(response, index), response)
-        return _screen(response_id, flow.next_index(response, index), response)
+            return _screen(flow.previous_index(response, index), response)
+        return _screen(flow.next_index(response, index), response)
 
-    @post("/tablet/{response_id:uuid}/language")
-    async def language_switch(
-        self, request: Request, response_id: FromPath[uuid.UUID], data: Form, registry: RegistryDep
-    ) -> Redirect | Template:
+    @post(f"{QUESTIONS}/language")
+    async def language_switch(self, request: Request, data: Form, registry: RegistryDep) -> Redirect | Template:
         """The same screen (`screen`: an item's index, "end" or "stop") in another language;
         every answer stays. Never by way of the welcome screen, which ends a kiosk's questionnaire.
         A language the study did not choose is refused (400) in the language in use."""
-        owned = await _owned_response(request, registry, response_id)
+        owned = await _owned_response(request, registry)
         if owned is None:
             return _to_welcome("da")
+        held, current = owned
         chosen = data.get("language", "")
-        if chosen not in await offered_languages(registry, owned):
+        if chosen not in await offered_languages(registry, current):
             # Its own page, not the shared refusal: that one's "try again" would GET this POST-only address.
-            again = _same_screen(response_id, data.get("screen", ""), owned).url
-            return page("error.html", owned.language, status_code=400, refusal="error_text", again=again)
-        response = await switch_language(registry, response_id, chosen)
-        return _same_screen(response_id, data.get("screen", ""), response)
+            again = _same_screen(data.get("screen", ""), current).url
+            return page("error.html", current.language, status_code=400, refusal="error_text", again=again)
+        response = await switch_language(registry, held.response_id, held.session_key, chosen)
+        return _same_screen(data.get("screen", ""), response)
 
-    @get("/tablet/{response_id:uuid}/end")
-    async def end(self, request: Request, response_id: FromPath[uuid.UUID], registry: RegistryDep) -> Template | Redirect:
+    @get(f"{QUESTIONS}/end")
+    async def end(self, request: Request, registry: RegistryDep) -> Template | Redirect:
         """The last screen before sending."""
-        response = await _owned_response(request, registry, response_id)
-        if response is None:
+        owned = await _owned_response(request, registry)
+        if owned is None:
             return _to_welcome("da")
+        response = owned[1]
         last = flow.previous_index(response, len(response.items))
         return page(
             "end.html",
             response.language,
             kiosk=await _kiosk(request),
             languages=await offered_languages(registry, response),
-            response_id=response_id,
-            previous_url=f"/tablet/{response_id}/{last}",
+            response_id=response.id,
+            previous_url=f"{QUESTIONS}/{last}",
             n=None,
         )
 
-    @post("/tablet/{response_id:uuid}/submit")
-    async def submit(self, request: Request, response_id: FromPath[uuid.UUID], registry: RegistryDep) -> Redirect:
+    @post(f"{QUESTIONS}/submit")
+    async def submit(self, request: Request, registry: RegistryDep) -> Redirect:
         """Hand in the answers; the browser forgets the questionnaire."""
-        if not owns(request, response_id):
+        owned = await _owned_response(request, registry)
+        if owned is None:
             return _to_welcome("da")
-        response = await service.get_response(registry, response_id)
-        await service.submit_response(response_id)
+        held, response = owned
+        await service.submit_response(held.response_id, held.session_key)
         redirect = Redirect(path=f"/tablet/thanks?lang={response.language}", status_code=303)
-        redirect.cookies.append(expired(RESPONSE_COOKIE))
+        redirect.cookies.extend(forget_session())
         return redirect
 
     @get("/tablet/thanks")
@@ -415,50 +417,55 @@ class RespondentPages(Controller):
         """Thanks; a ward tablet goes back to its welcome screen by itself."""
         kiosk = await _kiosk(request)
         template = page("thanks.html", language(lang), kiosk=kiosk, discarded=discarded, clear_device=True)
-        template.cookies.append(expired(RESPONSE_COOKIE))
+        template.cookies.extend(forget_session())
         return template
 
-    @get("/tablet/{response_id:uuid}/stop")
-    async def stop_page(self, request: Request, response_id: FromPath[uuid.UUID], registry: RegistryDep) -> Template | Redirect:
+    @get(f"{QUESTIONS}/stop")
+    async def stop_page(self, request: Request, registry: RegistryDep) -> Template | Redirect:
         """Stop at any time: keep what was given so far, or delete it."""
-        response = await _owned_response(request, registry, response_id)
-        if response is None:
+        owned = await _owned_response(request, registry)
+        if owned is None:
             return _to_welcome("da")
+        response = owned[1]
         return page(
             "stop.html",
             response.language,
             kiosk=await _kiosk(request),
             languages=await offered_languages(registry, response),
-            response_id=response_id,
-            continue_url=f"/tablet/{response_id}/{flow.first_open_index(response)}",
+            response_id=response.id,
+            continue_url=f"{QUESTIONS}/{flow.first_open_index(response)}",
         )
 
-    @post("/tablet/{response_id:uuid}/stop")
-    async def stop(self, request: Request, response_id: FromPath[uuid.UUID], data: Form, registry: RegistryDep) -> Redirect:
+    @post(f"{QUESTIONS}/stop")
+    async def stop(self, request: Request, data: Form, registry: RegistryDep) -> Redirect:
         """Carry out the respondent's choice."""
-        response = await _owned_response(request, registry, response_id)
-        if response is None:
+        owned = await _owned_response(request, registry)
+        if owned is None:
             return _to_welcome("da")
+        held, response = owned
         choice = data.get("choice")
         if choice == "keep":
-            await service.submit_response(response_id)
+            await service.submit_response(held.response_id, held.session_key)
             target = f"/tablet/thanks?lang={response.language}"
         elif choice == "discard":
-            await discard_response(response_id)
+            await discard_response(held.response_id, held.session_key)
             target = f"/tablet/thanks?lang={response.language}&discarded=true"
         else:
             raise InvalidInput("choice", "must be 'keep' or 'discard'")
         redirect = Redirect(path=target, status_code=303)
-        redirect.cookies.append(expired(RESPONSE_COOKIE))
+        redirect.cookies.extend(forget_session())
         return redirect
 
-    @get("/tablet/{response_id:uuid}/pause")
-    async def pause(self, request: Request, response_id: FromPath[uuid.UUID], registry: RegistryDep) -> Template | Redirect:
-        """Give a resume code and let go of the questionnaire on this device."""
-        response = await _owned_response(request, registry, response_id)
-        if response is None:
+    @get(f"{QUESTIONS}/pause")
+    async def pause(self, request: Request, registry: RegistryDep) -> Template | Redirect:
+        """Give a resume code and let go of the questionnaire on this device: from now on
+        only the code opens it, on this device or another."""
+        owned = await _owned_response(request, registry)
+        if owned is None:
             return _to_welcome("da")
-        code = await resume_codes.issue(response_id, TABLET_SETTINGS.resume_code_days)
+        held, response = owned
+        code = await resume_codes.issue(held.response_id, TABLET_SETTINGS.resume_code_days)
+        await service.release_session(held.response_id, held.session_key)
         template = page(
             "pause.html",
             response.language,
@@ -467,7 +474,7 @@ class RespondentPages(Controller):
             days=TABLET_SETTINGS.resume_code_days,
             clear_device=True,
         )
-        template.cookies.append(expired(RESPONSE_COOKIE))
+        template.cookies.extend(forget_session())
         return template
 
     @get("/tablet/resume")
@@ -489,14 +496,17 @@ class RespondentPages(Controller):
             return throttled
         response = None
         if response_id is not None:
+            # The code is the credential: the session is bound to this browser under a new key.
+            session_key = await service.rebind_session(response_id)
             try:
-                response = await service.get_response(registry, response_id)
+                response = await service.get_response(registry, response_id, session_key)
             except ResponseNotFound:
                 response = None
-        if response is None or response.submitted_at is not None:
+        if response is None:
             return page("resume.html", lang, kiosk=kiosk, error="resume_wrong")
-        redirect = _screen(response.id, flow.first_open_index(response), response)
-        redirect.cookies.append(response_cookie(response.id))
+        await let_go(request)
+        redirect = _screen(flow.first_open_index(response), response)
+        redirect.cookies.extend(session_cookies(response.id, session_key))
         return redirect
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from server.process import run_cli, start_server
+from tests.browser.tablet_steps import DATABASES
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -50,6 +51,7 @@ def live_server(live_database: Path) -> Iterator[str]:
     run_cli(url, "migrate")
     run_cli(url, "demo", "--respondents", "0", "--no-publish")
     server = start_server(url, live_database.parent / "server.log", env=env)
+    DATABASES[server.base_url] = live_database
     yield server.base_url
     server.stop()
 

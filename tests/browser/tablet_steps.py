@@ -1,11 +1,16 @@
 """Steps a respondent takes on the tablet, shared by the browser tests."""
 
+import json
 import re
+import sqlite3
+import uuid
+from pathlib import Path
 
-import httpx
+ITEM_URL = re.compile(r"/tablet/questions/\d+$")
+END_URL = re.compile(r"/tablet/questions/end$")
 
-ITEM_URL = re.compile(r"/tablet/[0-9a-f-]{36}/\d+$")
-END_URL = re.compile(r"/tablet/[0-9a-f-]{36}/end$")
+#: The database behind each live server's address (`conftest.live_server` fills it in).
+DATABASES: dict[str, Path] = {}
 
 
 def response_id(page) -> str:
@@ -72,6 +77,40 @@ def skip_to_end(page, skip: str = "Spring over") -> int:
     return count
 
 
-def stored(base: str, rid: str) -> dict:
-    """The questionnaire as the server holds it."""
-    return httpx.get(f"{base}/api/v1/responses/{rid}").json()
+def stored(base: str, rid: str) -> dict | None:
+    """The questionnaire as the server's database holds it (None once deleted).
+
+    Read from the database, not the API: the API shows a session only to the device that
+    holds its key, and never after submit.
+    """
+    with sqlite3.connect(DATABASES[base]) as connection:
+        connection.row_factory = sqlite3.Row
+        # Piccolo stores UUIDs as text with dashes.
+        session = connection.execute(
+            "SELECT r.respondent_group, r.language, r.submitted_at, r.released_at, v.instrument"
+            " FROM response r JOIN instrument_version v ON v.id = r.instrument_version WHERE r.id = ?",
+            (str(uuid.UUID(rid)),),
+        ).fetchone()
+        if session is None:
+            return None
+        rows = connection.execute("SELECT item, value, missing FROM answer WHERE response = ? ORDER BY id", (str(uuid.UUID(rid)),))
+        answers = {
+            row["item"]: {"item": row["item"], "value": json.loads(row["value"]) if row["value"] is not None else None, "missing": row["missing"]}
+            for row in rows
+        }
+    return {
+        "group": session["respondent_group"],
+        "language": session["language"],
+        "instrument": session["instrument"],
+        "submitted_at": session["submitted_at"],
+        "released_at": session["released_at"],
+        "answers": answers,
+    }
+
+
+def asked(page) -> list[str]:
+    """The item codes the questionnaire on screen asks now, by the device's own skip rules."""
+    return page.evaluate(
+        "() => { const b = JSON.parse(document.getElementById('lm-questionnaire').textContent);"
+        " return window.leastmeans.visibleCodes(b.plan, b.answers); }"
+    )

@@ -31,23 +31,29 @@ def test_kiosk_starts_only_for_its_site_and_forgets_an_idle_respondent(live_serv
     rid = response_id(page)
     assert stored(live_server, rid)["group"] == "relative"
     press(page, "Vil ikke svare")
-    assert page.evaluate("document.cookie").count("lm_response") == 1
+    # The questionnaire's key is in an HttpOnly cookie no script reads; only its live marker shows.
+    assert page.evaluate("document.cookie").count("lm_live=1") == 1
+    assert "lm_session" not in page.evaluate("document.cookie")
+    assert "lm_session" in {cookie["name"] for cookie in page.context.cookies()}
 
     # Nobody touches the screen: first the question, then a clean welcome screen.
     page.get_by_role("dialog", name="Er du der stadig?").wait_for(timeout=(KIOSK_IDLE_SECONDS + 3) * 1000)
     page.wait_for_url(re.compile(r"/\?lang=da$"), timeout=(KIOSK_GRACE_SECONDS + 5) * 1000)
     page.get_by_role("heading", name="Mindste middel").wait_for()
-    assert "lm_response" not in page.evaluate("document.cookie")
+    assert "lm_live" not in page.evaluate("document.cookie")
     assert page.evaluate("localStorage.length + sessionStorage.length") == 0
     # Back and history lead nowhere near the previous answers.
     for _ in range(3):
         page.go_back()
         assert not ITEM_URL.search(page.url), page.url
         assert page.locator("form.item-form").count() == 0
-    page.goto(f"{live_server}/tablet/{rid}/0")
+    page.goto(f"{live_server}/tablet/questions/0")
     assert page.locator("form.item-form").count() == 0
-    page.goto(f"{live_server}/tablet/{rid}/1")
+    page.goto(f"{live_server}/tablet/questions/1")
     assert page.locator("form.item-form").count() == 0
+    # The server let the questionnaire go: its answer is final and nothing of it is read back.
+    assert stored(live_server, rid)["released_at"] is not None
+    assert "lm_session" not in {cookie["name"] for cookie in page.context.cookies()}
 
 
 def test_a_tablet_enrolled_with_its_own_idle_time_resets_after_it(live_server: str, live_database: Path, tablet) -> None:
@@ -68,7 +74,7 @@ def test_a_tablet_enrolled_with_its_own_idle_time_resets_after_it(live_server: s
     assert page.evaluate("Date.now()") - shown < KIOSK_IDLE_SECONDS * 1000
     page.wait_for_url(re.compile(r"/\?lang=da$"), timeout=(KIOSK_GRACE_SECONDS + 5) * 1000)
     page.get_by_role("heading", name="Mindste middel").wait_for()
-    assert "lm_response" not in page.evaluate("document.cookie")
+    assert "lm_live" not in page.evaluate("document.cookie")
 
 
 def test_kiosk_dialog_keeps_a_present_respondent_and_finishing_returns_to_welcome(
@@ -185,7 +191,7 @@ def test_own_device_invitation_pause_and_resume_on_a_fresh_device(live_server: s
         page.get_by_text("Vis koden").click()  # the code shows only when asked for
         code = page.locator("#resume-code").inner_text()
         assert re.fullmatch(r"[A-HJKMNP-Z2-9]{4}-[A-HJKMNP-Z2-9]{4}", code)
-        page.goto(f"{live_server}/tablet/{rid}/1")
+        page.goto(f"{live_server}/tablet/questions/1")
         assert page.locator("form.item-form").count() == 0
 
         other = second.new_page()
@@ -195,7 +201,7 @@ def test_own_device_invitation_pause_and_resume_on_a_fresh_device(live_server: s
         other.get_by_role("alert").wait_for()
         other.get_by_label("Din kode").fill(code.replace("-", " ").lower())
         other.get_by_role("button", name="Fortsæt").click()
-        other.wait_for_url(re.compile(rf"/tablet/{rid}/1$"))
+        other.wait_for_url(re.compile(rf"/tablet/questions/1$"))
         # The code is used up once redeemed.
         third = chromium.new_context(**phone).new_page()
         third.goto(f"{live_server}/tablet/resume")

@@ -90,7 +90,8 @@ def test_a_ward_tablet_keeps_its_questionnaire_through_a_language_switch(live_se
 
     _switch_to_english(page)
     assert response_id(page) == rid and index(page) == QUESTION_5
-    assert page.evaluate("document.cookie").count(f"lm_response={rid}") == 1
+    # Still the same questionnaire, bound to this browser (its live marker kept).
+    assert page.evaluate("document.cookie").count("lm_live=1") == 1
     assert stored(live_server, rid)["answers"] == before
     # The questionnaire goes on where it was.
     press(page, "Prefer not to answer")
@@ -119,7 +120,7 @@ def test_the_switch_keeps_the_entry_screens_and_refuses_a_language_the_questionn
     # Only the questionnaire's own languages: anything else is refused and changes nothing.
     cookies = {c["name"]: c["value"] for c in page.context.cookies()}
     refused = httpx.post(
-        f"{live_server}/tablet/{rid}/language", data={"language": "fr", "screen": "0"}, cookies=cookies, follow_redirects=False
+        f"{live_server}/tablet/questions/language", data={"language": "fr", "screen": "0"}, cookies=cookies, follow_redirects=False
     )
     assert refused.status_code == 400
     assert stored(live_server, rid)["language"] == "en"

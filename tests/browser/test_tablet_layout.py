@@ -66,15 +66,15 @@ def test_no_screen_scrolls_sideways_on_a_phone_or_a_tablet_at_any_text_size(
         context, page, rid, total = _start(chromium, live_server, group, live_database)
         try:
             for index in range(total):
-                page.goto(f"{live_server}/tablet/{rid}/{index}")
+                page.goto(f"{live_server}/tablet/questions/{index}")
                 form = page.locator("form.item-form")
                 seen_types.add(form.get_attribute("data-item-type"))
                 found += _overflows(page, f"{group} {form.get_attribute('data-item-code')}")
             if group == "patient":
                 for name, path in (("end", "end"), ("stop", "stop")):
-                    page.goto(f"{live_server}/tablet/{rid}/{path}")
+                    page.goto(f"{live_server}/tablet/questions/{path}")
                     found += _overflows(page, name)
-                page.goto(f"{live_server}/tablet/{rid}/0")
+                page.goto(f"{live_server}/tablet/questions/0")
                 page.get_by_role("button", name="Pause").click()
                 page.get_by_text("Vis koden").tap()
                 found += _overflows(page, "pause")
@@ -163,19 +163,19 @@ def test_a_chosen_answer_is_plainly_marked_and_navigation_looks_like_navigation(
 def test_stop_is_neutral_pause_hides_the_code_and_the_end_counts_no_question(live_server: str, tablet) -> None:
     page = tablet
     rid = start_questionnaire(page, live_server)
-    page.goto(f"{live_server}/tablet/{rid}/end")
+    page.goto(f"{live_server}/tablet/questions/end")
     page.get_by_role("heading", name="Tak! Du er færdig med spørgsmålene.").wait_for()
     assert "Spørgsmål" not in page.locator("body").inner_text()
     # Also when the end screen is swapped in by the script after the last question.
     last = int(page.locator("a.back").get_attribute("href").rsplit("/", 1)[1])
-    page.goto(f"{live_server}/tablet/{rid}/{last}")
+    page.goto(f"{live_server}/tablet/questions/{last}")
     assert "Spørgsmål" in page.locator("body").inner_text()
     press(page, "Spring over")
     page.wait_for_url(END_URL)
     page.get_by_role("heading", name="Tak! Du er færdig med spørgsmålene.").wait_for()
     assert "Spørgsmål" not in page.locator("body").inner_text()
 
-    page.goto(f"{live_server}/tablet/{rid}/0")
+    page.goto(f"{live_server}/tablet/questions/0")
     page.get_by_role("button", name="Stop", exact=True).click()
     page.get_by_role("heading", name="Vil du stoppe?").wait_for()
     assert page.locator("main .primary").count() == 0

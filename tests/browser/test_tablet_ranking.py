@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from tests.browser.tablet_steps import index, press, skip_until, start_questionnaire, stored
+from tests.browser.tablet_steps import asked, index, press, skip_until, start_questionnaire, stored
 
 pytestmark = pytest.mark.browser
 
@@ -17,8 +17,8 @@ TIE = "To eller flere har fået samme nummer. Giv hver af dem sit eget nummer."
 def _open_ranking(page, base: str) -> str:
     """Start a questionnaire and load its ranking screen; the questionnaire id."""
     rid = start_questionnaire(page, base)
-    codes = [item["code"] for item in stored(base, rid)["items"]]
-    page.goto(f"{base}/tablet/{rid}/{codes.index('ranking.core')}")
+    codes = asked(page)
+    page.goto(f"{base}/tablet/questions/{codes.index('ranking.core')}")
     page.locator("form.item-form[data-item-type=ranking]").wait_for()
     return rid
 

@@ -15,6 +15,8 @@
   var QUEUE = "lm.queue";
   var OUTBOX = "lm.outbox";
   var SCREENS_CACHE = "lm-questionnaire";
+  // The screens of the questionnaire this browser holds (server/tablet/pages.py).
+  var QUESTIONS = "/tablet/questions/";
   var MISSING = ["dont_know", "prefer_not_to_answer"];
   // A failure must last this long before the respondent hears of it: a slow save is not an outage.
   var ALARM_AFTER_MS = 2000;
@@ -88,9 +90,12 @@
   lm.pendingAnswers = function () { return load().length; };
   lm.clearQueue = function () { save([]); };
 
-  // A newer answer to the same item replaces the queued one: the last word counts.
-  lm.enqueue = function (responseId, item, answer) {
-    var entry = { r: responseId, i: item, b: answer };
+  // A newer answer to the same item replaces the queued one: the last word counts. Each
+  // entry carries its session's key, so it can still be sent after a kiosk wipe has
+  // made the browser forget the questionnaire (the server then stores it only if the
+  // item has no answer yet, and reads nothing back).
+  lm.enqueue = function (responseId, sessionKey, item, answer) {
+    var entry = { r: responseId, k: sessionKey, i: item, b: answer };
     var queue = load().filter(function (e) { return !same(e, entry); });
     queue.push(entry);
     save(queue);
@@ -114,7 +119,7 @@
   async function put(entry) {
     return fetch("/api/v1/responses/" + entry.r + "/answers/" + encodeURIComponent(entry.i), {
       method: "PUT",
-      headers: { "Content-Type": "application/json" },
+      headers: { "Content-Type": "application/json", "X-Session-Key": entry.k || "" },
       body: JSON.stringify(entry.b),
       credentials: "same-origin",
       cache: "no-store",
@@ -286,7 +291,7 @@
   })();
 
   function visible() { return lm.visibleCodes(bundle.plan, bundle.answers); }
-  function screenUrl(n) { return "/tablet/" + bundle.id + "/" + n; }
+  function screenUrl(n) { return QUESTIONS + n; }
 
   // Show screen `n` of the items asked now (n == their number: the end screen).
   function showScreen(n, push) {
@@ -299,7 +304,7 @@
       var back = main.querySelector(".nav a");
       if (back) { back.setAttribute("href", screenUrl(Math.max(codes.length - 1, 0))); }
       progressText("");
-      afterSwap("/tablet/" + bundle.id + "/end", push);
+      afterSwap(QUESTIONS + "end", push);
       return;
     }
     var code = codes[n];
@@ -383,11 +388,10 @@
   async function prefetch() {
     var itemForm = form();
     if (!itemForm || bundle) { return; }
-    var id = itemForm.dataset.responseId;
     var total = parseInt(itemForm.dataset.total, 10);
     var urls = [];
-    for (var i = 0; i < total; i++) { urls.push("/tablet/" + id + "/" + i); }
-    urls.push("/tablet/" + id + "/end");
+    for (var i = 0; i < total; i++) { urls.push(QUESTIONS + i); }
+    urls.push(QUESTIONS + "end");
     for (var j = 0; j < urls.length; j++) {
       if (pages.has(urls[j]) || urls[j] === location.pathname) { continue; }
       try {
@@ -411,12 +415,12 @@
     else if (target.matches("form.submit-form")) { onFinalSubmit(event, target); }
   });
 
-  function leave(id, action) {
+  function leave(action) {
     waiting = true;
     lm.flush().then(function (sent) {
-      if (sent) { location.assign("/tablet/" + id + "/" + action); return; }
+      if (sent) { location.assign(QUESTIONS + action); return; }
       render();
-      window.addEventListener("online", function () { leave(id, action); }, { once: true });
+      window.addEventListener("online", function () { leave(action); }, { once: true });
     });
   }
 
@@ -428,11 +432,12 @@
     if (answer === undefined) { return; }
     event.preventDefault();
     var id = itemForm.dataset.responseId;
+    var sessionKey = itemForm.dataset.sessionKey;
     var code = itemForm.dataset.itemCode;
     var index = parseInt(itemForm.dataset.index, 10);
     var total = parseInt(itemForm.dataset.total, 10);
-    if (answer) { lm.enqueue(id, code, answer); }
-    if (action === "stop" || action === "pause") { leave(id, action); return; }
+    if (answer) { lm.enqueue(id, sessionKey, code, answer); }
+    if (action === "stop" || action === "pause") { leave(action); return; }
 
     if (bundle && bundle.id === id) {
       if (answer) { bundle.answers[code] = [answer.value === undefined ? null : answer.value, answer.missing || null]; }
@@ -453,11 +458,11 @@
     lm.flush().then(function (sent) {
       navigating = false;
       var previous = Math.max(index - 1, 0);
-      var nextKey = index + 1 >= total ? "/tablet/" + id + "/end" : "/tablet/" + id + "/" + (index + 1);
+      var nextKey = index + 1 >= total ? QUESTIONS + "end" : QUESTIONS + (index + 1);
       if (action === "back") {
-        go("/tablet/" + id + "/" + previous, "/tablet/" + id + "/" + previous, true);
+        go(QUESTIONS + previous, QUESTIONS + previous, true);
       } else if (sent) {
-        go("/tablet/" + id + "/" + index + "/next", nextKey, true);
+        go(QUESTIONS + index + "/next", nextKey, true);
       } else {
         var cached = pages.get(nextKey);
         if (cached) { swap(nextKey, cached, true); } else { go(nextKey, nextKey, true); }
@@ -494,17 +499,17 @@
   // The end screen's Back link: the previous screen is on the device too.
   document.addEventListener("click", function (event) {
     var link = bundle && event.target.closest && event.target.closest("main a[href]");
-    var match = link && link.getAttribute("href").match(/^\/tablet\/([0-9a-f-]{36})\/(\d+)$/);
-    if (!match || match[1] !== bundle.id || event.defaultPrevented) { return; }
+    var match = link && link.getAttribute("href").match(/^\/tablet\/questions\/(\d+)$/);
+    if (!match || event.defaultPrevented) { return; }
     event.preventDefault();
     settle(performance.now());
-    showScreen(parseInt(match[2], 10), true);
+    showScreen(parseInt(match[1], 10), true);
   });
 
   window.addEventListener("popstate", function () {
-    var match = location.pathname.match(/^\/tablet\/([0-9a-f-]{36})\/(\d+|end)$/);
-    if (bundle && match && match[1] === bundle.id) {
-      showScreen(match[2] === "end" ? Infinity : parseInt(match[2], 10), false);
+    var match = location.pathname.match(/^\/tablet\/questions\/(\d+|end)$/);
+    if (bundle && match) {
+      showScreen(match[1] === "end" ? Infinity : parseInt(match[1], 10), false);
       return;
     }
     if (!form() && !document.querySelector("form.submit-form")) { return; }

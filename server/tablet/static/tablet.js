@@ -82,7 +82,9 @@
     document.querySelectorAll("#lm-questionnaire, template.lm-screen").forEach(function (node) { node.remove(); });
     var main = document.querySelector("main");
     if (main) { main.replaceChildren(); }
-    document.cookie = "lm_response=; Max-Age=0; Path=/; SameSite=Strict";
+    // The session cookie is HttpOnly: the page cannot delete it, but without this marker
+    // it opens nothing, and the next page request lets the questionnaire go for good.
+    document.cookie = "lm_live=; Max-Age=0; Path=/; SameSite=Strict";
     return lm.forgetScreens ? lm.forgetScreens() : Promise.resolve();
   };
   // Thanks, deletion and pause pages: the questionnaire is over on this device.
