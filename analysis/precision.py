@@ -9,8 +9,12 @@ effective sample size is ``n / deff`` with the design effect
 
 (``icc`` of ``d`` between sites by the one-way ANOVA estimator, truncated at
 0; ``m`` the size-weighted mean site size, Kish's form for unequal sites).
-Cluster-robust tests then rest on ``G - 1`` degrees of freedom for ``G``
-sites, ``n - 1`` without sites.
+Cluster-robust tests then rest on about ``G - 1`` degrees of freedom for
+``G`` sites (the CR2 Bell-McCaffrey degrees of freedom of the primary
+intervals are at most that, so the figure errs on the optimistic side when
+sites are very unequal). With fewer than ``min_sites`` sites behind a pair,
+the primary intervals are respondent-level, and so is this figure: no design
+effect, ``n - 1`` degrees of freedom.
 
 The detectable difference is the true mean difference that a two-sided
 paired t test at the family-adjusted alpha rejects with the planned power
@@ -121,6 +125,7 @@ def cell_precision(
     power: float,
     alpha: float,
     alpha_family: float | None = None,
+    min_sites: int = 2,
 ) -> CellPrecision:
     """Detectable difference and provable margin for every pair of ``wide``.
 
@@ -132,6 +137,7 @@ def cell_precision(
         alpha: the family-wise alpha.
         alpha_family: the per-comparison level of the family-wise scheme;
             default ``alpha / K`` for the K pairs in the family.
+        min_sites: fewer sites behind a pair: respondent-level precision.
     """
     if not 0 < power < 1:
         raise ValueError(f"power: must lie in (0, 1), got {power!r}")
@@ -160,9 +166,10 @@ def cell_precision(
             rows.append(PairPrecision(measure_a=a, measure_b=b, n=n, sd_diff=None, design_effect=1.0, df=0, detectable_difference=None, provable_margin=None))
             continue
         sd = float(d.std(ddof=1))
-        deff = site_design_effect(d, s)
         g = 0 if s is None else int(pd.Series(s).nunique())
-        df = g - 1 if g >= 2 else n - 1
+        by_site = g >= max(min_sites, 2)
+        deff = site_design_effect(d, s) if by_site else 1.0
+        df = g - 1 if by_site else n - 1
         n_eff = n / deff
         mdd = detectable_difference(sd, n_eff, df, level, power)
         se = sd / np.sqrt(n_eff)

@@ -16,8 +16,9 @@ control as the primary analysis.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping
-from typing import Final, Protocol
+from typing import Any, Final, Protocol
 
 import numpy as np
 import pandas as pd
@@ -37,20 +38,23 @@ class VerdictRule(Protocol):
     def __call__(self, wide: pd.DataFrame, sites: np.ndarray | None, margin: float) -> Verdicts: ...
 
 
-def pairwise_rule(alpha: float, min_cell: int) -> VerdictRule:
-    """The verdict rule of :mod:`analysis.pairwise` with alpha and minimum n bound.
+def pairwise_rule(alpha: float, min_n: int, **options: Any) -> VerdictRule:
+    """The verdict rule of :mod:`analysis.pairwise` with its settings bound.
 
-    Passes the site labels on when :func:`analysis.pairwise.pairwise_verdicts`
-    accepts them, so the sensitivities follow the primary rule as it evolves.
+    ``options`` are further keyword arguments of
+    :func:`analysis.pairwise.pairwise_verdicts` (for example ``min_sites``,
+    ``weighting``, ``family``); the site labels are passed on when it takes
+    them, so the sensitivities follow the primary rule as it evolves.
     """
-    takes_sites = "sites" in pairwise.pairwise_verdicts.__code__.co_varnames
+    accepted = set(inspect.signature(pairwise.pairwise_verdicts).parameters)
+    unknown = sorted(set(options) - accepted)
+    if unknown:
+        raise ValueError(f"options: pairwise_verdicts takes no {', '.join(unknown)}")
+    takes_sites = "sites" in accepted
 
     def rule(wide: pd.DataFrame, sites: np.ndarray | None, margin: float) -> Verdicts:
-        if takes_sites:
-            pairs = pairwise.pairwise_verdicts(wide, margin, alpha, min_cell, sites=sites)  # type: ignore[call-arg]
-        else:
-            pairs = pairwise.pairwise_verdicts(wide, margin, alpha, min_cell)
-        return pairwise.verdict_lookup(pairs)
+        extra = {**options, "sites": sites} if takes_sites else options
+        return pairwise.verdict_lookup(pairwise.pairwise_verdicts(wide, margin, alpha, min_n, **extra))
 
     return rule
 

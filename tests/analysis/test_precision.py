@@ -69,6 +69,10 @@ def test_site_by_measure_effects_widen_the_detectable_difference() -> None:
     assert row.detectable_difference is not None and plain.detectable_difference is not None
     assert row.detectable_difference > 1.5 * plain.detectable_difference
     assert site_design_effect(np.zeros(10), None) == 1.0
+    # Below the planned number of sites the primary intervals are
+    # respondent-level, and so is the stated precision.
+    few = cell_precision(clustered, sites, 5, 0.8, 0.05, min_sites=20).by_pair[0]
+    assert (few.design_effect, few.df) == (1.0, n - 1)
 
 
 def test_small_pairs_are_outside_the_family_and_bad_input_is_named() -> None:

@@ -1,0 +1,136 @@
+"""The verdict sensitivities of one cell, and the verdicts that survive them.
+
+One call per group x setting runs, on the pair verdict rule the tiers rest on:
+
+1. the bound rule (:mod:`analysis.bounds`): an equivalence claim that
+   compression at 0 or 100 makes unidentifiable becomes ``undetermined``
+   ("compressed at the bound");
+2. the tipping-point analysis (:mod:`analysis.dont_know`) on what is left: a
+   claim that withheld answers could flip within the plausible delta becomes
+   ``undetermined`` ("fragile to don't know");
+3. the margin table (:mod:`analysis.margins`), the "don't know" shares and
+   flags, and the design's precision (:mod:`analysis.precision`), which are
+   reported and change no verdict.
+
+The tiers are then built from :meth:`CellSensitivity.verdicts`, so a claim
+the sensitivities refuse cannot merge or separate measures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import msgspec
+import numpy as np
+import pandas as pd
+
+from analysis.bounds import BoundRefusal, BoundShare, bound_shares, check_bounds
+from analysis.bounds import REASON as COMPRESSED
+from analysis.dont_know import REASON as FRAGILE
+from analysis.dont_know import DontKnowShare, TippingPoint, dont_know_shares, tipping_points, withheld_mask, without_fragile
+from analysis.margins import MarginTable, margin_table
+from analysis.precision import CellPrecision, cell_precision
+from analysis.verdict_rule import UNDETERMINED, VerdictRule, Verdicts, pair_keys
+
+
+class SensitivityPlan(msgspec.Struct, frozen=True, kw_only=True):
+    """The planned thresholds of the sensitivities (set from the gradation settings)."""
+
+    margin: float = 5.0
+    margins: tuple[float, ...] = (3.0, 5.0, 8.0, 10.0)
+    alpha: float = 0.05
+    power: float = 0.8
+    min_n: int = 5
+    min_sites: int = 2
+    bound_share_flag: float = 0.2
+    bound_share_refuse: float = 0.5
+    dont_know_flag: float = 0.15
+    plausible_delta: float = 10.0
+    max_delta: float = 50.0
+    tipping_point: bool = True
+
+
+class PairCheck(msgspec.Struct, frozen=True):
+    """One pair's verdict before and after the sensitivities (a relative to b)."""
+
+    measure_a: str
+    measure_b: str
+    #: The verdict rule's own verdict.
+    rule_verdict: str
+    #: The reported verdict: ``undetermined`` when a sensitivity refused the claim.
+    verdict: str
+    #: ``compressed at the bound`` or ``fragile to don't know``; None when kept.
+    reason: str | None
+
+
+class CellSensitivity(msgspec.Struct, frozen=True):
+    """Everything the sensitivities found in one group x setting."""
+
+    bounds: list[BoundShare]
+    dont_know: list[DontKnowShare]
+    bound_refusals: list[BoundRefusal]
+    #: None when the tipping-point analysis is switched off.
+    tipping_points: list[TippingPoint] | None
+    margin_table: MarginTable
+    precision: CellPrecision
+    checks: list[PairCheck]
+
+    def verdicts(self) -> dict[tuple[str, str], str]:
+        """The reported verdicts, keyed (a, b) in both directions, for the tier rule."""
+        flip = {"less": "more", "more": "less"}
+        out: dict[tuple[str, str], str] = {}
+        for c in self.checks:
+            out[(c.measure_a, c.measure_b)] = c.verdict
+            out[(c.measure_b, c.measure_a)] = flip.get(c.verdict, c.verdict)
+        return out
+
+
+def cell_sensitivity(
+    rule: VerdictRule,
+    wide: pd.DataFrame,
+    sites: np.ndarray | None,
+    ratings: pd.DataFrame,
+    plan: SensitivityPlan,
+    primary: Verdicts | None = None,
+    alpha_family: float | None = None,
+    precision_measures: Sequence[str] | None = None,
+) -> CellSensitivity:
+    """Run the sensitivities of this module on one cell.
+
+    Args:
+        rule: the pair verdict rule the tiers rest on.
+        wide: the cell's respondent x measure matrix; ``sites`` its rows' sites.
+        ratings: the cell's tidy rating rows (for "don't know" answers).
+        plan: the planned thresholds.
+        primary: the rule's verdicts at ``plan.margin`` when already computed.
+        alpha_family: per-comparison level of the family-wise scheme, for the
+            precision (default alpha over the number of testable pairs).
+        precision_measures: the measures whose pairs form the testing family
+            (default: all columns of ``wide``).
+    """
+    verdicts = dict(primary if primary is not None else rule(wide, sites, plan.margin))
+    shares = bound_shares(wide, plan.bound_share_flag)
+    bounded = check_bounds(rule, wide, sites, plan.margin, shares, plan.bound_share_refuse, verdicts=verdicts)
+    points = None
+    final = bounded.verdicts
+    if plan.tipping_point:
+        withheld = withheld_mask(ratings, wide)
+        points = tipping_points(rule, wide, sites, withheld, plan.margin, bounded.verdicts, plan.plausible_delta, plan.max_delta)
+        final = without_fragile(bounded.verdicts, points)
+    refused = {(r.measure_a, r.measure_b) for r in bounded.refused}
+    checks = []
+    for pair in pair_keys([str(c) for c in wide.columns]):
+        before = verdicts.get(pair, UNDETERMINED)
+        after = final.get(pair, UNDETERMINED)
+        reason = COMPRESSED if pair in refused else (FRAGILE if after != bounded.verdicts.get(pair, UNDETERMINED) else None)
+        checks.append(PairCheck(measure_a=pair[0], measure_b=pair[1], rule_verdict=before, verdict=after, reason=reason))
+    family = wide if precision_measures is None else wide[sorted(precision_measures)]
+    return CellSensitivity(
+        bounds=shares,
+        dont_know=dont_know_shares(ratings, wide, plan.dont_know_flag),
+        bound_refusals=bounded.refused,
+        tipping_points=points,
+        margin_table=margin_table(rule, wide, sites, plan.margins, shares, plan.bound_share_refuse),
+        precision=cell_precision(family, sites, plan.min_n, plan.power, plan.alpha, alpha_family, plan.min_sites),
+        checks=checks,
+    )
