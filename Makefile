@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: run test bench fuzz install clean screenshots
+.PHONY: run test bench simulate fuzz install clean screenshots
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,12 @@ screenshots: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# The simulation study of the gradation's operating characteristics: prints its table and
+# writes it to docs/methods.md and docs/simulation-study.json. About 15 minutes on 2 cores;
+# SIMULATE_ARGS="--quick" for a first look, "--runs N" for more precision.
+simulate: $(STAMP)
+	nice $(BIN)/python -m bench.simulation_study $(SIMULATE_ARGS)
 
 # The fuzz tests with a long budget (the default suite runs them briefly, on SQLite only).
 fuzz: $(STAMP)

@@ -445,9 +445,11 @@ def mirrored(df: pd.DataFrame) -> pd.DataFrame:
 def renamed(df: pd.DataFrame, codes: Mapping[str, str]) -> pd.DataFrame:
     """The same answers with measure codes renamed by ``codes`` (old -> new, one-to-one).
 
-    Only the measure codes change (``measure``, ``measure_b`` and paired
-    choices); item codes are opaque and kept. An analysis that does not break
-    ties by code gives the same tiers under the new names.
+    The measure codes change in ``measure``, ``measure_b`` and paired
+    choices, and in the items of rank rows, which name their measure
+    (``<ranking>.<measure>``); other item codes are opaque and kept. An
+    analysis that does not break ties by code gives the same tiers under the
+    new names.
     """
     if len(set(codes.values())) != len(codes):
         raise ValueError("codes: two measures would get the same new code")
@@ -460,4 +462,8 @@ def renamed(df: pd.DataFrame, codes: Mapping[str, str]) -> pd.DataFrame:
         out[column] = out[column].replace(dict(codes))
     paired = (out["kind"] == "paired").fillna(False).to_numpy()
     out.loc[paired, "choice"] = out.loc[paired, "choice"].replace(dict(codes))
+    rank = ((out["kind"] == "rank") & out["measure"].notna()).fillna(False).to_numpy()
+    if rank.any():
+        task = df.loc[rank, "item"].astype(str).str.rsplit(".", n=1).str[0]
+        out.loc[rank, "item"] = (task + "." + out.loc[rank, "measure"].astype(str)).to_numpy()
     return out

@@ -9,6 +9,8 @@ informative "don't know" are measured by the simulation study
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import msgspec
 import numpy as np
 import pandas as pd
@@ -236,6 +238,9 @@ def test_reversal_and_renaming_change_only_what_they_promise() -> None:
     codes = {m: f"z{11 - k:02d}" for k, m in enumerate(TWELVE)}
     other = renamed(df, codes)
     validate_tidy(other)
+    # A rank row's item names its measure, so it follows the renaming.
+    rank = other[other["kind"] == "rank"]
+    assert (rank["item"] == "ranking." + rank["measure"]).all()
     pd.testing.assert_frame_equal(renamed(other, {v: k for k, v in codes.items()}), df)
     with pytest.raises(ValueError, match="codes"):
         renamed(df, {"m00": "m01"})
@@ -254,3 +259,79 @@ def test_reversal_and_renaming_change_only_what_they_promise() -> None:
 def test_impossible_scenarios_are_refused_naming_the_parameter(field: str, params: dict[str, object]) -> None:
     with pytest.raises(ValueError, match=field):
         Simulation(**params)  # type: ignore[arg-type]
+
+
+# The simulation study's scenarios deliver what they promise (exact truth, no analysis).
+
+
+def test_study_scenarios_hold_the_truth_they_are_scored_against() -> None:
+    from bench.simulation_study import scenarios as study
+
+    def truth_of(means: dict[str, float]) -> dict[str, float]:
+        t = study.truth(msgspec.structs.replace(study.BASE, measure_means=means))
+        return {m: t[("patient", m)] for m in study.MEASURES}
+
+    # Neighbours exactly one margin apart, in tied pairs, on the observed scale.
+    margin = truth_of(study.placed(study.margin_expected(5.0)))
+    steps = np.diff([margin[m] for m in study.MEASURES])
+    assert np.allclose(steps, [0.0, 5.0] * 5 + [0.0], atol=1e-6)
+    # Ceiling: about 40% and 50% at 100 on the top pair, 5 latent points apart.
+    ceiling = study.ceiling_latent()
+    shares = study.bound_shares(msgspec.structs.replace(study.BASE, measure_means=ceiling))
+    low, high = study.CEILING_TOP
+    assert shares[high][1] == pytest.approx(0.5, abs=1e-6)
+    assert 0.35 < shares[low][1] < 0.45
+    assert ceiling[high] - ceiling[low] == pytest.approx(5.0)
+    # Realistic: a floor and a ceiling each hold at least 40% of the ratings.
+    realistic = study.bound_shares(msgspec.structs.replace(study.BASE, measure_means=study.placed(study.REALISTIC_EXPECTED)))
+    assert realistic["m01"][0] > 0.4 and realistic["m12"][1] > 0.4
+    # Renaming reverses the order of the codes, so ties broken by code flip.
+    assert sorted(study.MEASURES, key=study.RENAMED.__getitem__) == list(reversed(study.MEASURES))
+
+
+def test_study_data_have_the_sites_groups_and_dont_know_of_their_scenario() -> None:
+    from bench.simulation_study import scenarios as study
+
+    design = study.DESIGNS[0]
+    sim = study.base(
+        design,
+        seed=21,
+        measure_means=study.placed(study.MNAR_EXPECTED),
+        informative_dont_know={study.MNAR_MEASURE: study.MNAR_SHARE},
+        group_sites=study.CONFOUNDED_SITES,
+    )
+    df = simulate_answers(sim)
+    assert 10 <= df["site"].nunique() <= 20
+    assert df.groupby("group")["respondent"].nunique().to_dict() == design.sizes
+    sites_of = df.groupby("group")["site"].apply(lambda s: {int(x[-2:]) - 1 for x in s}).to_dict()
+    assert all(sites_of[g] <= set(study.CONFOUNDED_SITES[g]) for g in design.sizes)
+    dk = _ratings(df).assign(dk=lambda d: d["missing"].fillna("") == "dont_know").groupby("measure")["dk"].mean()
+    assert dk[study.MNAR_MEASURE] == pytest.approx(study.MNAR_SHARE + 0.6 * sim.dont_know_rate, abs=0.03)
+    assert dk.drop(study.MNAR_MEASURE).max() < 0.1
+
+
+@pytest.mark.slow
+def test_simulation_study_harness_runs_scores_and_writes_its_table(tmp_path: Path) -> None:
+    import json
+
+    from bench.simulation_study.metrics import METRICS
+    from bench.simulation_study.study import BEGIN, END, run_study, write_outputs
+
+    report = run_study(2, seed=5, processes=1, quick=True, design_names=["realistic"], progress=False)
+    assert report.errors == {}, report.first_errors
+    assert {(r.scenario, r.metric) for r in report.rows} == {(m.scenario, m.key) for m in METRICS}
+    by_key = {(r.scenario, r.metric): r for r in report.rows}
+    # What every version of the result reports is measured in both runs.
+    for key in [("realistic", "coverage"), ("null", "false_different"), ("margin", "false_equivalent"), ("realistic", "tiers_mirrored")]:
+        assert by_key[key].runs == 2 and by_key[key].estimate is not None, key
+    assert 0.0 <= by_key[("realistic", "coverage")].estimate <= 1.0
+    methods = tmp_path / "methods.md"
+    methods.write_text("# Methods\n\nintro\n", encoding="utf-8")
+    for _ in range(2):
+        write_outputs(report, tmp_path / "study.json", methods)
+    text = methods.read_text(encoding="utf-8")
+    # A second write replaces the table instead of adding another.
+    assert text.count(BEGIN) == 1 and text.count(END) == 1 and text.startswith("# Methods")
+    assert "| realistic | coverage of the measures' 95% CIs | 150/100/100 | 2 |" in text
+    data = json.loads((tmp_path / "study.json").read_text())
+    assert data["runs"] == 2 and len(data["rows"]) == len(report.rows)
