@@ -216,22 +216,22 @@ def tipping_points(
             else:
                 live.append(pair)
         for sign in (1, -1):
-            # Bracket per pair: the verdict holds at lo and has changed at hi
-            # (in grid steps); pairs unchanged at the grid's end never tip here.
-            bracket = {pair: [0, top] for pair in live if changed(sign * top, pair)}
-            while True:
-                open_ = [p for p, (lo, hi) in bracket.items() if hi - lo > 1]
-                if not open_:
-                    break
-                lo, hi = bracket[open_[0]]
-                probe = (lo + hi) // 2
-                for pair, br in bracket.items():
-                    if br[0] < probe < br[1]:
-                        if changed(sign * probe, pair):
-                            br[1] = probe
-                        else:
-                            br[0] = probe
-            for pair, (_, hi) in bracket.items():
+            for pair in live:
+                # Bisection between a grid point where the verdict holds (lo)
+                # and one where it has changed (hi), in grid steps; a pair
+                # unchanged at the grid's end does not tip this way. Each
+                # pair follows its own midpoints, so the result does not
+                # depend on the order of the measures; pairs share re-runs
+                # through the cache.
+                if not changed(sign * top, pair):
+                    continue
+                lo, hi = 0, top
+                while hi - lo > 1:
+                    mid = (lo + hi) // 2
+                    if changed(sign * mid, pair):
+                        hi = mid
+                    else:
+                        lo = mid
                 record(pair, sign * hi)
     out: list[TippingPoint] = []
     for pair in pairs:

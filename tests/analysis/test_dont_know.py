@@ -136,3 +136,24 @@ def test_bad_grid_and_mismatched_mask_are_refused() -> None:
         tipping_points(rule, wide, None, wide[["a"]].isna(), 5.0, {}, 10.0)
     with pytest.raises(ValueError, match="threshold"):
         dont_know_shares(make_rows([{"respondent": "r1", "measure": "a", "value": 1.0}]), wide, 1.5)
+
+
+def test_tipping_points_do_not_depend_on_codes_or_the_direction_of_the_scale() -> None:
+    rng = np.random.default_rng(6)
+    n = 60
+    person = rng.normal(0, 10, n)
+    wide = pd.DataFrame({m: mu + person + rng.normal(0, 8, n) for m, mu in {"a": 50, "b": 56, "c": 62}.items()}, index=[f"r{i:02d}" for i in range(n)])
+    withheld = pd.DataFrame(rng.random(wide.shape) < 0.2, index=wide.index, columns=wide.columns)
+    wide = wide.mask(withheld)
+
+    def deltas(w: pd.DataFrame, mask: pd.DataFrame, names: dict[str, str]) -> dict[frozenset[str], float | None]:
+        points = tipping_points(RULE, w, None, mask, 5.0, RULE(w, None, 5.0), plausible_delta=10.0)
+        back = {v: k for k, v in names.items()}
+        return {frozenset((back[p.measure_a], back[p.measure_b])): p.delta for p in points}
+
+    same = {m: m for m in "abc"}
+    renamed = {"a": "zz", "b": "yy", "c": "xx"}
+    base = deltas(wide, withheld, same)
+    assert any(d is not None for d in base.values())
+    assert deltas(wide.rename(columns=renamed)[["xx", "yy", "zz"]], withheld.rename(columns=renamed)[["xx", "yy", "zz"]], renamed) == base
+    assert deltas(100 - wide, withheld, same) == base
