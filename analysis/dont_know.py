@@ -12,25 +12,28 @@ Two guards:
   that of the measure's raters: a large gap says the two kinds of respondent
   differ, so the answers are unlikely to be missing at random.
 * **Tipping point (delta adjustment).** For each claim (less / equivalent /
-  more) the withheld answers ("don't know" and "prefer not to answer") of one
-  measure of the pair are imputed as that measure's mean among its raters plus
-  ``delta``, clipped to 0-100, and the primary verdict rule is re-run. The
-  tipping point is the smallest ``|delta|`` on the grid, over both measures of
-  the pair and both directions, at which the verdict differs from the
-  primary one; ``0`` means that even imputing the missing-at-random value
-  changes it. A claim that tips within the planned plausible delta is
-  reported as ``undetermined`` ("fragile to don't know").
+  more), suppose the withheld answers ("don't know" and "prefer not to
+  answer") of one measure of the pair lie ``delta`` points from its raters'
+  mean (clipped to 0-100): a pattern-mixture model whose ``delta = 0`` is the
+  missing-at-random assumption of the primary analysis. The measure's mean
+  over everyone who was asked then moves by ``share withheld x delta``; the
+  ratings given are shifted by that amount and the primary verdict rule is
+  re-run. The tipping point is the smallest ``|delta|`` on the grid, over both
+  measures of the pair and both directions, at which the verdict differs
+  from the primary one. A claim that tips within the planned plausible delta
+  is reported as ``undetermined`` ("fragile to don't know").
 
-Imputing one value (not draws) keeps the analysis deterministic and cheap,
-but it understates the spread of the imputed answers and so errs towards
-keeping a claim; the plausible delta is chosen with that in mind. Only the
-pair verdict rule is re-run, not the bound rule of :mod:`analysis.bounds`:
-the bound shares describe the answers given, which imputation does not
-change. The search assumes that the
-set of deltas keeping a verdict is an interval around zero, which holds for
-verdicts driven by a difference and its standard error (the difference moves
-linearly with delta, its standard error is convex in it); it then needs
-about log2(grid) re-runs per flip instead of the whole grid.
+Why a shift rather than imputed rows: at ``delta = 0`` it reproduces the
+primary analysis exactly (same respondents, same spread, same sites), so a
+flip is due to the assumed departure from missing at random and nothing
+else; rows imputed at one value would add respondents without spread and
+change borderline verdicts at ``delta = 0`` already. The standard error is
+that of the answers given; the uncertainty about the withheld answers is
+what ``delta`` stands for. Only the pair verdict rule is re-run, not the
+bound rule of :mod:`analysis.bounds`: the bound shares describe the answers
+given. Since the difference moves linearly with ``delta`` and its standard
+error does not move, the deltas keeping a verdict form an interval around
+zero, and bisection finds each flip in about log2(grid) re-runs.
 """
 
 from __future__ import annotations
@@ -143,9 +146,22 @@ class TippingPoint(msgspec.Struct, frozen=True):
     fragile: bool
 
 
-def _imputed(wide: pd.DataFrame, withheld: pd.DataFrame, measure: str, value: float) -> pd.DataFrame:
+def shifted(wide: pd.DataFrame, withheld: pd.DataFrame, measure: str, delta: float) -> pd.DataFrame:
+    """``wide`` with the ratings of ``measure`` moved as if its withheld answers lay ``delta`` from its raters' mean.
+
+    The withheld answers' mean is clipped to 0-100, so a shift never assumes
+    ratings off the scale; the ratings given move by the share withheld
+    times the (clipped) departure, which is what the measure's mean over
+    everyone asked moves by.
+    """
+    rated = wide[measure].notna()
+    n_withheld = int(withheld[measure].sum())
+    if n_withheld == 0 or not rated.any():
+        return wide
+    centre = float(wide[measure].mean())
+    departure = float(np.clip(centre + delta, 0.0, 100.0)) - centre
     out = wide.copy()
-    out.loc[withheld[measure].to_numpy(), measure] = value
+    out[measure] = wide[measure] + n_withheld / (n_withheld + int(rated.sum())) * departure
     return out
 
 
@@ -159,6 +175,7 @@ def tipping_points(
     plausible_delta: float,
     max_delta: float = 50.0,
     step: float = 1.0,
+    at_zero: Verdicts | None = None,
 ) -> list[TippingPoint]:
     """The tipping point of every claim among the pairs of ``wide``.
 
@@ -171,6 +188,9 @@ def tipping_points(
             bound rule); only claims (less / equivalent / more) are searched.
         plausible_delta: a claim tipping at ``|delta| <=`` this is fragile.
         max_delta, step: the grid ``0, step, ..., max_delta`` of ``|delta|``.
+        at_zero: the rule's own verdicts on ``wide`` when already computed
+            (saves one re-run per measure). A claim the rule itself does not
+            make at ``delta = 0`` tips at 0.
 
     Returns:
         One :class:`TippingPoint` per pair, ``measure_a < measure_b``.
@@ -191,14 +211,13 @@ def tipping_points(
         claims = [(a, b) for a, b in pairs if m in (a, b) and primary.get((a, b), UNDETERMINED) in CLAIMS]
         if n_withheld == 0 or observed.empty or not claims:
             continue
-        centre = float(observed.mean())
-        cache: dict[int, Verdicts] = {}
+        # k counts signed grid steps; the cache is shared by both directions
+        # and by every pair of the measure.
+        cache: dict[int, Verdicts] = {0: at_zero} if at_zero is not None else {}
 
-        def at(k: int, centre: float = centre, m: str = m, cache: dict[int, Verdicts] = cache) -> Verdicts:
-            # k counts signed grid steps; the cache is shared by both directions.
+        def at(k: int, m: str = m, cache: dict[int, Verdicts] = cache) -> Verdicts:
             if k not in cache:
-                value = float(np.clip(centre + k * step, 0.0, 100.0))
-                cache[k] = rule(_imputed(wide, withheld, m, value), sites, margin)
+                cache[k] = rule(shifted(wide, withheld, m, k * step), sites, margin)
             return cache[k]
 
         def changed(k: int, pair: tuple[str, str]) -> bool:

@@ -66,6 +66,7 @@ class PairCheck(msgspec.Struct, frozen=True):
 class CellSensitivity(msgspec.Struct, frozen=True):
     """Everything the sensitivities found in one group x setting."""
 
+    plan: SensitivityPlan
     bounds: list[BoundShare]
     dont_know: list[DontKnowShare]
     bound_refusals: list[BoundRefusal]
@@ -74,6 +75,41 @@ class CellSensitivity(msgspec.Struct, frozen=True):
     margin_table: MarginTable
     precision: CellPrecision
     checks: list[PairCheck]
+
+    def summary_lines(self, shown: int = 6) -> list[str]:
+        """Plain-text lines for the report: precision, refused claims, margin dependence, flags."""
+        p = self.precision
+        lines = []
+        if p.detectable_difference is not None:
+            provable = f"{p.provable_margin:.1f}" if p.provable_margin is not None else "-"
+            lines.append(
+                f"precision: detects a difference of {p.detectable_difference:.1f} points (least precise pair "
+                f"{p.detectable_difference_max:.1f}) with {100 * p.power:.0f}% power at alpha {p.alpha_family:.2g} per pair "
+                f"({p.pairs} pairs); a tie is provable within {provable} points"
+            )
+        refused = [c for c in self.checks if c.reason is not None]
+        if refused:
+            lines.append(f"claims withdrawn: {len(refused)}")
+            lines += [f"  {c.measure_a} vs {c.measure_b}: {c.rule_verdict} -> undetermined ({c.reason})" for c in refused[:shown]]
+            if len(refused) > shown:
+                lines.append(f"  ... and {len(refused) - shown} more")
+        t = self.margin_table
+        moving = [r for r in t.pairs if r.depends_on_margin]
+        lines.append(f"margins {', '.join(f'{m:g}' for m in t.margins)}: {len(moving)} of {len(t.pairs)} verdicts depend on the margin")
+        lines += [f"  {r.measure_a} vs {r.measure_b}: {' / '.join(r.verdicts)}" for r in moving[:shown]]
+        if len(moving) > shown:
+            lines.append(f"  ... and {len(moving) - shown} more")
+        flagged = [d for d in self.dont_know if d.flagged]
+        for d in flagged:
+            gap = f"; those who withheld rate the other measures {d.other_ratings_gap:+.1f} points" if d.other_ratings_gap is not None else ""
+            lines.append(f"don't know: {d.measure} {100 * d.share:.0f}% of answers{gap}")
+        if self.tipping_points is not None:
+            tipped = sorted((p for p in self.tipping_points if p.delta is not None), key=lambda p: (p.delta, p.measure_a, p.measure_b))
+            claims = sum(1 for p in self.tipping_points if p.verdict in ("less", "equivalent", "more"))
+            fragile = sum(1 for p in tipped if p.fragile)
+            first = f"; smallest: {tipped[0].measure_a} vs {tipped[0].measure_b} at {tipped[0].delta:g}" if tipped else ""
+            lines.append(f"tipping points: {len(tipped)} of {claims} claims change within shifts of {self.plan.max_delta:g} points, {fragile} fragile{first}")
+        return lines
 
     def verdicts(self) -> dict[tuple[str, str], str]:
         """The reported verdicts, keyed (a, b) in both directions, for the tier rule."""
@@ -115,7 +151,7 @@ def cell_sensitivity(
     final = bounded.verdicts
     if plan.tipping_point:
         withheld = withheld_mask(ratings, wide)
-        points = tipping_points(rule, wide, sites, withheld, plan.margin, bounded.verdicts, plan.plausible_delta, plan.max_delta)
+        points = tipping_points(rule, wide, sites, withheld, plan.margin, bounded.verdicts, plan.plausible_delta, plan.max_delta, at_zero=verdicts)
         final = without_fragile(bounded.verdicts, points)
     refused = {(r.measure_a, r.measure_b) for r in bounded.refused}
     checks = []
@@ -126,6 +162,7 @@ def cell_sensitivity(
         checks.append(PairCheck(measure_a=pair[0], measure_b=pair[1], rule_verdict=before, verdict=after, reason=reason))
     family = wide if precision_measures is None else wide[sorted(precision_measures)]
     return CellSensitivity(
+        plan=plan,
         bounds=shares,
         dont_know=dont_know_shares(ratings, wide, plan.dont_know_flag),
         bound_refusals=bounded.refused,

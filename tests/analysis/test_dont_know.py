@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.dont_know import _imputed, dont_know_shares, tipping_points, withheld_mask, without_fragile
+from analysis.dont_know import dont_know_shares, shifted, tipping_points, withheld_mask, without_fragile
 from analysis.pairwise import respondent_matrix
 from analysis.simulate import Simulation, simulate_answers
 from analysis.verdict_rule import pairwise_rule
@@ -73,9 +73,10 @@ def _threshold_rule(threshold: float):
 
 
 def test_a_claim_that_tips_at_delta_four_is_fragile_and_becomes_undetermined() -> None:
-    # a: 10 answers of 40 and 10 "don't know"; b: 20 answers of 55. Imputing
-    # a's withheld answers at 40 + delta gives mean(a) = 40 + delta / 2, so
-    # the gap 15 - delta / 2 stays above 13 only while delta < 4.
+    # a: 10 answers of 40 and 10 "don't know"; b: 20 answers of 55. If a's
+    # withheld answers lay at 40 + delta, a's mean over all 20 would be
+    # 40 + delta / 2, so the gap 15 - delta / 2 stays above 13 only while
+    # delta < 4.
     wide = pd.DataFrame({"a": [40.0] * 10 + [np.nan] * 10, "b": [55.0] * 20}, index=[f"r{i:02d}" for i in range(20)])
     withheld = wide.isna()
     rule = _threshold_rule(13.0)
@@ -113,8 +114,7 @@ def test_the_tipping_point_is_where_the_real_rule_first_changes_its_verdict() ->
     assert primary[("a", "b")] == "less" and near.delta is not None and near.delta <= 20
 
     def verdict(m: str, signed: float, pair: tuple[str, str]) -> str:
-        value = float(np.clip(float(wide[m].mean()) + signed, 0, 100))
-        return RULE(_imputed(wide, withheld, m, value), None, 5.0)[pair]
+        return RULE(shifted(wide, withheld, m, signed), None, 5.0)[pair]
 
     assert near.shifted is not None and near.signed_delta is not None
     assert verdict(near.shifted, near.signed_delta, ("a", "b")) == near.flipped_to != "less"
@@ -157,3 +157,14 @@ def test_tipping_points_do_not_depend_on_codes_or_the_direction_of_the_scale() -
     assert any(d is not None for d in base.values())
     assert deltas(wide.rename(columns=renamed)[["xx", "yy", "zz"]], withheld.rename(columns=renamed)[["xx", "yy", "zz"]], renamed) == base
     assert deltas(100 - wide, withheld, same) == base
+
+
+def test_the_shift_moves_the_mean_as_if_the_withheld_answers_lay_delta_away() -> None:
+    wide = pd.DataFrame({"a": [40.0, 60.0, np.nan, np.nan], "b": [1.0, 2.0, 3.0, 4.0]})
+    withheld = wide.isna()
+    moved = shifted(wide, withheld, "a", 10.0)
+    # Half withheld at 50 + 10: the mean over all four is 55, the spread unchanged.
+    assert moved["a"].mean() == 55.0 and moved["a"].std() == wide["a"].std()
+    assert moved["b"].equals(wide["b"]) and shifted(wide, withheld, "a", 0.0)["a"].equals(wide["a"])
+    # Withheld answers cannot lie above 100: the shift stops there.
+    assert shifted(wide, withheld, "a", 80.0)["a"].mean() == 75.0

@@ -70,3 +70,19 @@ def test_a_claim_that_tips_within_the_plausible_delta_is_reported_undetermined()
     assert [(c.verdict, c.reason) for c in kept.checks] == [("less", None)]
     off = cell_sensitivity(rule, wide, None, ratings, SensitivityPlan(tipping_point=False))
     assert off.tipping_points is None and off.checks[0].verdict == "less"
+
+
+def test_the_report_lines_name_what_was_withdrawn_and_why() -> None:
+    n = 20
+    values = {"a": np.array([40.0] * n), "b": np.array([55.0] * n)}
+    ratings = _ratings(values, {"a": np.arange(n) >= 10})
+    wide = respondent_matrix(ratings)
+
+    def rule(w: pd.DataFrame, sites: np.ndarray | None, margin: float) -> dict[tuple[str, str], str]:
+        v = "less" if w["b"].mean() - w["a"].mean() > 13 else "undetermined"
+        return {("a", "b"): v, ("b", "a"): {"less": "more"}.get(v, v)}
+
+    text = "\n".join(cell_sensitivity(rule, wide, None, ratings, SensitivityPlan(dont_know_flag=0.3)).summary_lines())
+    assert f"a vs b: less -> undetermined ({FRAGILE})" in text
+    assert "don't know: a 50% of answers" in text
+    assert "1 of 1 claims change within shifts of 50 points, 1 fragile; smallest: a vs b at 4" in text
