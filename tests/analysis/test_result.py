@@ -91,12 +91,12 @@ def test_dict_reference_and_bad_reference(ratings_only: pd.DataFrame) -> None:
         analyse(ratings_only, FAST, reference={"general_adult": [["time_out"], ["time_out"]]})
 
 
-def test_other_kinds_are_ignored(ratings_only: pd.DataFrame) -> None:
+def test_unknown_kinds_are_refused_not_ignored(ratings_only: pd.DataFrame) -> None:
+    # A misspelled kind would otherwise drop its rows from the gradation without a word.
     extra = ratings_only.iloc[:1].copy()
     extra["kind"] = "likert5"
     extra["item"] = "some_other_scale"
     extra["value"] = 3.0
     both = pd.concat([ratings_only, extra], ignore_index=True)
-    a, b = analyse(both, FAST), analyse(ratings_only, FAST)
-    assert [g.measures for g in a.groups] == [g.measures for g in b.groups]
-    assert any("likert5" in n for n in a.notes)
+    with pytest.raises(ValueError, match="'kind'.*'likert5'"):
+        analyse(both, FAST)
