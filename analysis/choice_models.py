@@ -74,15 +74,17 @@ def comparison_graph_problem(measures: list[str], adjacency: np.ndarray) -> tupl
     if count == 1:
         return None
     problems = []
-    for c in range(count):
+    # Smallest groups first: with two groups, the smaller one says it all.
+    for c in sorted(range(count), key=lambda c: (int((strong == c).sum()), c)):
         inside = strong == c
-        names = ", ".join(sorted(measures[i] for i in np.flatnonzero(inside)))
-        beaten_from_outside = linked[np.ix_(~inside, inside)].any()
-        beats_outside = linked[np.ix_(inside, ~inside)].any()
-        if not beaten_from_outside:
-            problems.append(f"{names}: always judged the more intrusive against every other measure it was compared with")
-        elif not beats_outside:
-            problems.append(f"{names}: always judged the less intrusive against every other measure it was compared with")
+        members = sorted(measures[i] for i in np.flatnonzero(inside))
+        whom = "every other measure it was compared with" if len(members) == 1 else "every measure outside this group it was compared with"
+        if not linked[np.ix_(~inside, inside)].any():
+            problems.append(f"{', '.join(members)}: always judged the more intrusive against {whom}")
+        elif not linked[np.ix_(inside, ~inside)].any():
+            problems.append(f"{', '.join(members)}: always judged the less intrusive against {whom}")
+    if count == 2:
+        problems = problems[:1]
     return "separated", "separation, so the strengths are unbounded and not estimated: " + "; ".join(problems)
 
 

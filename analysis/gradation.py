@@ -5,7 +5,6 @@ This module only orchestrates; each statistical step lives in its own module.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterable, Iterator
 from importlib import metadata
 from typing import Any, TypeVar
@@ -13,7 +12,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-from analysis.bradley_terry import fit_bradley_terry
+from analysis.choice_sources import analyse_choice_sources
 from analysis.descriptives import allowed_descriptives, rating_descriptives
 from analysis.models import SettingModels, fit_mixed, fit_ordinal, model_frame
 from analysis.pairwise import pairwise_verdicts, respondent_matrix, verdict_lookup
@@ -41,7 +40,8 @@ T = TypeVar("T")
 # Columns read from rating rows (respondent matrix, models) and paired rows
 # (Bradley-Terry), besides the cell keys.
 _RATING_FIELDS = ("respondent", "group", "setting", "site", "gender", "age_band", "experience", "measure", "value")
-_PAIRED_FIELDS = ("respondent", "group", "setting", "measure", "measure_b", "choice")
+_PAIRED_FIELDS = ("respondent", "group", "setting", "site", "measure", "measure_b", "choice", "missing")
+_RANK_FIELDS = ("respondent", "group", "setting", "site", "item", "measure", "value")
 
 
 def software_version() -> str:
@@ -111,7 +111,9 @@ def analyse(
     cells = _cell_order(respondents_per_cell.index)
     ratings_rows = _rows_by_cell(ratings)
     paired_rows = _rows_by_cell(paired)
-    other_kinds = sorted(set(tidy["kind"].dropna()) - {"rating", "allowed", "paired"})
+    ranked = tidy.loc[tidy["kind"] == "rank", list(_RANK_FIELDS)]
+    ranked_rows = _rows_by_cell(ranked)
+    other_kinds = sorted(set(tidy["kind"].dropna()) - {"rating", "allowed", "paired", "rank"})
     if other_kinds:
         notes.append(f"item kinds not used by the gradation: {', '.join(other_kinds)}")
     # Everything below reads the slimmer tables; the relabelled ids are the
@@ -199,13 +201,18 @@ def analyse(
             )
             for r in cell_allowed.itertuples(index=False)
         ]
-        bt = None
-        if settings.bradley_terry and (group, setting) in paired_rows:
-            bt = fit_bradley_terry(paired.iloc[paired_rows[(group, setting)]], means, settings.alpha, settings.min_cell)
-            # statsmodels' IRLS leaves reference cycles that hold a weighted
-            # copy of the design per iteration (several times the cell's
-            # paired rows); free them now, not whenever the collector next runs.
-            gc.collect()
+        sources = analyse_choice_sources(
+            paired.iloc[paired_rows[(group, setting)]] if (group, setting) in paired_rows else None,
+            ranked.iloc[ranked_rows[(group, setting)]] if (group, setting) in ranked_rows else None,
+            means,
+            {(p.measure_a, p.measure_b): (p.ci_low, p.ci_high) for p in pair_rows},
+            alpha=settings.alpha,
+            min_cell=settings.min_cell,
+            bradley_terry=settings.bradley_terry,
+            resamples=settings.bootstrap_resamples if settings.bootstrap else 0,
+            seed=settings.seed,
+            cell=(group, setting),
+        )
         comparison = None
         if ref is not None and setting in ref.settings:
             comparison = compare_with_reference(ref.settings[setting], [m for m in measures if np.isfinite(means[m])], verdicts)
@@ -219,8 +226,10 @@ def analyse(
                 tiers=tiers,
                 pairwise=pair_rows,
                 allowed=allowed_rows,
-                bradley_terry=bt,
+                bradley_terry=sources.bradley_terry,
                 reference=comparison,
+                plackett_luce=sources.plackett_luce,
+                source_agreement=sources.agreement,
             )
         )
 

@@ -13,6 +13,8 @@ from typing import Any, Final
 import msgspec
 
 from analysis.bradley_terry import BradleyTerryResult
+from analysis.plackett_luce import PlackettLuceResult
+from analysis.source_agreement import SourceAgreement
 from analysis.models import SettingModels
 from analysis.reference import ReferenceComparison
 from analysis.settings import GradationSettings
@@ -102,6 +104,10 @@ class GroupGradation(msgspec.Struct, frozen=True):
     allowed: list[AllowedSummary]
     bradley_terry: BradleyTerryResult | None
     reference: ReferenceComparison | None
+    #: Plackett-Luce fit of the ranking task (None when the cell has no rankings).
+    plackett_luce: PlackettLuceResult | None = None
+    #: What ratings, paired comparisons and rankings each say, and where they disagree.
+    source_agreement: SourceAgreement | None = None
 
 
 def _rounded(obj: Any, digits: int) -> Any:
@@ -176,7 +182,21 @@ class GradationResult(msgspec.Struct, frozen=True):
             lines.append("pairs: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
             if g.bradley_terry is not None:
                 bt = g.bradley_terry
-                lines.append(f"Bradley-Terry: {bt.comparisons} comparisons; agreement with ratings Kendall tau {bt.kendall_tau_with_ratings if bt.kendall_tau_with_ratings is not None else '-'}")
+                if bt.status == "ok":
+                    lines.append(f"Bradley-Terry (ties: Davidson): {bt.comparisons} comparisons, {bt.ties} don't know as ties, nu {bt.tie_parameter:.3g}; order {' < '.join(bt.order)}")
+                else:
+                    lines.append(f"Bradley-Terry: {bt.comparisons} comparisons; not estimated ({bt.status}): {bt.message}")
+            if g.plackett_luce is not None:
+                pl = g.plackett_luce
+                if pl.status == "ok":
+                    lines.append(f"Plackett-Luce: {pl.rankings} rankings, {pl.resamples} resamples; order {' < '.join(pl.order)}")
+                else:
+                    lines.append(f"Plackett-Luce: {pl.rankings} rankings; not estimated ({pl.status}): {pl.message}")
+            if g.source_agreement is not None:
+                for c in g.source_agreement.comparisons:
+                    tau = f"{c.kendall_tau:.2f}" if c.kendall_tau is not None else "-"
+                    lines.append(f"{c.source_a} vs {c.source_b}: {len(c.measures)} measures, Kendall tau {tau}, opposite order {c.opposite} of {c.pairs} pairs ({c.clear_opposite} clear)")
+                    lines += [f"  clear disagreement: {d.measure_a} is {d.source_a_says} intrusive than {d.measure_b} by {c.source_a}, {d.source_b_says} by {c.source_b}" for d in c.disagreements if d.clear]
             if g.reference is not None:
                 r = g.reference
                 lines.append(f"reference: agree {r.agree}, disagree {r.disagree}, undetermined {r.undetermined}")

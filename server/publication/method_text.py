@@ -23,6 +23,13 @@ def method_paragraphs(settings: GradationSettings, language: str) -> list[str]:
         models = [name for flag, name in ((settings.mixed_model, "lineær mixed model med respondent som tilfældig effekt"), (settings.ordinal_model, f"ordinal logit på {settings.ordinal_categories} kategorier som følsomhedsanalyse"), (settings.bradley_terry, "Bradley–Terry for parvise valg")) if flag]
         if models:
             out.append("Forskelle mellem grupper, køn, alder og erfaring er desuden modelleret med: " + "; ".join(models) + ".")
+        out.append(
+            "Parvise valg analyseres med Bradley–Terry-modellen med uafgjorte (Davidson 1970), hvor »ved ikke« tæller som uafgjort, og rangordningen "
+            "(mindst indgribende først) med Plackett–Luce-modellen. Begge estimeres kun, når sammenligningerne hænger sammen i begge retninger; "
+            "vinder eller taber et tiltag altid, rapporteres det i stedet for et estimat. Rangordningernes intervaller er fundet ved bootstrap "
+            "over afdelinger eller respondenter. For hver celle sammenlignes ordenen efter vurderinger, parvise valg og rangordninger "
+            "(Kendalls τ), og par af tiltag, som kilderne ordner modsat, vises."
+        )
         out.append(f"Celler med færre end {settings.min_cell} respondenter er udeladt overalt i denne rapport og i de offentliggjorte data.")
         return out
     out = [
@@ -41,5 +48,12 @@ def method_paragraphs(settings: GradationSettings, language: str) -> list[str]:
     models = [name for flag, name in ((settings.mixed_model, "a linear mixed model with a random intercept per respondent"), (settings.ordinal_model, f"an ordered logit on {settings.ordinal_categories} categories as a sensitivity check"), (settings.bradley_terry, "Bradley-Terry for the paired comparisons")) if flag]
     if models:
         out.append("Differences between groups, gender, age and experience are also modelled with " + "; ".join(models) + ".")
+    out.append(
+        "Paired choices are analysed with the Bradley-Terry model with ties (Davidson 1970), \"don't know\" counting as a tie, and the ranking "
+        "task (least intrusive first) with the Plackett-Luce model. Both are estimated only when the comparisons link every measure in both "
+        "directions; a measure that always wins or always loses is reported instead of given an estimate. Ranking intervals come from a "
+        "bootstrap over sites or respondents. For every cell the orders by ratings, paired choices and rankings are compared (Kendall's tau), "
+        "and pairs of measures the sources order oppositely are shown."
+    )
     out.append(f"Cells with fewer than {settings.min_cell} respondents are left out everywhere in this report and in the published data.")
     return out

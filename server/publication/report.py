@@ -39,6 +39,25 @@ def verdict_matrix(group: dict[str, Any]) -> tuple[list[str], dict[tuple[str, st
     return order, cells
 
 
+def choice_view(group: dict[str, Any], order: list[str]) -> dict[str, Any] | None:
+    """Pairs (Bradley-Terry) and rankings (Plackett-Luce) per measure, in the tiers' order
+    then the rest by code, and the fits and the source agreement themselves."""
+    bt, pl, agreement = group.get("bradley_terry"), group.get("plackett_luce"), group.get("source_agreement")
+    if bt is None and pl is None:
+        return None
+    pairs = {e["measure"]: e for e in (bt or {}).get("estimates", [])}
+    ranks = {e["measure"]: e for e in (pl or {}).get("estimates", [])}
+    measures = [m for m in order if m in pairs or m in ranks] + sorted((set(pairs) | set(ranks)) - set(order))
+    return {
+        "bt": bt,
+        "pl": pl,
+        "rows": [{"measure": m, "pairs": pairs.get(m), "rankings": ranks.get(m)} for m in measures],
+        "agreement": agreement,
+        # Both fits usually share the clustering note; print it once.
+        "notes": list(dict.fromkeys(f["clustering"]["note"] for f in (bt, pl) if f and f.get("clustering") and f["clustering"].get("note"))),
+    }
+
+
 def _group_view(document: dict[str, Any], group: dict[str, Any], language: str) -> dict[str, Any]:
     order, cells = verdict_matrix(group)
     reference = group.get("reference")
@@ -51,6 +70,7 @@ def _group_view(document: dict[str, Any], group: dict[str, Any], language: str) 
         "differs": sorted(differing_measures(group)),
         "disagreements": [p for p in (reference or {}).get("pairs", []) if p["status"] == "disagree"],
         "reference": reference,
+        "choice": choice_view(group, order),
     }
 
 

@@ -9,7 +9,9 @@ A cell is suppressed when fewer than `min_cell` respondents stand behind it:
   reference comparison (emptied tiers disappear; the boundary that spans the gap is
   `undetermined` unless both neighbours were `separated`);
 - a pair compared by too few, and a yes/no/don't-know item answered by too few, is removed;
-- a Bradley-Terry fit flagged `small_cell` is removed.
+- a Bradley-Terry or Plackett-Luce fit flagged `small_cell` is removed, and with it its
+  comparisons in the source agreement; the agreement's listed disagreements leave out
+  measures whose ratings were removed.
 Each removal is listed in `notes`, so a reader knows what is missing and why.
 """
 
@@ -75,6 +77,11 @@ def suppress_small_cells(document: dict[str, Any], min_cell: int) -> dict[str, A
         if bradley_terry is not None and bradley_terry.get("small_cell"):
             notes.append(prefix + f"{cell}: paired comparisons")
             bradley_terry = None
+        plackett_luce = group.get("plackett_luce")
+        if plackett_luce is not None and plackett_luce.get("small_cell"):
+            notes.append(prefix + f"{cell}: rankings")
+            plackett_luce = None
+        gone = {source for source, fit in (("pairs", group.get("bradley_terry")), ("rankings", group.get("plackett_luce"))) if fit is not None and fit.get("small_cell")}
         groups.append(
             {
                 **group,
@@ -88,10 +95,27 @@ def suppress_small_cells(document: dict[str, Any], min_cell: int) -> dict[str, A
                 "allowed": [a for a in group["allowed"] if a["measure"] not in allowed_hidden],
                 "bradley_terry": bradley_terry,
                 "reference": _suppress_reference(group.get("reference"), hidden),
+                "plackett_luce": plackett_luce,
+                "source_agreement": _suppress_agreement(group.get("source_agreement"), gone, hidden),
             }
         )
     models = [_suppress_models(m, small_groups.get(m["setting"], set())) for m in document.get("models", [])]
     return {**document, "groups": groups, "models": models, "notes": notes}
+
+
+def _suppress_agreement(agreement: dict[str, Any] | None, gone: set[str], hidden: set[str]) -> dict[str, Any] | None:
+    if agreement is None:
+        return None
+    comparisons = []
+    for c in agreement["comparisons"]:
+        if c["source_a"] in gone or c["source_b"] in gone:
+            continue
+        if "ratings" in (c["source_a"], c["source_b"]) and hidden:
+            kept = [d for d in c["disagreements"] if d["measure_a"] not in hidden and d["measure_b"] not in hidden]
+            c = {**c, "disagreements": kept, "opposite": len(kept), "clear_opposite": sum(d["clear"] for d in kept)}
+        comparisons.append(c)
+    sources = [s for s in agreement["sources"] if s not in gone]
+    return {**agreement, "sources": sources, "comparisons": comparisons} if comparisons else None
 
 
 def _suppress_models(setting_models: dict[str, Any], small: set[str]) -> dict[str, Any]:
