@@ -179,30 +179,28 @@ def _check_scale(out: pd.DataFrame, rated: np.ndarray) -> None:
     """
     if not rated.any():
         return
-    value = out["value"].to_numpy()
-    version = out["instrument_version"].to_numpy(dtype=object)
-    measure = out["measure"].to_numpy(dtype=object)
-    fraction = rated & (value != np.round(value))
-    for code in sorted(set(version[rated])):
-        mine = rated & (version == code)
-        top = float(value[mine].max())
-        fractions = mine & fraction
-        if top <= 1 and fractions.any():
-            example = float(value[fractions][0])
+    rows = out.loc[rated, ["instrument_version", "measure", "value"]]
+    fraction = rows["value"] != np.floor(rows["value"])
+    per_version = rows.assign(fraction=fraction).groupby("instrument_version", observed=True, sort=True).agg(
+        top=("value", "max"), count=("value", "size"), measures=("measure", "nunique"), fractions=("fraction", "any")
+    )
+    for code, v in per_version.iterrows():
+        mine = (rows["instrument_version"] == code).to_numpy()
+        if v["top"] <= 1 and v["fractions"]:
+            shown = rows.index[mine & fraction.to_numpy()]
             _fail(
                 "value",
-                f"every rating of instrument version {code!r} lies within 0-1 and some are fractions (e.g. {example:g}): "
-                "this looks like a 0-1 scale, but ratings must lie on 0-100 (multiply by 100)",
-                out.index[fractions],
+                f"every rating of instrument version {code!r} lies within 0-1 and some are fractions "
+                f"(e.g. {rows.at[shown[0], 'value']:g}): this looks like a 0-1 scale, but ratings must lie on 0-100 "
+                "(multiply by 100)",
+                shown,
             )
-        count = int(mine.sum())
-        measures = len(set(measure[mine]))
-        if top <= 10 and count >= _SMALL_SCALE_RATINGS and measures >= _SMALL_SCALE_MEASURES:
+        if v["top"] <= 10 and v["count"] >= _SMALL_SCALE_RATINGS and v["measures"] >= _SMALL_SCALE_MEASURES:
             _fail(
                 "value",
-                f"all {count} ratings of instrument version {code!r} on {measures} measures lie within 0-{top:g}: "
-                "this looks like a 0-10 scale, but ratings must lie on 0-100",
-                out.index[mine],
+                f"all {v['count']} ratings of instrument version {code!r} on {v['measures']} measures lie within "
+                f"0-{v['top']:g}: this looks like a 0-10 scale, but ratings must lie on 0-100",
+                rows.index[mine],
             )
 
 
