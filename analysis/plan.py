@@ -233,9 +233,10 @@ def check_plan(plan: AnalysisPlan) -> None:
     Raises:
         PlanError: naming the field and both values.
     """
+    if plan.schema != PLAN_SCHEMA:
+        raise PlanError(f"schema: {plan.schema!r}; this software reads {PLAN_SCHEMA!r}")
     s = plan.settings
     pairs = (
-        ("schema", plan.schema, PLAN_SCHEMA),
         ("margin.points", plan.margin.points, s.margin),
         ("alpha", plan.alpha, s.alpha),
         ("min_n_tiering", plan.min_n_tiering, s.min_cell_for_tiers),
@@ -244,8 +245,7 @@ def check_plan(plan: AnalysisPlan) -> None:
     )
     for field, stated, expected in pairs:
         if stated != expected:
-            source = "expected" if field == "schema" else "settings say"
-            raise PlanError(f"{field}: {stated!r} but the {source} {expected!r}")
+            raise PlanError(f"{field}: {stated!r} but the settings say {expected!r}")
     if s.margin not in plan.margin.sensitivity_points:
         raise PlanError(f"margin.sensitivity_points: must include the margin itself ({s.margin:g})")
 
