@@ -91,41 +91,78 @@ class BradleyTerryResult(msgspec.Struct, frozen=True):
     differences: list[StrengthDifference] = msgspec.field(default_factory=list)
 
 
-def _davidson(params: np.ndarray, x: np.ndarray, y: np.ndarray, with_ties: bool) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
-    """Log-likelihood, per-answer scores (answers x params) and the Hessian.
+class _Davidson:
+    """Log-likelihood, gradient and Hessian of Davidson's model, and per-cluster scores.
 
-    ``params`` holds theta of all measures but the first (fixed at 0) and,
-    with ties, log nu last. ``x`` is the answers x measures design with
-    +1/2 for measure a and -1/2 for b; ``y`` codes 0 = a more intrusive,
-    1 = b more intrusive, 2 = tie.
+    Parameters are theta of all measures but the first (fixed at 0) and,
+    with ties, log nu last. ``y`` codes 0 = a more intrusive, 1 = b more
+    intrusive, 2 = tie. Sums go through ``bincount`` over the measure
+    indices, so the cost is linear in the answers; the last evaluation is
+    kept because the optimiser asks for value, gradient and Hessian at the
+    same point.
     """
-    k = x.shape[1]
-    theta = np.concatenate([[0.0], params[: k - 1]])
-    log_nu = params[k - 1] if with_ties else -np.inf
-    d = x @ theta
-    logits = np.column_stack([d, -d, np.full_like(d, log_nu)])
-    top = logits.max(axis=1, keepdims=True)
-    log_s = top[:, 0] + np.log(np.exp(logits - top).sum(axis=1))
-    p = np.exp(logits - log_s[:, None])
-    n = len(y)
-    loglik = float(logits[np.arange(n), y].sum() - log_s.sum())
-    y1, y2, y3 = (y == 0).astype(float), (y == 1).astype(float), (y == 2).astype(float)
-    g_d = (y1 - y2) - (p[:, 0] - p[:, 1])
-    xs = x[:, 1:]
-    w_dd = -(p[:, 0] + p[:, 1] - (p[:, 0] - p[:, 1]) ** 2)
-    if not with_ties:
-        scores = g_d[:, None] * xs
-        hess = (xs * w_dd[:, None]).T @ xs
-        return loglik, scores, hess, p
-    g_nu = y3 - p[:, 2]
-    scores = np.column_stack([g_d[:, None] * xs, g_nu])
-    w_dn = (p[:, 0] - p[:, 1]) * p[:, 2]
-    w_nn = -p[:, 2] * (1 - p[:, 2])
-    hess = np.empty((k, k))
-    hess[: k - 1, : k - 1] = (xs * w_dd[:, None]).T @ xs
-    hess[: k - 1, k - 1] = hess[k - 1, : k - 1] = xs.T @ w_dn
-    hess[k - 1, k - 1] = w_nn.sum()
-    return loglik, scores, hess, p
+
+    def __init__(self, ia: np.ndarray, ib: np.ndarray, y: np.ndarray, k: int, with_ties: bool) -> None:
+        self.ia, self.ib, self.k, self.with_ties = ia, ib, k, with_ties
+        self.y1, self.y2, self.y3 = (y == 0).astype(float), (y == 1).astype(float), (y == 2).astype(float)
+        self._key: bytes | None = None
+
+    def _at(self, params: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        key = params.tobytes()
+        if key != self._key:
+            k = self.k
+            theta = np.concatenate([[0.0], params[: k - 1]])
+            log_nu = params[k - 1] if self.with_ties else -np.inf
+            d = (theta[self.ia] - theta[self.ib]) / 2
+            top = np.maximum(np.abs(d), log_nu)
+            e1, e2, e3 = np.exp(d - top), np.exp(-d - top), np.exp(log_nu - top)
+            total = e1 + e2 + e3
+            p1, p2, p3 = e1 / total, e2 / total, e3 / total
+            log_s = top + np.log(total)
+            loglik = float((self.y1 - self.y2) @ d - log_s.sum() + (self.y3.sum() * log_nu if self.with_ties else 0.0))
+            g_d = (self.y1 - self.y2) - (p1 - p2)
+            g_nu = self.y3 - p3
+            self._key, self._value = key, (loglik, g_d, g_nu, p1 - p2, p3)
+        return self._value
+
+    def _on_theta(self, per_answer: np.ndarray) -> np.ndarray:
+        # d = (theta_a - theta_b) / 2, so an answer's d-derivative splits +1/2, -1/2.
+        return 0.5 * (np.bincount(self.ia, per_answer, self.k) - np.bincount(self.ib, per_answer, self.k))[1:]
+
+    def loglik(self, params: np.ndarray) -> float:
+        return self._at(params)[0]
+
+    def gradient(self, params: np.ndarray) -> np.ndarray:
+        _, g_d, g_nu, _, _ = self._at(params)
+        g = self._on_theta(g_d)
+        return np.append(g, g_nu.sum()) if self.with_ties else g
+
+    def hessian(self, params: np.ndarray) -> np.ndarray:
+        _, _, _, diff, p3 = self._at(params)
+        k = self.k
+        # Second derivatives of -log S in (d, log nu): the multinomial covariance of (y1 - y2, y3).
+        w_dd = 0.25 * -((1 - p3) - diff**2)
+        pair = np.bincount(self.ia * k + self.ib, w_dd, k * k).reshape(k, k)
+        h = np.diag(np.bincount(self.ia, w_dd, k) + np.bincount(self.ib, w_dd, k)) - pair - pair.T
+        h = h[1:, 1:]
+        if not self.with_ties:
+            return h
+        out = np.empty((k, k))
+        out[: k - 1, : k - 1] = h
+        out[: k - 1, k - 1] = out[k - 1, : k - 1] = self._on_theta(diff * p3)
+        out[k - 1, k - 1] = -(p3 * (1 - p3)).sum()
+        return out
+
+    def cluster_scores(self, params: np.ndarray, codes: np.ndarray, clusters: int) -> np.ndarray:
+        """Score sums per cluster (clusters x params), the meat of the sandwich."""
+        _, g_d, g_nu, _, _ = self._at(params)
+        k = self.k
+        theta_part = (
+            np.bincount(codes * k + self.ia, 0.5 * g_d, clusters * k) - np.bincount(codes * k + self.ib, 0.5 * g_d, clusters * k)
+        ).reshape(clusters, k)[:, 1:]
+        if not self.with_ties:
+            return theta_part
+        return np.column_stack([theta_part, np.bincount(codes, g_nu, clusters)])
 
 
 def fit_bradley_terry(
@@ -184,27 +221,20 @@ def fit_bradley_terry(
     differences: list[StrengthDifference] = []
     if problem is None:
         with_ties = n_ties > 0
-        x = np.zeros((len(rows), k))
-        x[np.arange(len(rows)), ia] = 0.5
-        x[np.arange(len(rows)), ib] = -0.5
+        model = _Davidson(ia, ib, y, k, with_ties)
         start = np.zeros(k if with_ties else k - 1)
         if with_ties:
             start[-1] = np.log(n_ties / max(int(decided.sum()), 1))
         fit = optimize.minimize(
-            lambda p: -_davidson(p, x, y, with_ties)[0],
-            start,
-            jac=lambda p: -_davidson(p, x, y, with_ties)[1].sum(axis=0),
-            hess=lambda p: -_davidson(p, x, y, with_ties)[2],
-            method="trust-exact",
+            lambda p: -model.loglik(p), start, jac=lambda p: -model.gradient(p), hess=lambda p: -model.hessian(p), method="trust-exact"
         )
-        _, scores, hess, _ = _davidson(fit.x, x, y, with_ties)
         if not fit.success or not np.all(np.isfinite(fit.x)):
             problem = ("fit_failed", f"the likelihood maximisation did not converge ({fit.message})")
         else:
+            hess = model.hessian(fit.x)
             bread = np.linalg.inv(-hess)
             g = clustering.clusters
-            per_cluster = np.zeros((g, scores.shape[1]))
-            np.add.at(per_cluster, codes, scores)
+            per_cluster = model.cluster_scores(fit.x, codes, g)
             cov = bread @ (per_cluster.T @ per_cluster) @ bread * (g / (g - 1) if g > 1 else 1.0)
             full = np.zeros((k, k))
             full[1:, 1:] = cov[: k - 1, : k - 1]
