@@ -168,3 +168,16 @@ def test_the_shift_moves_the_mean_as_if_the_withheld_answers_lay_delta_away() ->
     assert moved["b"].equals(wide["b"]) and shifted(wide, withheld, "a", 0.0)["a"].equals(wide["a"])
     # Withheld answers cannot lie above 100: the shift stops there.
     assert shifted(wide, withheld, "a", 80.0)["a"].mean() == 75.0
+
+
+@pytest.mark.slow
+def test_informative_dont_know_is_flagged_in_every_run_and_random_dont_know_never() -> None:
+    runs = 100
+    base = {"respondents_per_group": 150, "groups": ("patient",), "pairs_per_respondent": 0, "allowed_items": False, "sites": 12}
+    flagged = false_flags = 0
+    for seed in range(runs):
+        ratings, wide = _cell(Simulation(**base, informative_dont_know={"seclusion": 0.4}, seed=seed))
+        flagged += {s.measure: s.flagged for s in dont_know_shares(ratings, wide, 0.15)}["seclusion"]
+        ratings, wide = _cell(Simulation(**base, seed=seed))
+        false_flags += any(s.flagged for s in dont_know_shares(ratings, wide, 0.15))
+    assert flagged == runs and false_flags == 0
