@@ -199,3 +199,23 @@ def test_intervals_cluster_by_site_when_there_are_enough_sites() -> None:
     assert se["b"] > se_r["b"]
     # Same point estimates: only the intervals change.
     assert [e.estimate for e in by_site.estimates] == pytest.approx([e.estimate for e in by_respondent.estimates])
+
+
+def test_a_group_that_always_wins_is_separation_although_each_member_loses_sometimes() -> None:
+    # x and y split their own comparisons, so neither "always wins" on its own, but
+    # together they beat a, b and c every time: a per-measure check misses this
+    # and a logistic fit runs off to strengths of +-10 or more with SE 0.
+    rng = np.random.default_rng(0)
+    names, high = ["a", "b", "c", "x", "y"], {"x", "y"}
+    rows = []
+    for r in range(80):
+        for _ in range(4):
+            i, j = rng.choice(5, 2, replace=False)
+            a, b = names[i], names[j]
+            less = (a if a not in high else b) if (a in high) != (b in high) else (a if rng.random() < 0.5 else b)
+            rows.append({"respondent": f"r{r}", "measure": a, "measure_b": b, "choice": less})
+    res = fit_bradley_terry(pd.DataFrame(rows), {}, 0.05, 5)
+    assert res is not None and res.status == "separated"
+    assert res.message.endswith("x, y: always judged the more intrusive against every measure outside this group it was compared with")
+    assert all(0 < e.wins < e.comparisons for e in res.estimates)
+    assert all(e.estimate is None and e.se is None for e in res.estimates)
