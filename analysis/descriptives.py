@@ -1,8 +1,11 @@
 """Descriptive statistics per measure x group x setting.
 
-Ratings: n, mean with a respondent-clustered confidence interval, median and
-quartiles, and the shares of "don't know" / "prefer not to answer", which are
-reported beside the numbers and never averaged into them.
+Ratings: n, mean with a site-clustered confidence interval (CR2 with
+Bell-McCaffrey degrees of freedom, :mod:`analysis.cluster_robust`; clustered
+on respondents when a measure's ratings come from fewer than ``min_sites``
+sites, and the row says which), median and quartiles, and the shares of
+"don't know" / "prefer not to answer", which are reported beside the numbers
+and never averaged into them.
 
 Allowed items (yes / no / don't know): counts and percentages with n, in the
 style of the Danish survey ("53.8% (n=515) no").
@@ -15,6 +18,8 @@ from typing import Final
 import numpy as np
 import pandas as pd
 from scipy import stats
+
+from analysis.cluster_robust import RESPONDENT, SITE_CR2, cr2_mean, design_weights
 
 CELL: Final = ["group", "setting"]
 RATING_COLUMNS: Final = [
@@ -32,43 +37,42 @@ RATING_COLUMNS: Final = [
     "q3",
     "share_dont_know",
     "share_prefer_not_to_answer",
+    "sites",
+    "ci_method",
 ]
 
 
-def clustered_mean_ci(values: np.ndarray, clusters: np.ndarray, alpha: float) -> tuple[float, float, float]:
-    """Mean of ``values`` with a cluster-robust (1 - alpha) CI over ``clusters``.
-
-    The standard error is the CR1 sandwich estimate for an intercept-only
-    regression, ``sqrt(G/(G-1) * sum_g (sum_i (y_gi - mean))^2) / N``, with a
-    t quantile on ``G - 1`` degrees of freedom. With one value per cluster it
-    reduces to the ordinary ``s / sqrt(n)`` interval.
-    """
-    values = np.asarray(values, dtype=float)
-    n = values.size
-    if n == 0:
-        return (np.nan, np.nan, np.nan)
-    mean = float(values.mean())
-    codes, _ = pd.factorize(np.asarray(clusters))
-    g = int(codes.max()) + 1
-    if g < 2:
-        return (mean, np.nan, np.nan)
-    sums = np.bincount(codes, weights=values - mean, minlength=g)
-    se = np.sqrt(g / (g - 1) * np.sum(sums**2)) / n
-    half = stats.t.ppf(1 - alpha / 2, g - 1) * se
-    return (mean, mean - half, mean + half)
+def _interval(values: np.ndarray, sites: np.ndarray, respondents: np.ndarray, alpha: float, min_sites: int, weighting: str) -> tuple[float, float, float, int, str]:
+    """Mean and (1 - alpha) CI clustered on sites, or on respondents when sites are too few."""
+    n_sites = int(pd.unique(sites).size)
+    weights = design_weights(sites, weighting)
+    if n_sites >= min_sites:
+        fit, method = cr2_mean(values, sites, weights), SITE_CR2
+    else:
+        # Few sites: inference is conditional on them (respondents are the
+        # clusters); the site weights still define the estimand.
+        fit, method = cr2_mean(values, respondents, weights), RESPONDENT
+    if not np.isfinite(fit.se) or not fit.df > 0:
+        return (fit.mean, np.nan, np.nan, n_sites, method)
+    half = float(stats.t.ppf(1 - alpha / 2, fit.df)) * fit.se
+    return (fit.mean, fit.mean - half, fit.mean + half, n_sites, method)
 
 
-def rating_descriptives(tidy: pd.DataFrame, alpha: float) -> pd.DataFrame:
+def rating_descriptives(
+    tidy: pd.DataFrame, alpha: float, min_sites: int = 5, weighting: str = "respondent"
+) -> pd.DataFrame:
     """Per measure x group x setting descriptives of the 0-100 ratings.
 
     ``n`` counts respondents with a numeric rating; ``rows`` counts all rating
     rows including "don't know" and "prefer not to answer"; the shares are of
     ``rows``. Quartiles use linear interpolation (numpy's default), the same
-    rule as ``numpy.percentile``.
+    rule as ``numpy.percentile``. ``mean`` is the respondent-weighted mean, or
+    the site-weighted one with ``weighting="site"``; ``ci_method`` says how
+    its interval was clustered and ``sites`` counts the sites behind it.
     """
     keys = ["group", "setting", "measure"]
     # Only the columns used here: every filter copies the columns it keeps.
-    ratings = tidy.loc[tidy["kind"] == "rating", [*keys, "respondent", "missing", "value"]]
+    ratings = tidy.loc[tidy["kind"] == "rating", [*keys, "respondent", "site", "missing", "value"]]
     if ratings.empty:
         return pd.DataFrame(columns=RATING_COLUMNS)
     missing = ratings["missing"].astype("string").fillna("")
@@ -81,7 +85,7 @@ def rating_descriptives(tidy: pd.DataFrame, alpha: float) -> pd.DataFrame:
         index=ratings.index,
     )
     base = flags.groupby([ratings[k] for k in keys], sort=True, observed=True).sum()
-    numeric = ratings.loc[ratings["value"].notna(), [*keys, "respondent", "value"]]
+    numeric = ratings.loc[ratings["value"].notna(), [*keys, "respondent", "site", "value"]]
     del ratings, missing  # the numeric rows are all that is needed from here on
     grouped = numeric.groupby(keys, sort=True, observed=True)["value"]
     summary = pd.DataFrame(
@@ -95,19 +99,20 @@ def rating_descriptives(tidy: pd.DataFrame, alpha: float) -> pd.DataFrame:
             "q3": grouped.quantile(0.75),
         }
     )
-    # Cluster-robust SE, vectorised over cells: residuals summed within each
-    # respondent, squared, summed within each cell.
-    resid = numeric["value"] - grouped.transform("mean")
-    per_resp = resid.groupby([numeric[k] for k in keys] + [numeric["respondent"]], sort=False, observed=True).sum()
-    ss = (per_resp**2).groupby(level=[0, 1, 2], sort=True, observed=True).sum()
-    g = summary["n"].astype(float)
-    se = np.sqrt(g / (g - 1) * ss.reindex(summary.index)) / summary["obs"]
-    tq = pd.Series(stats.t.ppf(1 - alpha / 2, np.maximum(g - 1, 1)), index=summary.index)
-    half = (tq * se).where(g >= 2)
-    summary["ci_low"] = summary["mean"] - half
-    summary["ci_high"] = summary["mean"] + half
+    # Site-clustered CR2 interval per measure x cell; a loop over cells is
+    # cheap (their number does not grow with respondents).
+    intervals = {
+        key: _interval(part["value"].to_numpy(), part["site"].to_numpy(), part["respondent"].to_numpy(), alpha, min_sites, weighting)
+        for key, part in numeric.groupby(keys, sort=True, observed=True)
+    }
+    frame = pd.DataFrame.from_dict(intervals, orient="index", columns=["mean_w", "ci_low", "ci_high", "sites", "ci_method"])
+    frame.index = pd.MultiIndex.from_tuples(frame.index, names=keys)
+    summary = summary.join(frame)
+    # The mean is the stated estimand (respondent- or site-weighted).
+    summary["mean"] = summary["mean_w"]
     out = base.join(summary, how="left")
     out["n"] = out["n"].fillna(0).astype(int)
+    out["sites"] = out["sites"].fillna(0).astype(int)
     out["share_dont_know"] = out["dont_know"] / out["rows"]
     out["share_prefer_not_to_answer"] = out["prefer_not"] / out["rows"]
     return out.reset_index()[RATING_COLUMNS]

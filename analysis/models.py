@@ -4,15 +4,30 @@ Per setting, the rating is modelled on measure x group, gender, age band and
 prior experience of the rated measure:
 
 * MixedLM with a random intercept per respondent (people differ in how harsh
-  they rate overall). With several sites, the site variance component is
-  estimated in a second MixedLM (grouped by site) on the respondents'
-  mean residuals from the first fit. The one-step nested model (site groups
-  with a respondent variance component) gives the same decomposition but its
-  cost grows with the square of respondents per site in statsmodels, which
-  breaks the linear-cost goal; the second stage is linear.
-* OrderedModel (logit) on the rating cut into equal-width bins, without
-  random effects, as a check that the conclusions do not hinge on treating
-  the 0-100 scale as interval.
+  they rate overall). Its standard errors are cluster-robust by site when the
+  setting has at least ``min_sites`` sites: the fixed effects are the GLS
+  estimates given the fitted variance components, and their covariance is
+  the leave-one-site-out jackknife "CV3" (MacKinnon, Nielsen and Webb 2023),
+  computed exactly and in linear time from per-site GLS blocks, with t
+  quantiles on G - 1 degrees of freedom. Sites are sampled, so a group effect
+  must be judged against the variation between sites, not only between
+  respondents: with groups recruited at different sites a model-based SE
+  calls a pure site difference a group effect. When leaving out a site makes
+  a term inestimable (e.g. a group seen at one site only), the CR1 sandwich
+  by site is used instead and ``se_method`` says so. With fewer sites the SEs
+  are the model's own (inference conditional on the sites at hand).
+  The site variance component is still reported, from a second MixedLM on
+  the respondents' mean residuals, as a description only: it does not enter
+  any standard error.
+* OrderedModel (logit) on the rating cut into equal-width bins, as a check
+  that the conclusions do not hinge on treating the 0-100 scale as interval;
+  its standard errors are the CR1 sandwich clustered by site (by respondent
+  with fewer than ``min_sites`` sites), with t quantiles on G - 1 degrees of
+  freedom.
+
+Reference: MacKinnon, J. G., Nielsen, M. O., Webb, M. D. (2023).
+Cluster-robust inference: a guide to empirical practice. Journal of
+Econometrics 232(2).
 
 Missing covariates are their own level ("unknown") rather than dropping the
 respondent, so the models use the same people as the descriptives.
@@ -67,6 +82,12 @@ class MixedModelResult(msgspec.Struct, frozen=True):
     converged: bool
     coefficients: list[Coefficient]
     group_contrasts: list[GroupContrast]
+    #: How the standard errors were computed: ``site_cv3`` (leave-one-site-out
+    #: jackknife), ``site_cr1`` (sandwich by site) or ``model`` (too few sites).
+    se_method: str
+    sites: int
+    #: Degrees of freedom of the t quantiles (G - 1); None for normal quantiles.
+    df: float | None
     variance_components: dict[str, float]
     #: Measures by predicted rating for the reference levels, least intrusive first.
     measure_order: list[str]
@@ -83,6 +104,10 @@ class OrdinalModelResult(msgspec.Struct, frozen=True):
     converged: bool
     coefficients: list[Coefficient]
     measure_order: list[str]
+    #: ``site_cr1`` or ``respondent_cr1``: the clusters of the sandwich covariance (``model`` for one respondent).
+    se_method: str
+    clusters: int
+    df: float | None
     #: Rank agreement of the measure effects with the mixed model's.
     kendall_tau_with_mixed: float | None
     #: Covariate effects whose sign differs from the mixed model's.
@@ -158,13 +183,19 @@ def _terms(frame: pd.DataFrame) -> tuple[list[str], str]:
     return terms, ref_measure
 
 
-def _coefficients(params: pd.Series, cov: pd.DataFrame, alpha: float, use_t_df: float | None = None) -> list[Coefficient]:
+def _reference(df: float | None) -> Any:
     from scipy import stats  # here, not at the top: the server loads this module's result types
+
+    return stats.norm if df is None else stats.t(df)
+
+
+def _coefficients(params: pd.Series, cov: pd.DataFrame, alpha: float, df: float | None = None) -> list[Coefficient]:
+    dist = _reference(df)
     se = np.sqrt(np.clip(np.diag(cov.loc[params.index, params.index].to_numpy()), 0, None))
-    q = stats.norm.ppf(1 - alpha / 2)
+    q = dist.ppf(1 - alpha / 2)
     with np.errstate(divide="ignore", invalid="ignore"):
         z = params.to_numpy() / se
-    p = 2 * stats.norm.sf(np.abs(z))
+    p = 2 * dist.sf(np.abs(z))
     return [
         Coefficient(name=_short(str(n)), estimate=float(e), se=float(s), ci_low=float(e - q * s), ci_high=float(e + q * s), p=float(pp))
         for n, e, s, pp in zip(params.index, params.to_numpy(), se, p)
@@ -184,6 +215,68 @@ def _site_variance(frame: pd.DataFrame, fixed: np.ndarray) -> dict[str, float]:
     means = per.groupby(["site", "respondent"], sort=True)["r"].mean().reset_index()
     fit = smf.mixedlm("r ~ 1", means, groups="site").fit(reml=True)
     return {"site": float(np.asarray(fit.cov_re)[0, 0]), "respondent_within_site": float(fit.scale)}
+
+
+def site_robust_gls(
+    exog: np.ndarray, endog: np.ndarray, respondents: np.ndarray, sites: np.ndarray, scale: float, respondent_var: float
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """GLS estimates of a respondent random-intercept model and their site-clustered covariance.
+
+    Given the variance components (residual ``scale`` and ``respondent_var``),
+    respondent i's inverse covariance is ``(I - c_i J) / scale`` with
+    ``c_i = respondent_var / (scale + n_i respondent_var)``, so the GLS blocks
+    of each site are sums over its rows. The covariance is the
+    leave-one-site-out jackknife CV3, ``(G-1)/G sum_g (b_(-g) - b)(b_(-g) - b)'``
+    (each b_(-g) the exact GLS estimate without site g); if leaving out a site
+    makes the design singular, the CR1 sandwich ``G/(G-1) B^-1 (sum_g u_g u_g') B^-1``.
+
+    Returns:
+        estimates, covariance, and the method name (``site_cv3`` / ``site_cr1``).
+    """
+    x = np.asarray(exog, dtype=float)
+    y = np.asarray(endog, dtype=float)
+    resp_codes, _ = pd.factorize(np.asarray(respondents))
+    site_codes, _ = pd.factorize(np.asarray(sites))
+    n_resp = int(resp_codes.max()) + 1
+    g = int(site_codes.max()) + 1
+    p = x.shape[1]
+    n_i = np.bincount(resp_codes, minlength=n_resp).astype(float)
+    c = respondent_var / (scale + n_i * respondent_var)
+    # Per-respondent column sums of X and sums of y.
+    sx = np.zeros((n_resp, p))
+    np.add.at(sx, resp_codes, x)
+    sy = np.bincount(resp_codes, weights=y, minlength=n_resp)
+    resp_site = np.zeros(n_resp, dtype=int)
+    resp_site[resp_codes] = site_codes
+    blocks = np.zeros((g, p, p))
+    rhs = np.zeros((g, p))
+    for k in range(g):
+        rows = site_codes == k
+        who = resp_site == k
+        xs = x[rows]
+        blocks[k] = (xs.T @ xs - (sx[who] * c[who, None]).T @ sx[who]) / scale
+        rhs[k] = (xs.T @ y[rows] - (sx[who] * c[who, None]).T @ sy[who]) / scale
+    total_b = blocks.sum(axis=0)
+    total_r = rhs.sum(axis=0)
+    beta = np.linalg.solve(total_b, total_r)
+    leave_out = []
+    for k in range(g):
+        rest = total_b - blocks[k]
+        if np.linalg.matrix_rank(rest) < p:
+            break
+        leave_out.append(np.linalg.solve(rest, total_r - rhs[k]))
+    if len(leave_out) == g:
+        dev = np.asarray(leave_out) - beta
+        return beta, (g - 1) / g * dev.T @ dev, "site_cv3"
+    # CR1: scores of each site at the full estimate.
+    e = y - x @ beta
+    se_sum = np.bincount(resp_codes, weights=e, minlength=n_resp)
+    scores = np.zeros((g, p))
+    np.add.at(scores, site_codes, x * e[:, None])
+    np.add.at(scores, resp_site, -(sx * (c * se_sum)[:, None]))
+    scores /= scale
+    bread = np.linalg.inv(total_b)
+    return beta, g / (g - 1) * bread @ (scores.T @ scores) @ bread, "site_cr1"
 
 
 def ordered_model(endog: np.ndarray, exog: pd.DataFrame) -> Any:
@@ -222,12 +315,38 @@ def ordered_model(endog: np.ndarray, exog: pd.DataFrame) -> Any:
             h = approx_fprime(np.asarray(params, dtype=float), self.score, centered=True)
             return (h + h.T) / 2
 
+        def score_obs(self, params: np.ndarray) -> np.ndarray:
+            """Per-observation scores (rows sum to :meth:`score`), for cluster-robust covariances."""
+            params = np.asarray(params, dtype=float)
+            k = self.k_vars
+            low, upp = self._bounds(params)
+            prob = self.prob(low, upp) + 1e-20
+            f_low = np.nan_to_num(self.pdf(low))
+            f_upp = np.nan_to_num(self.pdf(upp))
+            beta = -((f_upp - f_low) / prob)[:, None] * np.asarray(self.exog)
+            y = np.asarray(self.endog, dtype=int)
+            cuts = self.k_levels - 1
+            n = y.size
+            g = np.zeros((n, cuts + 1))
+            g[np.arange(n), y] += f_upp / prob
+            has_low = y >= 1
+            g[np.flatnonzero(has_low), y[has_low] - 1] -= (f_low / prob)[has_low]
+            g = g[:, :cuts]
+            tail = np.cumsum(g[:, ::-1], axis=1)[:, ::-1]
+            th = np.empty((n, cuts))
+            th[:, 0] = g.sum(axis=1)
+            th[:, 1:] = np.exp(params[k + 1 :]) * tail[:, 1:]
+            return np.concatenate([beta, th], axis=1)
+
     return _Ordered(endog, exog, distr="logit")
 
 
-def fit_mixed(frame: pd.DataFrame, subsampled: bool, alpha: float) -> MixedModelResult:
-    """Fit the linear mixed model to one setting's model frame."""
-    from scipy import stats  # here, not at the top: the server loads this module's result types
+def fit_mixed(frame: pd.DataFrame, subsampled: bool, alpha: float, min_sites: int = 5) -> MixedModelResult:
+    """Fit the linear mixed model to one setting's model frame.
+
+    Standard errors are site-clustered (module docstring) when the frame has
+    at least ``min_sites`` sites, model-based otherwise.
+    """
     import statsmodels.formula.api as smf
 
     terms, ref_measure = _terms(frame)
@@ -235,7 +354,7 @@ def fit_mixed(frame: pd.DataFrame, subsampled: bool, alpha: float) -> MixedModel
     measures = sorted(frame["measure"].unique())
     sites = frame["site"].nunique()
     respondents = int(frame["respondent"].nunique())
-    empty = MixedModelResult(formula, respondents, len(frame), subsampled, sites > 1, False, [], [], {}, [], None)
+    empty = MixedModelResult(formula, respondents, len(frame), subsampled, sites > 1, False, [], [], "model", sites, None, {}, [], None)
     if respondents < 3 or len(measures) < 2:
         return msgspec.structs.replace(empty, error="too few respondents or measures")
     try:
@@ -246,18 +365,33 @@ def fit_mixed(frame: pd.DataFrame, subsampled: bool, alpha: float) -> MixedModel
             variance = {"residual": float(fit.scale), "respondent": float(np.asarray(fit.cov_re)[0, 0])}
             if sites > 1:
                 variance.update(_site_variance(frame, np.asarray(model.exog) @ np.asarray(fit.fe_params)))
+            params = fit.fe_params
+            names = list(params.index)
+            cov = fit.cov_params().loc[names, names]
+            se_method, df = "model", None
+            if sites >= min_sites:
+                beta, robust, se_method = site_robust_gls(
+                    np.asarray(model.exog),
+                    np.asarray(model.endog),
+                    frame["respondent"].to_numpy(),
+                    frame["site"].to_numpy(),
+                    float(fit.scale),
+                    float(np.asarray(fit.cov_re)[0, 0]),
+                )
+                params = pd.Series(beta, index=names)
+                cov = pd.DataFrame(robust, index=names, columns=names)
+                df = float(sites - 1)
     except (np.linalg.LinAlgError, ValueError) as exc:
         return msgspec.structs.replace(empty, error=f"fit failed: {exc}")
-    params = fit.fe_params
-    cov = fit.cov_params()
-    coefs = _coefficients(params, cov, alpha)
+    coefs = _coefficients(params, cov, alpha, df)
+    dist = _reference(df)
     contrasts: list[GroupContrast] = []
     names = list(params.index)
     short = [_short(str(n)) for n in names]
     groups = sorted(frame["group"].unique())
     ref_group = REFERENCE_LEVELS["group"] if REFERENCE_LEVELS["group"] in groups else groups[0]
     v = cov.loc[names, names].to_numpy()
-    q = stats.norm.ppf(1 - alpha / 2)
+    q = dist.ppf(1 - alpha / 2)
     for g in groups:
         if g == ref_group or len(groups) < 2:
             continue
@@ -266,7 +400,7 @@ def fit_mixed(frame: pd.DataFrame, subsampled: bool, alpha: float) -> MixedModel
             weights = np.array([1.0 if s == f"group[{g}]" or s == f"measure[{m}]:group[{g}]" else 0.0 for s in short])
             est = float(weights @ params.to_numpy())
             se = float(np.sqrt(max(weights @ v @ weights, 0.0)))
-            p = float(2 * stats.norm.sf(abs(est) / se)) if se > 0 else None
+            p = float(2 * dist.sf(abs(est) / se)) if se > 0 else None
             contrasts.append(GroupContrast(m, g, ref_group, est, float(est - q * se), float(est + q * se), p))
     effects = _measure_effects(coefs, measures, ref_measure)
     return MixedModelResult(
@@ -278,14 +412,23 @@ def fit_mixed(frame: pd.DataFrame, subsampled: bool, alpha: float) -> MixedModel
         converged=bool(fit.converged),
         coefficients=coefs,
         group_contrasts=contrasts,
+        se_method=se_method,
+        sites=sites,
+        df=df,
         variance_components=variance,
         measure_order=sorted(measures, key=lambda m: (effects[m], m)),
         error=None,
     )
 
 
-def fit_ordinal(frame: pd.DataFrame, subsampled: bool, categories: int, alpha: float, mixed: MixedModelResult | None) -> OrdinalModelResult:
-    """Fit an ordered logit of the binned rating on the same terms as the mixed model."""
+def fit_ordinal(
+    frame: pd.DataFrame, subsampled: bool, categories: int, alpha: float, mixed: MixedModelResult | None, min_sites: int = 5
+) -> OrdinalModelResult:
+    """Fit an ordered logit of the binned rating on the same terms as the mixed model.
+
+    Standard errors: CR1 sandwich clustered by site (by respondent with fewer
+    than ``min_sites`` sites), t quantiles on G - 1 degrees of freedom.
+    """
     from scipy import stats  # here, not at the top: the server loads this module's result types
     import patsy
 
@@ -294,7 +437,12 @@ def fit_ordinal(frame: pd.DataFrame, subsampled: bool, categories: int, alpha: f
     measures = sorted(frame["measure"].unique())
     # Equal-width bins of 0-100; the top edge is closed so 100 falls in the last bin.
     binned = np.minimum((frame["value"].to_numpy() * categories // 100).astype(int), categories - 1)
-    empty = OrdinalModelResult(formula, categories, len(frame), subsampled, False, [], [], None, [], None)
+    n_sites = int(frame["site"].nunique())
+    by_site = n_sites >= min_sites
+    cluster_labels = frame["site" if by_site else "respondent"].to_numpy()
+    se_method = "site_cr1" if by_site else "respondent_cr1"
+    n_clusters = int(pd.unique(cluster_labels).size)
+    empty = OrdinalModelResult(formula, categories, len(frame), subsampled, False, [], [], se_method, n_clusters, None, None, [], None)
     if len(np.unique(binned)) < 2 or len(measures) < 2:
         return msgspec.structs.replace(empty, error="too few distinct ratings or measures")
     try:
@@ -308,10 +456,21 @@ def fit_ordinal(frame: pd.DataFrame, subsampled: bool, categories: int, alpha: f
         params = pd.Series(np.asarray(fit.params)[:k], index=design.columns)
         # A singular Hessian (e.g. a covariate level seen in one bin only) has no
         # covariance; report that instead of failing the whole gradation.
-        cov = pd.DataFrame(np.asarray(fit.cov_params())[:k, :k], index=design.columns, columns=design.columns)
+        bread = np.asarray(fit.cov_params())
+        if n_clusters >= 2:
+            scores = model.score_obs(np.asarray(fit.params))
+            codes, _ = pd.factorize(cluster_labels)
+            per_cluster = np.zeros((n_clusters, scores.shape[1]))
+            np.add.at(per_cluster, codes, scores)
+            bread = n_clusters / (n_clusters - 1) * bread @ (per_cluster.T @ per_cluster) @ bread
+        else:
+            # One respondent: nothing to cluster over; the model's own covariance.
+            se_method = "model"
+        cov = pd.DataFrame(bread[:k, :k], index=design.columns, columns=design.columns)
     except (np.linalg.LinAlgError, ValueError) as exc:
         return msgspec.structs.replace(empty, error=f"fit failed: {exc}")
-    coefs = _coefficients(params, cov, alpha)
+    df = float(n_clusters - 1) if n_clusters >= 2 else None
+    coefs = _coefficients(params, cov, alpha, df)
     effects = _measure_effects(coefs, measures, ref_measure)
     tau = None
     disagreements: list[str] = []
@@ -334,6 +493,9 @@ def fit_ordinal(frame: pd.DataFrame, subsampled: bool, categories: int, alpha: f
         converged=converged,
         coefficients=coefs,
         measure_order=sorted(measures, key=lambda m: (effects[m], m)),
+        se_method=se_method,
+        clusters=n_clusters,
+        df=df,
         kendall_tau_with_mixed=tau,
         sign_disagreements=sorted(disagreements),
         error=None,

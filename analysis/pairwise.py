@@ -1,32 +1,47 @@
 """Pairwise verdicts between measures rated by the same respondents.
 
 For each pair (a, b) within one group x setting, the within-respondent
-difference ``d = rating(b) - rating(a)`` is tested twice:
+difference ``d = rating(b) - rating(a)`` is a mean of respondent-level values,
+so its standard error is cluster-robust by site: CR2 with Bell-McCaffrey
+degrees of freedom (:mod:`analysis.cluster_robust`), because respondents of
+one site share more than respondents of different sites (site x measure
+effects do not cancel in ``d``). When the pair's respondents come from fewer
+than ``min_sites`` sites, or no sites are given, respondents are the clusters
+(the paired t interval) and the row's ``method`` says so.
 
-* a paired t test of ``d = 0``, Holm-adjusted over all pairs of the cell,
-  because a gradation makes many "this is worse than that" claims at once;
-* a TOST equivalence test of ``|d| < margin`` at level alpha per pair, with
-  the margin stated in the settings before analysis. Each equivalence is its
-  own claim about one pair; Holm-adjusting it as well would make ties
-  practically unreachable at realistic sample sizes and push true ties into
-  "undetermined". The Holm-adjusted TOST p-value is still reported for
-  readers who want family-wise control of equivalence claims.
+Both kinds of claim are family-wise controlled over the pairs of the cell
+that are eligible for claims (``m`` of them: both measures in the family and
+at least ``min_n`` common respondents), by Bonferroni-simultaneous intervals:
+
+* "different": the two-sided (1 - alpha/m) interval ``ci_low``..``ci_high``
+  excludes 0 (``p_diff_adj = min(1, m * p_diff) < alpha``);
+* "equivalent": the (1 - 2 alpha/m) interval ``eq_low``..``eq_high`` lies
+  inside ``(-margin, margin)``, i.e. two one-sided tests each at alpha/m
+  (``p_tost_adj = min(1, m * p_tost) < alpha``).
+
+Each family's error rate is at most alpha: the chance that any "different"
+claim of a cell is false, and the chance that any "equivalent" claim is
+false. Bonferroni rather than Holm, so every verdict can be read off an
+interval printed beside it.
 
 Verdict for a relative to b: ``equivalent`` when equivalence is shown (even if
 a tiny difference is also significant: it is smaller than what was declared to
-matter), else ``less`` / ``more`` when the difference is significant, else
-``undetermined``. Pairs with fewer than ``min_cell`` common respondents are
-``undetermined``: there is not enough evidence for any claim.
+matter), else ``less`` / ``more`` when the difference is established, else
+``undetermined``. Pairs outside the family have no interval and are
+``undetermined``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from itertools import combinations
 from typing import Final
 
 import numpy as np
 import pandas as pd
 from scipy import stats
+
+from analysis.cluster_robust import RESPONDENT, SITE_CR2, cr2_from_codes
 
 VERDICTS: Final = ("less", "equivalent", "more", "undetermined")
 PAIR_COLUMNS: Final = [
@@ -36,10 +51,15 @@ PAIR_COLUMNS: Final = [
     "diff",
     "ci_low",
     "ci_high",
+    "eq_low",
+    "eq_high",
+    "df",
+    "sites",
+    "method",
     "p_diff",
-    "p_diff_holm",
+    "p_diff_adj",
     "p_tost",
-    "p_tost_holm",
+    "p_tost_adj",
     "verdict",
 ]
 
@@ -57,78 +77,117 @@ def respondent_matrix(ratings: pd.DataFrame) -> pd.DataFrame:
     return wide.sort_index(axis=0).sort_index(axis=1)
 
 
-def holm(p: np.ndarray) -> np.ndarray:
-    """Holm step-down adjusted p-values (NaN entries are left out and kept NaN)."""
-    p = np.asarray(p, dtype=float)
-    out = np.full(p.shape, np.nan)
-    ok = np.flatnonzero(~np.isnan(p))
-    if ok.size == 0:
-        return out
-    order = ok[np.argsort(p[ok], kind="mergesort")]
-    m = order.size
-    scaled = (m - np.arange(m)) * p[order]
-    out[order] = np.minimum(np.maximum.accumulate(scaled), 1.0)
-    return out
-
-
-def tost_p(diff: float, se: float, df: float, margin: float) -> float:
+def tost_p(diff: float | np.ndarray, se: float | np.ndarray, df: float | np.ndarray, margin: float) -> float | np.ndarray:
     """p-value of the two one-sided tests of ``-margin < true diff < margin``.
 
     The larger of the two one-sided p-values; below alpha exactly when the
-    (1 - 2 alpha) t interval lies inside the margin.
+    (1 - 2 alpha) t interval lies inside the margin. Works elementwise on
+    arrays; NaN where there is no standard error or no degrees of freedom.
     """
-    if not np.isfinite(se) or df < 1:
-        return np.nan
-    if se == 0:
-        return 0.0 if abs(diff) < margin else 1.0
-    p_low = stats.t.sf((diff + margin) / se, df)
-    p_high = stats.t.cdf((diff - margin) / se, df)
-    return float(max(p_low, p_high))
+    d, s, f = (np.asarray(v, dtype=float) for v in np.broadcast_arrays(diff, se, df))
+    out = np.full(d.shape, np.nan)
+    ok = np.isfinite(s) & (f > 0)
+    zero = ok & (s == 0)
+    out[zero] = np.where(np.abs(d[zero]) < margin, 0.0, 1.0)
+    pos = ok & (s > 0)
+    if pos.any():
+        out[pos] = np.maximum(stats.t.sf((d[pos] + margin) / s[pos], f[pos]), stats.t.cdf((d[pos] - margin) / s[pos], f[pos]))
+    return float(out) if out.ndim == 0 else out
 
 
-def pairwise_verdicts(wide: pd.DataFrame, margin: float, alpha: float, min_cell: int) -> pd.DataFrame:
+def respondent_sites(ratings: pd.DataFrame, wide: pd.DataFrame) -> np.ndarray:
+    """The site of each row of ``wide`` (as from :func:`respondent_matrix`)."""
+    first = ratings.drop_duplicates("respondent")
+    site = pd.Series(first["site"].astype(str).to_numpy(), index=first["respondent"].astype(str).to_numpy())
+    return site.reindex(wide.index).astype(str).to_numpy()
+
+
+def pairwise_verdicts(
+    wide: pd.DataFrame,
+    margin: float,
+    alpha: float,
+    min_n: int,
+    sites: np.ndarray | None = None,
+    min_sites: int = 5,
+    weighting: str = "respondent",
+    family: Iterable[str] | None = None,
+) -> pd.DataFrame:
     """All pairwise comparisons of the columns of a respondent x measure matrix.
 
-    Returns one row per pair (``measure_a`` < ``measure_b`` by code) with the
-    mean difference b - a, its t interval, raw and Holm-adjusted p-values of
-    the difference and TOST tests, and the verdict for a relative to b.
+    Args:
+        wide: respondent x measure ratings (NaN = not rated).
+        margin: equivalence margin on the 0-100 scale.
+        alpha: family-wise error rate of each kind of claim in this cell.
+        min_n: pairs with fewer common respondents make no claim.
+        sites: the site of each row of ``wide``; None when unknown.
+        min_sites: fewer sites behind a pair: respondent-level interval.
+        weighting: estimand, ``"respondent"`` or ``"site"`` weighted mean.
+        family: the measures eligible for claims (default: all columns).
+
+    Returns:
+        One row per pair (``measure_a`` < ``measure_b`` by code) with the mean
+        difference b - a, the simultaneous intervals and adjusted p-values of
+        the module docstring, the degrees of freedom, the number of sites, the
+        interval ``method`` and the verdict for a relative to b.
     """
     wide = wide.sort_index(axis=1)
     measures = [str(c) for c in wide.columns]
+    eligible = set(measures if family is None else (str(m) for m in family))
     x = wide.to_numpy(dtype=float)
+    if weighting not in ("respondent", "site"):
+        raise ValueError(f"weighting must be 'respondent' or 'site', got {weighting!r}")
+    if sites is not None and len(sites) != x.shape[0]:
+        raise ValueError("sites must give one site per row of the matrix")
+    # Factorized once; every pair uses a subset of these codes.
+    site_codes = pd.factorize(np.asarray(sites).astype(str))[0] if sites is not None else np.zeros(x.shape[0], dtype=np.int64)
     rows: list[dict[str, object]] = []
-    tq = stats.t.ppf(1 - alpha / 2, np.arange(1, x.shape[0] + 2)) if x.shape[0] else np.array([np.nan])
     for i, j in combinations(range(len(measures)), 2):
         both = ~np.isnan(x[:, i]) & ~np.isnan(x[:, j])
         d = x[both, j] - x[both, i]
         n = int(d.size)
-        row: dict[str, object] = {"measure_a": measures[i], "measure_b": measures[j], "n": n}
-        if n >= 2:
-            mean = float(d.mean())
-            se = float(d.std(ddof=1) / np.sqrt(n))
-            half = tq[n - 2] * se
-            if se > 0:
-                p_diff = float(2 * stats.t.sf(abs(mean) / se, n - 1))
+        row: dict[str, object] = {"measure_a": measures[i], "measure_b": measures[j], "n": n, "diff": np.nan, "se": np.nan, "df": np.nan, "sites": 0, "method": None}
+        in_family = measures[i] in eligible and measures[j] in eligible and n >= max(min_n, 2)
+        if n:
+            pair_codes = site_codes[both]
+            per_site = np.bincount(pair_codes)
+            n_sites = int(np.count_nonzero(per_site)) if sites is not None else 0
+            weights = None if weighting == "respondent" else 1.0 / per_site[pair_codes]
+            if sites is not None and n_sites >= min_sites:
+                fit, method = cr2_from_codes(d, pair_codes, weights), SITE_CR2
             else:
-                p_diff = 1.0 if mean == 0 else 0.0
-            row.update(diff=mean, ci_low=mean - half, ci_high=mean + half, p_diff=p_diff, p_tost=tost_p(mean, se, n - 1, margin))
-        else:
-            row.update(diff=float(d.mean()) if n else np.nan, ci_low=np.nan, ci_high=np.nan, p_diff=np.nan, p_tost=np.nan)
+                fit, method = cr2_from_codes(d, np.arange(n), weights), RESPONDENT
+            row.update(diff=fit.mean, sites=n_sites)
+            if in_family and np.isfinite(fit.se) and fit.df > 0:
+                row.update(se=fit.se, df=fit.df, method=method)
         rows.append(row)
     if not rows:
         return pd.DataFrame(columns=PAIR_COLUMNS)
     out = pd.DataFrame(rows)
-    # Pairs too small for a claim do not enter the multiplicity family either.
-    enough = out["n"] >= max(min_cell, 2)
-    p_diff = out["p_diff"].where(enough).to_numpy(dtype=float)
-    p_tost = out["p_tost"].where(enough).to_numpy(dtype=float)
-    out["p_diff_holm"] = holm(p_diff)
-    out["p_tost_holm"] = holm(p_tost)
+    diff = out["diff"].to_numpy(dtype=float)
+    se = out["se"].to_numpy(dtype=float)
+    df = out["df"].to_numpy(dtype=float)
+    claimable = np.isfinite(se)
+    m = max(int(claimable.sum()), 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t_diff = np.where(claimable, stats.t.ppf(1 - alpha / (2 * m), np.where(claimable, df, 1.0)), np.nan)
+        t_eq = np.where(claimable, stats.t.ppf(1 - alpha / m, np.where(claimable, df, 1.0)), np.nan)
+        p_diff = np.where(se > 0, 2 * stats.t.sf(np.abs(diff) / se, np.where(claimable, df, 1.0)), np.where(diff == 0, 1.0, 0.0))
+    p_diff = np.where(claimable, p_diff, np.nan)
+    out["ci_low"] = diff - t_diff * se
+    out["ci_high"] = diff + t_diff * se
+    out["eq_low"] = diff - t_eq * se
+    out["eq_high"] = diff + t_eq * se
+    out["p_diff"] = p_diff
+    out["p_diff_adj"] = np.minimum(m * p_diff, 1.0)
+    p_tost = np.where(claimable, tost_p(diff, se, np.where(claimable, df, 1.0), margin), np.nan)
+    out["p_tost"] = p_tost
+    out["p_tost_adj"] = np.minimum(m * p_tost, 1.0)
     verdict = np.full(len(out), "undetermined", dtype=object)
-    different = out["p_diff_holm"].to_numpy() < alpha
-    verdict[different & (out["diff"].to_numpy() > 0)] = "less"
-    verdict[different & (out["diff"].to_numpy() < 0)] = "more"
-    verdict[(out["p_tost"].where(enough).to_numpy(dtype=float) < alpha)] = "equivalent"
+    low, high = out["ci_low"].to_numpy(), out["ci_high"].to_numpy()
+    verdict[claimable & (low > 0)] = "less"
+    verdict[claimable & (high < 0)] = "more"
+    inside = claimable & (out["eq_low"].to_numpy() > -margin) & (out["eq_high"].to_numpy() < margin)
+    verdict[inside] = "equivalent"
     out["verdict"] = verdict
     return out[PAIR_COLUMNS]
 

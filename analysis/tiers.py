@@ -1,30 +1,45 @@
 """The tier rule: from estimates and pairwise verdicts to ordered tiers.
 
-Rule (deterministic, also described in docs/gradation-schema.md):
+Rule (deterministic and order-invariant; also in docs/gradation-schema.md):
 
-1. Order the measures by mean rating, least intrusive first; equal means are
-   ordered by measure code.
-2. Walk that order. A measure joins the current tier if its verdict is
-   ``equivalent`` against *every* measure already in the tier; otherwise it
-   opens a new tier. Ties are thus a statistical verdict, never a default:
-   a measure with unclear evidence is not merged.
-3. The boundary between two consecutive tiers is ``separated`` when every
-   measure of the lower tier is ``less`` intrusive than every measure of the
-   upper tier (Holm-adjusted), and ``undetermined`` otherwise, so an order
-   the data do not support is shown as such rather than invented.
+1. Sort the measures by mean rating, least intrusive first.
+2. Cut between two consecutive positions only where every measure below the
+   cut is established ``less`` intrusive than every measure above it (the
+   family-wise controlled verdicts of :mod:`analysis.pairwise`), and never
+   between measures with exactly equal means. The tiers are the runs between
+   cuts, so every boundary is a finding (``separated``).
+3. Each tier has a status: ``single`` (one measure), ``tie`` when every pair
+   inside it is established ``equivalent``, and ``undetermined`` otherwise:
+   the data do not settle the order inside it (the listed order is that of the
+   means, not a finding).
+
+Why this rule: it depends on the measures only through their means and the
+pair verdicts, so renaming the codes gives the same tiers, and reversing the
+scale (100 - x, which flips "less" and "more") gives the mirrored tiers. A
+cut needs at least one "less" claim, so on data where all measures are
+identical the whole cell is one tier unless a false "different" claim was
+made, which happens in at most alpha of cells. The greedy walk it replaces
+depended on where the walk started.
 """
 
 from __future__ import annotations
 
+import math
+from typing import Final
+
 import msgspec
+
+TIER_STATUSES: Final = ("single", "tie", "undetermined")
 
 
 class Tiering(msgspec.Struct, frozen=True):
-    """Tiers (least intrusive first) and the status of each boundary between them."""
+    """Tiers (least intrusive first), the status of each boundary and of each tier."""
 
     tiers: list[list[str]]
     #: ``boundaries[k]`` is between ``tiers[k]`` and ``tiers[k + 1]``.
     boundaries: list[str]
+    #: ``statuses[k]`` is the status of ``tiers[k]`` (see :data:`TIER_STATUSES`).
+    statuses: list[str]
 
     def tier_of(self) -> dict[str, int]:
         """Map each measure to its tier index (0 = least intrusive)."""
@@ -40,18 +55,27 @@ def build_tiers(means: dict[str, float], verdicts: dict[tuple[str, str], str]) -
     """Apply the tier rule of this module to means and a pairwise verdict lookup.
 
     ``verdicts[(a, b)]`` is the verdict for a relative to b; absent pairs count
-    as ``undetermined``.
+    as ``undetermined``. Every measure needs a finite mean: measures without
+    one, or below the minimum n, are left out by the caller before tiering.
     """
-    tiers: list[list[str]] = []
-    for measure in order_measures(means):
-        if tiers and all(verdicts.get((member, measure)) == "equivalent" for member in tiers[-1]):
-            tiers[-1].append(measure)
-        else:
-            tiers.append([measure])
-    boundaries = [
-        "separated"
-        if all(verdicts.get((low, high)) == "less" for low in lower for high in upper)
-        else "undetermined"
-        for lower, upper in zip(tiers, tiers[1:])
+    missing = sorted(m for m, v in means.items() if not math.isfinite(v))
+    if missing:
+        raise ValueError(f"measures without a finite mean cannot be tiered: {missing}")
+    order = order_measures(means)
+    cuts = [
+        k
+        for k in range(1, len(order))
+        if means[order[k - 1]] < means[order[k]]
+        and all(verdicts.get((low, high)) == "less" for low in order[:k] for high in order[k:])
     ]
-    return Tiering(tiers=tiers, boundaries=boundaries)
+    edges = [0, *cuts, len(order)]
+    tiers = [order[a:b] for a, b in zip(edges, edges[1:]) if b > a]
+    statuses = [
+        "single"
+        if len(tier) == 1
+        else "tie"
+        if all(verdicts.get((a, b)) == "equivalent" for i, a in enumerate(tier) for b in tier[i + 1 :])
+        else "undetermined"
+        for tier in tiers
+    ]
+    return Tiering(tiers=tiers, boundaries=["separated"] * max(len(tiers) - 1, 0), statuses=statuses)

@@ -4,31 +4,50 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
 
-from analysis.descriptives import allowed_descriptives, clustered_mean_ci, rating_descriptives, survey_style
+from analysis.descriptives import allowed_descriptives, rating_descriptives, survey_style
 from analysis.tidy import validate_tidy
 
 from .conftest import make_rows
 
 
-def test_clustered_ci_matches_statsmodels_cluster_robust_ols() -> None:
-    rng = np.random.default_rng(0)
-    clusters = np.repeat(np.arange(40), rng.integers(1, 5, 40))
-    y = rng.normal(50, 10, clusters.size) + rng.normal(0, 8, 40)[clusters]
-    mean, lo, hi = clustered_mean_ci(y, clusters, 0.05)
-    fit = sm.OLS(y, np.ones_like(y)).fit(cov_type="cluster", cov_kwds={"groups": clusters}, use_t=True)
-    ref_lo, ref_hi = fit.conf_int(0.05)[0]
-    assert np.isclose(mean, fit.params[0])
-    assert np.isclose(lo, ref_lo) and np.isclose(hi, ref_hi)
+def _clustered_ratings(rng: np.random.Generator, sizes: np.ndarray, site_sd: float, mean: float = 50.0) -> pd.DataFrame:
+    """One measure rated once by each respondent, respondents nested in sites."""
+    sites = np.repeat(np.arange(sizes.size), sizes)
+    values = mean + rng.normal(0, site_sd, sizes.size)[sites] + rng.normal(0, 15, sites.size)
+    return pd.DataFrame(
+        {
+            "group": "patient",
+            "setting": "general_adult",
+            "measure": "seclusion",
+            "kind": "rating",
+            "missing": pd.array([pd.NA] * sites.size, dtype="string"),
+            "respondent": [f"r{i}" for i in range(sites.size)],
+            "site": [f"s{s:02d}" for s in sites],
+            "value": values,
+        }
+    )
 
 
-def test_one_rating_per_respondent_gives_the_ordinary_t_interval() -> None:
-    y = np.array([10.0, 35, 40, 52, 70, 88])
-    mean, lo, hi = clustered_mean_ci(y, np.arange(6), 0.05)
-    ref = stats.t.interval(0.95, 5, loc=y.mean(), scale=stats.sem(y))
-    assert np.allclose((lo, hi), ref)
+def test_site_clustered_interval_is_wider_than_the_respondent_interval() -> None:
+    rng = np.random.default_rng(3)
+    data = _clustered_ratings(rng, np.full(12, 15), site_sd=10.0)
+    row = rating_descriptives(data, 0.05).iloc[0]
+    assert row["ci_method"] == "site_cr2" and row["sites"] == 12
+    ref = stats.t.interval(0.95, data.shape[0] - 1, loc=data["value"].mean(), scale=stats.sem(data["value"]))
+    assert row["ci_high"] - row["ci_low"] > 1.5 * (ref[1] - ref[0])
+    # Fewer sites than the planned minimum: respondent-level, and said so.
+    few = rating_descriptives(data, 0.05, min_sites=13).iloc[0]
+    assert few["ci_method"] == "respondent" and np.allclose((few["ci_low"], few["ci_high"]), ref)
+
+
+def test_site_weighting_gives_every_site_the_same_weight() -> None:
+    rng = np.random.default_rng(4)
+    data = _clustered_ratings(rng, np.array([40, 5, 5, 5, 5, 5]), site_sd=10.0)
+    row = rating_descriptives(data, 0.05, weighting="site").iloc[0]
+    assert np.isclose(row["mean"], data.groupby("site")["value"].mean().mean())
+    assert np.isclose(rating_descriptives(data, 0.05).iloc[0]["mean"], data["value"].mean())
 
 
 def test_rating_descriptives_hand_case() -> None:
