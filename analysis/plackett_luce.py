@@ -206,8 +206,9 @@ def fit_plackett_luce(
 
     ``rank_rows`` needs ``respondent``, ``item``, ``measure`` and ``value``
     (position, 1 = least intrusive); ``site`` is used for clustering when
-    present with at least ``min_sites`` sites. ``resamples`` bootstrap resamples (0 or ``rng`` None: no
-    intervals). Returns None when there is no ranking.
+    present with at least ``min_sites`` sites. ``resamples`` bootstrap
+    resamples (0 or ``rng`` None: no intervals). Returns None when there is
+    no ranking.
     """
     import choix
 
@@ -290,6 +291,9 @@ def _bootstrap(
     """Log-worths of cluster-bootstrap resamples (kept x k) and the number left out."""
     padded = _padded(orders)
     n = len(orders)
+    # A resample's comparison graph is the sum of its drawn clusters' graphs.
+    cluster_edges = np.zeros((clusters, k * k))
+    np.add.at(cluster_edges, codes, edges)
     chunk = max(1, _CHUNK_CELLS // max(n * padded.shape[1] * k, 1))
     kept: list[np.ndarray] = []
     failed = 0
@@ -301,7 +305,7 @@ def _bootstrap(
         picks = rng.integers(0, clusters, size=(size, clusters))
         np.add.at(drawn, (np.repeat(np.arange(size), clusters), picks.ravel()), 1.0)
         weights = drawn[:, codes]
-        estimable = strongly_connected((weights @ edges).reshape(size, k, k))
+        estimable = strongly_connected((drawn @ cluster_edges).reshape(size, k, k))
         theta, converged = weighted_newton(padded, k, weights[estimable], start)
         kept.append(theta[converged])
         failed += int((~estimable).sum() + (~converged).sum())

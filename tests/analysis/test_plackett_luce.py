@@ -114,3 +114,16 @@ def test_a_ranking_with_a_repeated_position_is_refused_naming_the_column() -> No
 def test_small_cell_is_flagged() -> None:
     res = fit_plackett_luce(ranking_rows(12, TRUTH, 4), 0.05, 5, 0, None)
     assert res is not None and res.small_cell
+
+
+def test_resamples_without_a_finite_estimate_are_counted_and_left_out() -> None:
+    rows = ranking_rows(13, {**TRUTH, "seclusion": 40.0}, 12)
+    # One respondent puts seclusion first: the full data are estimable, but a
+    # resample without that respondent is not (about exp(-1) of them).
+    one = rows["respondent"] == "r0"
+    rows.loc[one, "value"] = rows.loc[one, "value"].where(rows.loc[one, "measure"] != "seclusion", 0.0)
+    rows.loc[one, "value"] = rows.loc[one, "value"].rank().to_numpy()
+    res = fit_plackett_luce(rows, 0.05, 5, 200, np.random.default_rng(0))
+    assert res.status == "ok" and res.resamples + res.resamples_failed == 200
+    assert 0.2 < res.resamples_failed / 200 < 0.55
+    assert all(np.isfinite(e.ci_high) and e.ci_high < 30 for e in res.estimates)
