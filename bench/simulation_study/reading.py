@@ -164,7 +164,7 @@ def dont_know_flag(c: Any, measure: str) -> bool | None:
     a field about "don't know", or a boolean field of the measure's summary
     whose name is about "don't know".
     """
-    for name, value in _structs(c, depth=1):
+    for name, value in _structs(c, depth=2):
         if "dont_know" not in name or not isinstance(value, list):
             continue
         for item in value:
@@ -181,7 +181,7 @@ def dont_know_flag(c: Any, measure: str) -> bool | None:
 
 def detectable_difference(c: Any) -> float | None:
     """The cell's stated minimum detectable difference (80% power), or None if the result states none."""
-    for name, value in _structs(c, depth=1):
+    for name, value in _structs(c, depth=2):
         if name == "detectable_difference" and isinstance(value, int | float):
             return float(value)
     return None

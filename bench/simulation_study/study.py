@@ -310,9 +310,45 @@ def provenance(report: StudyReport) -> str:
     )
     return (
         f"Measured on {report.date_utc}, {code} (software {report.software_version}), {mode}: "
-        f"{report.runs} runs per scenario and sample size, seed {report.seed}, {report.processes} processes, "
+        f"{report.runs} runs per scenario and sample size ("
+        + ", ".join(f"{name} {runs_of(name, report.runs)}" for name in RUN_SHARE)
+        + f"), seed {report.seed}, {report.processes} processes, "
         f"{report.seconds / 60:.1f} minutes; alpha {report.alpha:g}, margin {report.margin:g}. {errors}"
     )
+
+
+def findings(report: StudyReport) -> list[str]:
+    """Plain sentences on what the measured analysis can and cannot tell, from the report's figures."""
+    by = {(r.scenario, r.metric, r.design): r for r in report.rows}
+    out: list[str] = []
+    failed = [r for r in report.rows if r.passed is False]
+    if failed:
+        out.append("Targets missed:")
+        out += [f"  - {r.scenario}: {r.label.strip()} at {r.n_per_group}: {_value(r)}, target {r.target}" for r in failed]
+    else:
+        out.append("Every target with a measured estimate was met.")
+    missing = sorted({r.label.strip() for r in report.rows if r.estimate is None})
+    if missing:
+        out.append("Not reported by the analysis, so not measured: " + "; ".join(missing) + ".")
+    for design in DESIGNS:
+        p5, p10 = by.get(("ceiling", "power_5", design.name)), by.get(("ceiling", "power_10", design.name))
+        mdd = by.get(("ceiling", "detectable_difference", design.name))
+        if p5 is None or p10 is None or p5.estimate is None or p10.estimate is None:
+            continue
+        stated = f"; the analysis states a minimum detectable difference of {mdd.estimate:.1f} points" if mdd is not None and mdd.estimate is not None else ""
+        out.append(
+            f"At {design.label()} respondents per group a true 5-point difference mid-scale is established in "
+            f"{100 * p5.estimate:.0f}% of cells and a 10-point difference in {100 * p10.estimate:.0f}%{stated}."
+        )
+    for design in DESIGNS:
+        bias, kept = by.get(("mnar", "bias", design.name)), by.get(("mnar", "correct_less", design.name))
+        if bias is not None and kept is not None and bias.estimate is not None and kept.estimate is not None:
+            out.append(
+                f"With 40% informative \"don't know\" at {design.label()}, the measure's reported mean is "
+                f"{bias.estimate:+.1f} points off the truth and its correct verdict against a measure 12 points "
+                f"below survives in {100 * kept.estimate:.0f}% of cells."
+            )
+    return out
 
 
 def write_outputs(report: StudyReport, json_path: Path = JSON_PATH, methods_path: Path | None = METHODS_PATH) -> None:
@@ -321,7 +357,8 @@ def write_outputs(report: StudyReport, json_path: Path = JSON_PATH, methods_path
     json_path.write_bytes(msgspec.json.format(msgspec.json.encode(report), indent=2) + b"\n")
     if methods_path is None:
         return
-    block = f"{BEGIN}\n{provenance(report)}\n\n{table(report.rows)}\n{END}"
+    notes = "\n".join(line if line.startswith("  - ") else f"- {line}" for line in findings(report))
+    block = f"{BEGIN}\n{provenance(report)}\n\n{table(report.rows)}\n\nWhat the figures say:\n\n{notes}\n{END}"
     text = methods_path.read_text(encoding="utf-8") if methods_path.exists() else ""
     if BEGIN in text and END in text:
         text = text[: text.index(BEGIN)] + block + text[text.index(END) + len(END) :]
@@ -335,6 +372,9 @@ def print_report(report: StudyReport) -> None:
     print(provenance(report))
     print()
     print(text_table(report.rows))
+    print()
+    for line in findings(report):
+        print(line if line.startswith("  - ") else f"- {line}")
     for line in report.first_errors:
         print(f"error: {line}")
 
