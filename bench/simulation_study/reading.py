@@ -204,3 +204,14 @@ def adjusted_p(contrast: Any) -> float | None:
         if isinstance(value, int | float):
             return float(value)
     return None
+
+
+def covariate_p(result: Any, model: str, prefix: str) -> list[float]:
+    """p-values of the coefficients named ``prefix...`` in the ``model`` (``mixed`` / ``ordinal``) fit of every setting."""
+    out: list[float] = []
+    for sm in getattr(result, "models", None) or []:
+        fit = getattr(sm, model, None)
+        if fit is None or getattr(fit, "error", None) is not None:
+            continue
+        out += [float(c.p) for c in getattr(fit, "coefficients", None) or [] if c.name.startswith(prefix) and c.p is not None]
+    return out
