@@ -335,3 +335,40 @@ def test_simulation_study_harness_runs_scores_and_writes_its_table(tmp_path: Pat
     assert "| realistic | coverage of the measures' 95% CIs | 150/100/100 | 2 |" in text
     data = json.loads((tmp_path / "study.json").read_text())
     assert data["runs"] == 2 and len(data["rows"]) == len(report.rows)
+
+
+class _Share(msgspec.Struct):
+    measure: str
+    flagged: bool
+
+
+class _Precision(msgspec.Struct):
+    detectable_difference: float | None
+
+
+class _Sensitivity(msgspec.Struct):
+    dont_know: list[_Share]
+    precision: _Precision
+
+
+class _Cell(msgspec.Struct):
+    group: str
+    measures: list[_Share]
+    sensitivity: _Sensitivity
+
+
+class _BareCell(msgspec.Struct):
+    group: str
+    measures: list[_Share]
+
+
+def test_study_reads_dont_know_flags_and_precision_wherever_a_cell_reports_them() -> None:
+    from bench.simulation_study import reading
+
+    cell = _Cell("patient", [], _Sensitivity([_Share("m09", True), _Share("m01", False)], _Precision(7.5)))
+    assert reading.dont_know_flag(cell, "m09") is True
+    assert reading.dont_know_flag(cell, "m01") is False
+    assert reading.detectable_difference(cell) == 7.5
+    # A result that does not report them yields "not available", not a wrong answer.
+    assert reading.dont_know_flag(_BareCell("patient", []), "m09") is None
+    assert reading.detectable_difference(_BareCell("patient", [])) is None
