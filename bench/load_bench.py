@@ -156,6 +156,10 @@ class _SessionItems(msgspec.Struct):
 _DECODED: dict[tuple[str, str], ItemOut] = {}
 
 
+class _SessionKey(msgspec.Struct):
+    session_key: str
+
+
 def _session_of(raw: bytes) -> tuple[str, dict[str, ItemOut]]:
     """A session reply's id and its items by code, decoded in full only when first seen."""
     from server.respondent.schemas import ResponseOut
@@ -208,6 +212,8 @@ class Tablet:
                 return
         self.stats.started += self.stats.measuring
         response_id, items = _session_of(raw)
+        # Every later call on the session presents the key its start returned.
+        bound = {"x-session-key": msgspec.json.decode(raw, type=_SessionKey).session_key}
         order = list(items)
         profile = RespondentProfile(
             group=group,
@@ -221,7 +227,7 @@ class Tablet:
             done.add(code)
             if code not in items:
                 # Shown by skip logic after an earlier answer: re-read the session, as a client must.
-                async with self.session.get(f"{self.base}/api/v1/responses/{response_id}") as reply:
+                async with self.session.get(f"{self.base}/api/v1/responses/{response_id}", headers=bound) as reply:
                     _, items = _session_of(await reply.read())
                 order = list(items)
             answer = synthetic_answer(items[code], profile, self.rng) if code in items else None
@@ -235,7 +241,7 @@ class Tablet:
             began = time.perf_counter()
             async with self.session.put(
                 f"{self.base}/api/v1/responses/{response_id}/answers/{code}", data=msgspec.json.encode(answer),
-                headers={"content-type": "application/json"},
+                headers={"content-type": "application/json", **bound},
             ) as reply:
                 raw = await reply.read()
             if reply.status != 200:
@@ -247,7 +253,7 @@ class Tablet:
             code = following if following not in done else next((c for c in order if c not in done), None)
         if stop.is_set():
             return
-        async with self.session.post(f"{self.base}/api/v1/responses/{response_id}/submit") as reply:
+        async with self.session.post(f"{self.base}/api/v1/responses/{response_id}/submit", headers=bound) as reply:
             await reply.read()
             if reply.status != 200:
                 self.stats.error(f"submit {reply.status}")

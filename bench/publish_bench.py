@@ -49,8 +49,10 @@ async def _run() -> None:
         async with app.lifespan():
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
-                response_id = (await client.post("/api/v1/responses", json=START)).json()["id"]
-                items = [i["code"] for i in (await client.get(f"/api/v1/responses/{response_id}")).json()["items"] if i["type"] == "vas"]
+                started = (await client.post("/api/v1/responses", json=START)).json()
+                response_id = started["id"]
+                client.headers["X-Session-Key"] = started["session_key"]
+                items = [i["code"] for i in started["items"] if i["type"] == "vas"]
 
                 async def save(n: int) -> float:
                     begin = time.perf_counter()

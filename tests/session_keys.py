@@ -1,6 +1,7 @@
 """What a well-behaved API client does with session keys, for tests that are about
-something else: keep the `session_key` each start returns and send it as `X-Session-Key`
-on that session's later calls. A request that already carries the header is left alone,
+something else: keep the `session_key` each start returns (or, like the tablet page's
+script, the key of the session cookie a tablet start sets) and send it as
+`X-Session-Key` on that session's later API calls. A request that already carries the header is left alone,
 so a test can send a wrong or empty key on purpose."""
 
 import re
@@ -23,6 +24,10 @@ class SessionKeys:
             request.headers["X-Session-Key"] = self.keys[match[1]]
 
     async def on_response(self, response: httpx.Response) -> None:
+        held = response.cookies.get("lm_questionnaire")
+        if held:
+            response_id, _, key = held.partition(".")
+            self.keys[response_id] = key
         request = response.request
         if request.method == "POST" and request.url.path in _START_PATHS and response.status_code in (200, 201):
             await response.aread()

@@ -7,11 +7,14 @@ only as a SHA-256 hash (the key is random, so no slow hash is needed). An API cl
 sends it as the `X-Session-Key` header; the tablet pages keep it in an HttpOnly cookie
 (`server.tablet.cookies`), and their script sends it as the header.
 
-A start retried with its `start_key`, and a resume with a resume code, hand out a new
-key and make the old one worthless: the retrying client never got the first key, and a
+A start made with a `start_key` gets a key derived from it, so a retried start (the
+client never saw the first answer) returns the same key, even when retries race; the
+start key is already a bearer secret of that session (presenting it returns the session).
+A resume with a resume code hands out a new random key and makes the old one worthless: a
 resumed session must not stay open to the device it was paused on.
 """
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -23,6 +26,15 @@ SESSION_KEY_HEADER = "X-Session-Key"
 def new_session_key() -> tuple[str, str]:
     """A fresh session key and the hash that is stored in its place."""
     key = secrets.token_urlsafe(32)
+    return key, session_key_hash(key)
+
+
+def session_key_for_start(start_key: str) -> tuple[str, str]:
+    """The session key of a start made with `start_key`, and its hash: the same for every
+    retry of that start. (Distinct from the start key's own stored hash, so neither stored
+    hash gives the other's preimage.)"""
+    digest = hashlib.sha256(b"leastmeans session key\0" + start_key.encode("utf-8", "surrogatepass")).digest()
+    key = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
     return key, session_key_hash(key)
 
 

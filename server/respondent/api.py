@@ -21,7 +21,9 @@ from server.credentials.grant import grant_for, place_for
 from server.credentials.session_binding import SESSION_KEY_HEADER
 from server.instrument_registry import RegistryDep
 from server.respondent import service
-from server.respondent.schemas import AnswerIn, AnswerSaved, ConsentOut, GroupCode, RefusalOut, ResponseOut, StartRequest, SubmitOut
+from server.respondent.schemas import (
+    AnswerIn, AnswerSaved, ConsentOut, GroupCode, RefusalOut, ResponseOut, SettingCode, StartRequest, SubmitOut,
+)  # fmt: skip
 from server.settings import Settings
 from server.tablet.cookies import INVITE_COOKIE, KIOSK_COOKIE
 
@@ -58,8 +60,8 @@ START_DESCRIPTION = (
     "invitation starts exactly one questionnaire (403 afterwards). A credential that starts more questionnaires than "
     "people can answer (by default 20 per 10 minutes) is refused with 429 and `Retry-After`. Send a random "
     "`start_key` (16-128 characters, made once per respondent) to make retries safe: a start with a key already used "
-    "returns the session that key made, under a new session key. The answer's `session_key` binds the session to "
-    "this client: send it as `X-Session-Key` with every later call on the session."
+    "returns the session that key made, with the same session key. The answer's `session_key` binds the session "
+    "to this client: send it as `X-Session-Key` with every later call on the session."
 )
 SUBMITTED = {
     409: ResponseSpec(
@@ -77,10 +79,21 @@ class ResponsesController(Controller):
 
     @get("/consent", summary="Information and consent text to show before starting")
     async def consent(
-        self, group: FromQuery[GroupCode], registry: RegistryDep, language: FromQuery[str] = "da", instrument: FromQuery[str | None] = None
+        self,
+        group: FromQuery[GroupCode],
+        registry: RegistryDep,
+        language: FromQuery[str] = "da",
+        instrument: FromQuery[str | None] = None,
+        study: FromQuery[str | None] = None,
+        setting: FromQuery[SettingCode | None] = None,
     ) -> ConsentOut:
-        """The texts a respondent must see and agree to; nothing is stored by this call."""
-        return service.consent_text(registry, group, language, instrument)
+        """The texts a respondent must see and agree to; nothing is stored by this call.
+
+        With `study` (and the ward's `setting`), the texts of the questionnaire that study
+        uses for this group there, as the start will choose it; without, the group's
+        default questionnaire (or `instrument`).
+        """
+        return await service.consent_text(registry, group, language, instrument, study, setting)
 
     @post(
         "/",

@@ -112,8 +112,8 @@ class ResponseOut(msgspec.Struct):
     items: list[ItemOut]
     answers: dict[str, "AnswerOut"]
     submitted_at: dt.datetime | None
-    #: Only in the answer to a start (and to a retried start): the key that binds the
-    #: session to this client. Send it as `X-Session-Key` with every later call; it is
+    #: Only in the answer to a start (and to a retried start, the same): the key that
+    #: binds the session to this client. Send it as `X-Session-Key` with every later call; it is
     #: not stored and cannot be read again.
     session_key: str | None = None
 

@@ -20,7 +20,7 @@ from typing import Any
 from piccolo.engine.postgres import PostgresEngine
 
 from server.credentials import starts
-from server.credentials.session_binding import key_matches, new_session_key
+from server.credentials.session_binding import key_matches, new_session_key, session_key_for_start
 from server.credentials.errors import InvitationUsedUp, TooManyStarts
 from server.credentials.grant import StartLimits
 from server.instrument_registry import InstrumentRegistry
@@ -39,7 +39,7 @@ from server.respondent.answer_store import (
 )
 from server.respondent.session_cache import cached_session, forget_session, remember_session
 from server.storage.database import current_engine, write_transaction
-from server.storage.tables import Answer, Response
+from server.storage.tables import Answer, Response, Study
 from surveys.answers import check_answer
 from surveys.errors import AnswerError
 from surveys.model import Instrument
@@ -94,9 +94,20 @@ async def _study_instrument(registry: InstrumentRegistry, request: StartRequest)
     return version_id, choice.instrument, digest, instrument
 
 
-def consent_text(registry: InstrumentRegistry, group: str, language: str, code: str | None) -> ConsentOut:
-    """The information and consent texts to show before a session may start."""
+async def consent_text(
+    registry: InstrumentRegistry, group: str, language: str, code: str | None, study: str | None = None, setting: str | None = None
+) -> ConsentOut:
+    """The information and consent texts to show before a session may start: of the
+    questionnaire `study` uses for `group` on a ward of `setting` when a study is named
+    (as `start_response` will choose it), else of `code` or the group's default."""
     try:
+        if study is not None:
+            if setting is None:
+                raise InvalidInput("setting", "required with 'study': the ward's setting decides the questionnaire")
+            if not await Study.exists().where((Study.code == study) & (Study.is_open == True)):  # noqa: E712
+                raise InvalidInput("study", f"no open study with code '{study}'")
+            start = StartRequest(study=study, group=group, setting=setting, language=language, instrument=code)  # type: ignore[arg-type]
+            _, code, _, _ = await _study_instrument(registry, start)
         _, code, digest, instrument = _choose_instrument(registry, group, language, code)
     except InvalidInput as exc:
         # Here the choices arrive as query parameters, not in a body.
@@ -118,9 +129,9 @@ async def start_response(registry: InstrumentRegistry, request: StartRequest, li
     `request` names its study, site, setting and group (derived from the credential by the
     caller, `server.credentials.grant`); `limits` says which invitation use the start takes
     and which credential's pace it counts against (None: demo mode). With a `start_key`,
-    a start already made with that key returns its session instead of a second one, under
-    a new session key (the retrying client never got the first). The answer carries the
-    session key: every later call on the session must present it.
+    a start already made with that key returns its session instead of a second one, with
+    the same session key (derived from the start key). The answer carries the session key:
+    every later call on the session must present it.
     """
     if request.consent is not True:
         raise InvalidInput("consent", "the respondent must consent before a questionnaire starts; nothing was stored")
@@ -129,11 +140,11 @@ async def start_response(registry: InstrumentRegistry, request: StartRequest, li
             raise InvalidInput(name, "required")
     key = starts.key_hash(request.start_key) if request.start_key else None
     if key is not None and (earlier := await starts.started_with(key)) is not None:
-        return await _restarted(registry, earlier)
+        return await _restarted(registry, earlier, request.start_key)  # type: ignore[arg-type]
     where = await find_study_site(request.study, request.site)  # type: ignore[arg-type]
     version_id, code, digest, instrument = await _study_instrument(registry, request)
     response_id = uuid.uuid4()
-    session_key, session_key_hash = new_session_key()
+    session_key, session_key_hash = session_key_for_start(request.start_key) if request.start_key else new_session_key()
     setting, group = str(request.setting), str(request.group)
     if limits is None and key is None:
         slot, revision = await insert_response(response_id, where, version_id, group, setting, request.language, _now(), session_key_hash)
@@ -149,7 +160,7 @@ async def start_response(registry: InstrumentRegistry, request: StartRequest, li
         except (starts.AlreadyStarted, InvitationUsedUp, TooManyStarts):
             # A parallel start with the same key won: this one was undone, that one stands.
             if key is not None and (earlier := await starts.started_with(key)) is not None:
-                return await _restarted(registry, earlier)
+                return await _restarted(registry, earlier, request.start_key)  # type: ignore[arg-type]
             raise
     if revision is not None:
         # The first save then needs no read.
@@ -165,16 +176,16 @@ async def start_response(registry: InstrumentRegistry, request: StartRequest, li
     return msgspec.structs.replace(started, session_key=session_key)
 
 
-async def _restarted(registry: InstrumentRegistry, response_id: uuid.UUID) -> ResponseOut:
-    """The session a retried start already made, under a new key."""
-    session_key = await rebind_session(response_id)
+async def _restarted(registry: InstrumentRegistry, response_id: uuid.UUID, start_key: str) -> ResponseOut:
+    """The session a retried start already made, with its key (while it is open)."""
+    session_key, _ = session_key_for_start(start_key)
     found = await get_response(registry, response_id, session_key)
     return msgspec.structs.replace(found, session_key=session_key)
 
 
 async def rebind_session(response_id: uuid.UUID) -> str:
-    """Bind an open session to a new key and take it back from release (a resume code or
-    a start key was presented); the old key stops working. Returns the new key."""
+    """Bind an open session to a new key and take it back from release (its resume code
+    was presented); the old key stops working. Returns the new key."""
     session_key, session_key_hash = new_session_key()
     forget_session(response_id)
     async with write_transaction():

@@ -21,7 +21,8 @@ from litestar.datastructures import Cookie
 
 from server.settings import https_configured
 
-SESSION_COOKIE = "lm_session"
+#: Not "lm_session": that is the workspace's login cookie on the same origin.
+SESSION_COOKIE = "lm_questionnaire"
 LIVE_COOKIE = "lm_live"
 KIOSK_COOKIE = "lm_kiosk"
 INVITE_COOKIE = "lm_invite"

@@ -4,19 +4,14 @@ Three ways in: an enrolled ward tablet (kiosk; its site is fixed), an invitation
 the respondent's own device (study and group fixed, site possibly), or the open demo
 welcome screen (demo mode only). Checking and redeeming kiosk tokens and invitation codes
 lives in `server.credentials` (below both the tablet and the workspace, which issues
-them); this module re-exports what the tablet pages use and picks the ward.
+them); this module picks the ward and what the welcome screen offers.
 """
 
-from server.credentials.invitation import Invitation, check_invitation, use_invitation
-from server.credentials.kiosk import Kiosk, enrol_tablet, kiosk
-from server.credentials.sites import SiteChoice, open_sites, site_key
+from server.credentials.sites import SiteChoice, site_key
 from server.instrument_registry import InstrumentRegistry
 from server.respondent.questionnaire_choice import choose, offers, study_pairs
 
-__all__ = [
-    "Invitation", "Kiosk", "SiteChoice", "check_invitation", "chosen_site", "enrol_tablet", "kiosk", "offered",
-    "open_sites", "site_key", "use_invitation",
-]  # fmt: skip
+__all__ = ["chosen_site", "offered"]
 
 
 def chosen_site(sites: list[SiteChoice], key: str | None) -> SiteChoice | None:

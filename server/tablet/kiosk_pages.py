@@ -18,7 +18,8 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Response, Template
 
-from server.tablet import entry
+from server.credentials.invitation import check_invitation
+from server.credentials.kiosk import enrol_tablet, kiosk as enrolled_tablet
 from server.tablet.cookies import forget_session, invite_cookie, kiosk_cookie
 from server.tablet.held_session import let_go
 from server.tablet.rendering import language, page
@@ -42,11 +43,11 @@ class KioskPages(Controller):
     async def enrol(self, request: Request, data: Form) -> Template:
         """Redeem the code; the tablet keeps only its new token."""
         lang = language(data.get("language"))
-        enrolled = await entry.enrol_tablet(data.get("code", ""))
+        enrolled = await enrol_tablet(data.get("code", ""))
         if enrolled is None:
             return page("kiosk.html", lang, error="kiosk_wrong", site=None, status_code=400)
         token, site = enrolled
-        template = page("kiosk.html", lang, kiosk=await entry.kiosk(token), error=None, site=site)
+        template = page("kiosk.html", lang, kiosk=await enrolled_tablet(token), error=None, site=site)
         await let_go(request)
         template.cookies.append(kiosk_cookie(token))
         template.cookies.extend(forget_session())
@@ -90,7 +91,7 @@ class KioskPages(Controller):
 
 
 async def _accept_invitation(request: Request, code: str, lang: str) -> Template | Redirect:
-    if await entry.check_invitation(code) is None:
+    if await check_invitation(code) is None:
         return page("invite.html", lang, error="invite_wrong", status_code=400)
     await let_go(request)
     redirect = Redirect(path=f"/?lang={lang}", status_code=303)

@@ -18,7 +18,10 @@ from litestar.response import Redirect, Template
 
 from server.credentials.errors import InvitationUsedUp, TooManyStarts
 from server.credentials.grant import Grant
-from server.credentials.kiosk import KIOSK_GROUPS
+from server.credentials.invitation import check_invitation
+from server.credentials.kiosk import KIOSK_GROUPS, Kiosk
+from server.credentials.kiosk import kiosk as enrolled_tablet
+from server.credentials.sites import SiteChoice, open_sites, site_key
 from server.instrument_registry import InstrumentRegistry, RegistryDep
 from server.respondent import service
 from server.respondent.errors import InvalidInput, ResponseNotFound
@@ -45,21 +48,21 @@ GROUPS = ("patient", "relative", "staff")
 QUESTIONS = "/tablet/questions"
 
 
-async def _kiosk(request: Request) -> entry.Kiosk | None:
+async def _kiosk(request: Request) -> Kiosk | None:
     """The enrolled ward tablet this request comes from, if any."""
-    return await entry.kiosk(request.cookies.get(KIOSK_COOKIE))
+    return await enrolled_tablet(request.cookies.get(KIOSK_COOKIE))
 
 
-async def _grant(request: Request, kiosk: entry.Kiosk | None) -> Grant | None:
+async def _grant(request: Request, kiosk: Kiosk | None) -> Grant | None:
     """The credential this browser starts with: its enrolment as a ward tablet, else its
     invitation; the open grant only in demo mode (`server.settings`); else None."""
     if kiosk is not None:
         return Grant(kind="kiosk", sites=[kiosk.site], groups=KIOSK_GROUPS, kiosk=kiosk)
-    invitation = await entry.check_invitation(request.cookies.get(INVITE_COOKIE))
+    invitation = await check_invitation(request.cookies.get(INVITE_COOKIE))
     if invitation is not None:
         return Grant(kind="invitation", sites=invitation.sites, groups=(invitation.group,), invitation=invitation)
     if _settings(request).demo_mode:
-        return Grant(kind="demo", sites=await entry.open_sites(), groups=("patient",))
+        return Grant(kind="demo", sites=await open_sites(), groups=("patient",))
     return None
 
 
@@ -68,8 +71,8 @@ def _settings(request: Request) -> Settings:
 
 
 async def _entry_sites(
-    request: Request, kiosk: entry.Kiosk | None
-) -> tuple[str, list[entry.SiteChoice], tuple[str, ...]]:
+    request: Request, kiosk: Kiosk | None
+) -> tuple[str, list[SiteChoice], tuple[str, ...]]:
     """(mode, sites, groups) this browser may start a questionnaire for; mode "closed"
     (nothing) for a browser that is neither an enrolled tablet nor invited, outside demo mode."""
     grant = await _grant(request, kiosk)
@@ -81,9 +84,9 @@ async def _entry_sites(
 async def _welcome(
     registry: InstrumentRegistry,
     lang: str,
-    kiosk: entry.Kiosk | None,
+    kiosk: Kiosk | None,
     mode: str,
-    sites: list[entry.SiteChoice],
+    sites: list[SiteChoice],
     groups: tuple[str, ...],
     error: str | None = None,
 ) -> Template:
@@ -98,7 +101,7 @@ async def _welcome(
         languages=languages or LANGUAGES,
         mode=mode,
         sites=sites,
-        site_keys=[entry.site_key(s) for s in sites],
+        site_keys=[site_key(s) for s in sites],
         groups=offered_groups,
         settings=SETTINGS,
         at_rest=lang == "da",
@@ -107,8 +110,8 @@ async def _welcome(
 
 
 async def _where_and_what(
-    registry: InstrumentRegistry, mode: str, sites: list[entry.SiteChoice], key: str | None, setting: str | None, group: str
-) -> tuple[entry.SiteChoice, str, Choice] | str:
+    registry: InstrumentRegistry, mode: str, sites: list[SiteChoice], key: str | None, setting: str | None, group: str
+) -> tuple[SiteChoice, str, Choice] | str:
     """The ward, its setting and the study's questionnaire for `group` there
     (`questionnaire_choice`); else the phrase key of what is missing: a ward to pick, or
     a questionnaire for this respondent."""
@@ -117,7 +120,7 @@ async def _where_and_what(
         return "ward_required"
     if mode != "open":
         # A tablet's or an invitation's ward and setting are its own; a posted other one is refused.
-        if key and key != entry.site_key(site):
+        if key and key != site_key(site):
             raise InvalidInput("site", f"'{key}' is not where this device may start")
         if setting and setting != site.setting:
             raise InvalidInput("setting", f"ward '{site.site_code}' is '{site.setting}', not '{setting}'")
@@ -246,7 +249,7 @@ class RespondentPages(Controller):
             kiosk=kiosk,
             languages=choice.languages,
             group=group,
-            site=entry.site_key(where),
+            site=site_key(where),
             setting=setting,
             information=short_paragraphs(instrument.information[lang]),
             consent=instrument.consent[lang],

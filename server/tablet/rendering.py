@@ -5,7 +5,7 @@ from typing import Any
 from litestar.response import Template
 
 from server.tablet.config import TABLET_SETTINGS
-from server.tablet.entry import Kiosk
+from server.credentials.kiosk import Kiosk
 from server.tablet.phrases import PHRASES
 
 LANGUAGES = ("da", "en")

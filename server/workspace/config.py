@@ -29,9 +29,10 @@ THROTTLE_STORE = "workspace_throttle"
 RATE_LIMIT_STORE = "workspace_rate_limit"
 
 #: Paths the CSRF middleware skips: the respondent JSON API and the tablet's own form
-#: posts. Respondent sessions are addressed by unguessable UUIDs carried in the URL or
-#: body (bearer ids), not by cookies, so a forged cross-site request has nothing to ride
-#: on. Skipping the public GET pages also keeps the CSRF cookie off respondents' devices.
+#: posts. The API authenticates by header (a tablet token, a session key), which a
+#: cross-site request cannot set; the tablet's questionnaire and kiosk cookies are
+#: SameSite=Strict, so a forged cross-site post arrives without them and opens nothing.
+#: Skipping the public GET pages also keeps the CSRF cookie off respondents' devices.
 CSRF_EXCLUDE = ["^/api/", "^/tablet/", "^/$", "^/static/", "^/health$", "^/schema"]
 
 

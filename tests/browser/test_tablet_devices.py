@@ -33,8 +33,8 @@ def test_kiosk_starts_only_for_its_site_and_forgets_an_idle_respondent(live_serv
     press(page, "Vil ikke svare")
     # The questionnaire's key is in an HttpOnly cookie no script reads; only its live marker shows.
     assert page.evaluate("document.cookie").count("lm_live=1") == 1
-    assert "lm_session" not in page.evaluate("document.cookie")
-    assert "lm_session" in {cookie["name"] for cookie in page.context.cookies()}
+    assert "lm_questionnaire" not in page.evaluate("document.cookie")
+    assert "lm_questionnaire" in {cookie["name"] for cookie in page.context.cookies()}
 
     # Nobody touches the screen: first the question, then a clean welcome screen.
     page.get_by_role("dialog", name="Er du der stadig?").wait_for(timeout=(KIOSK_IDLE_SECONDS + 3) * 1000)
@@ -53,7 +53,7 @@ def test_kiosk_starts_only_for_its_site_and_forgets_an_idle_respondent(live_serv
     assert page.locator("form.item-form").count() == 0
     # The server let the questionnaire go: its answer is final and nothing of it is read back.
     assert stored(live_server, rid)["released_at"] is not None
-    assert "lm_session" not in {cookie["name"] for cookie in page.context.cookies()}
+    assert "lm_questionnaire" not in {cookie["name"] for cookie in page.context.cookies()}
 
 
 def test_a_tablet_enrolled_with_its_own_idle_time_resets_after_it(live_server: str, live_database: Path, tablet) -> None:

@@ -10,6 +10,11 @@ from server.process import start_server
 from server.storage.tables import Answer
 from server.studies import ensure_study
 from tests.conftest import database_url, tablet_headers
+from tests.session_keys import SessionKeys
+
+#: The key of every session these tests start, presented by each client (a restarted
+#: server's too), as the tablets would.
+KEYS = SessionKeys()
 
 TABLETS = 12
 CONCURRENCY = 8
@@ -36,7 +41,7 @@ async def test_acknowledged_answers_survive_sigkill(engine: Engine, tmp_path: Pa
     server = start_server(url, tmp_path / "server.log")
     acknowledged: dict[tuple[str, str], int] = {}
     attempted: set[tuple[str, str]] = set()
-    async with httpx.AsyncClient(base_url=server.base_url, timeout=5) as client:
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=5, event_hooks=KEYS.hooks()) as client:
         work = await _start_tablets(client)
         queue = iter(enumerate(work))
         killed = asyncio.Event()
@@ -65,7 +70,7 @@ async def test_acknowledged_answers_survive_sigkill(engine: Engine, tmp_path: Pa
 
     restarted = start_server(url, tmp_path / "server-after.log")
     try:
-        async with httpx.AsyncClient(base_url=restarted.base_url, timeout=5) as client:
+        async with httpx.AsyncClient(base_url=restarted.base_url, timeout=5, event_hooks=KEYS.hooks()) as client:
             for response_id in {rid for rid, _ in work}:
                 stored = (await client.get(f"/api/v1/responses/{response_id}")).json()["answers"]
                 for (rid, item), value in acknowledged.items():

@@ -15,6 +15,11 @@ from piccolo.engine.base import Engine
 from server.process import start_server
 from server.studies import ensure_study
 from tests.conftest import database_url, tablet_headers
+from tests.session_keys import SessionKeys
+
+#: The key of every session these tests start, presented by each client (a restarted
+#: server's too), as the tablets would.
+KEYS = SessionKeys()
 
 START = {"study": "multi", "site": "w", "group": "patient", "setting": "general_adult", "consent": True}
 SESSIONS = 8
@@ -57,7 +62,10 @@ async def test_a_session_saved_alternately_through_two_servers_stays_exact(engin
     first = start_server(database_url(engine), tmp_path / "first.log", workers=2)
     second = start_server(database_url(engine), tmp_path / "second.log")
     try:
-        async with httpx.AsyncClient(base_url=first.base_url, timeout=10) as a, httpx.AsyncClient(base_url=second.base_url, timeout=10) as b:
+        async with (
+            httpx.AsyncClient(base_url=first.base_url, timeout=10, event_hooks=KEYS.hooks()) as a,
+            httpx.AsyncClient(base_url=second.base_url, timeout=10, event_hooks=KEYS.hooks()) as b,
+        ):
             results = await asyncio.gather(*(_one_session(a, b) for _ in range(SESSIONS)))
     finally:
         first.stop()
@@ -70,7 +78,7 @@ async def test_a_session_saved_alternately_through_two_servers_stays_exact(engin
 async def test_sigterm_lets_saves_in_flight_finish(engine: Engine, tmp_path: Path) -> None:
     await ensure_study("multi", "Multi", [("w", "Ward", "general_adult")])
     server = start_server(database_url(engine), tmp_path / "server.log", workers=2)
-    async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as client:
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=30, event_hooks=KEYS.hooks()) as client:
         work: list[tuple[str, str]] = []
         for _ in range(6):
             body = (await client.post("/api/v1/responses", json=START, headers=await tablet_headers("multi", "w"))).json()
@@ -100,7 +108,7 @@ async def test_sigterm_lets_saves_in_flight_finish(engine: Engine, tmp_path: Pat
     assert answered_after_term, "some saves were in flight when SIGTERM arrived and were still answered"
     restarted = start_server(database_url(engine), tmp_path / "after.log")
     try:
-        async with httpx.AsyncClient(base_url=restarted.base_url, timeout=10) as client:
+        async with httpx.AsyncClient(base_url=restarted.base_url, timeout=10, event_hooks=KEYS.hooks()) as client:
             for (rid, code), status in outcomes:
                 if status == 200:
                     answers = (await client.get(f"/api/v1/responses/{rid}")).json()["answers"]

@@ -61,8 +61,8 @@ async def test_the_studys_choice_is_applied_per_group_and_setting(client: AsyncC
     assert consent.status_code == 200 and YOUTH_INFORMATION in consent.text
     started = await client.post("/tablet/start", data={"consent": "yes", "group": "patient", "site": "s/ward-c", "language": "da"})
     assert started.status_code == 303, started.text
-    rid = started.headers["location"].split("/")[2]
-    stored = (await client.get(f"/api/v1/responses/{rid}")).json()
+    rid, _, key = started.cookies["lm_questionnaire"].partition(".")
+    stored = (await client.get(f"/api/v1/responses/{rid}", headers={"X-Session-Key": key})).json()
     assert stored["instrument"] == "patient_youth" and stored["setting"] == "child_adolescent"
 
 
@@ -186,3 +186,22 @@ def test_two_questionnaires_for_one_ward_and_group_are_refused_and_languages_fol
     assert choose(available, [("patient_easy", "en")], "patient", "general_adult").languages == ("en",)  # type: ignore[union-attr]
     assert choose(available, [("patient_easy", "en")], "staff", "general_adult") is None
     assert choose(available, [], "patient", "forensic").instrument == "patient_adult"  # type: ignore[union-attr]
+
+
+async def test_the_consent_texts_are_those_of_the_questionnaire_the_study_will_start(client: AsyncClient) -> None:
+    await _study([("patient_adult", "da"), ("patient_youth", "da")])
+    youth = await client.get("/api/v1/responses/consent", params={"group": "patient", "study": "s", "setting": "child_adolescent"})
+    assert youth.status_code == 200, youth.text
+    assert youth.json()["instrument"] == "patient_youth" and YOUTH_INFORMATION in youth.json()["information"]
+    adult = await client.get("/api/v1/responses/consent", params={"group": "patient", "study": "s", "setting": "general_adult"})
+    assert adult.json()["instrument"] == "patient_adult"
+    # What the start would refuse, the consent call refuses too, naming the parameter.
+    for params, field in (
+        ({"study": "s"}, "setting"),
+        ({"study": "nope", "setting": "general_adult"}, "study"),
+        ({"study": "s", "setting": "general_adult", "language": "en"}, "language"),
+        ({"study": "s", "setting": "general_adult", "instrument": "patient_youth"}, "instrument"),
+    ):
+        refused = await client.get("/api/v1/responses/consent", params={"group": "patient", **params})
+        assert refused.status_code == 400, (params, refused.text)
+        assert refused.json()["extra"][0]["key"] == field, refused.text

@@ -17,7 +17,7 @@ from server.request_ids import REQUEST_ID_HEADER
 from server.respondent import service
 from server.storage.tables import Site, Study
 from server.studies import ensure_study
-from server.tablet.cookies import INVITE_COOKIE, KIOSK_COOKIE, RESPONSE_COOKIE
+from server.tablet.cookies import INVITE_COOKIE, KIOSK_COOKIE, LIVE_COOKIE, SESSION_COOKIE
 from server.workspace import enrolment
 from server.workspace.roles import Role
 from tests.workspace.conftest import accounts, as_role, csrf_headers, fast_password_hashing, new_client  # noqa: F401 (fixtures)
@@ -151,9 +151,8 @@ async def _kiosk_session(client: AsyncClient, study: int) -> tuple[httpx.Respons
 
 
 async def test_the_resume_code_page_is_never_stored_by_a_cache(client: AsyncClient, study: int) -> None:
-    _, started = await _kiosk_session(client, study)
-    response_id = started.headers["location"].split("/")[2]
-    pause = await client.get(f"/tablet/{response_id}/pause")
+    await _kiosk_session(client, study)
+    pause = await client.get("/tablet/questions/pause")
     assert pause.status_code == 200 and pause.headers["cache-control"] == "no-store"
 
 
@@ -173,7 +172,7 @@ async def test_tablet_cookies_are_secure_when_the_deployment_is_on_https(
         invitation = (await enrolment.issue_invitations(study, "patient", 1, None))[0].code
         invited = await tablet.get(f"/i/{invitation}")
     cookies = {**_set_cookies(enrolled), **_set_cookies(started), **_set_cookies(invited)}
-    for name in (KIOSK_COOKIE, RESPONSE_COOKIE, INVITE_COOKIE):
+    for name in (KIOSK_COOKIE, SESSION_COOKIE, LIVE_COOKIE, INVITE_COOKIE):
         assert name in cookies, (name, cookies)
         assert ("; Secure" in cookies[name]) is https, cookies[name]
 

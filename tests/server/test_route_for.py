@@ -28,7 +28,7 @@ async def _start(registry: InstrumentRegistry) -> object:
 
 async def test_the_plan_routes_as_the_server_asks_through_answers_that_hide_and_show(registry: InstrumentRegistry) -> None:
     started = await _start(registry)
-    rid = started.id  # type: ignore[attr-defined]
+    rid, key = started.id, started.session_key  # type: ignore[attr-defined]
     steps = [
         ("coercion_any", AnswerIn(value="yes")),
         ("experience.belt_short", AnswerIn(value="experienced")),
@@ -37,7 +37,7 @@ async def test_the_plan_routes_as_the_server_asks_through_answers_that_hide_and_
         ("coercion_any", AnswerIn(value="no")),
         ("coercion_any", AnswerIn(missing="dont_know")),
     ]
-    route = await service.route_for(registry, rid)
+    route = await service.route_for(registry, rid, key)
     plan = route.plan
     codes = [step.code for step in plan]
     # Everything that does not depend on answers is applied; everything that does is kept.
@@ -45,10 +45,10 @@ async def test_the_plan_routes_as_the_server_asks_through_answers_that_hide_and_
     assert "comment" not in codes and "rating.locked_room" not in codes
     assert all(step.show_if for step in plan if step.code.startswith("experience."))
     for code, body in steps:
-        await service.save_answer(registry, rid, code, body)
-        route = await service.route_for(registry, rid)
+        await service.save_answer(registry, rid, key, code, body)
+        route = await service.route_for(registry, rid, key)
         assert route.plan == plan, "the plan must not depend on answers"
-        asked = [item.code for item in (await service.get_response(registry, rid)).items]
+        asked = [item.code for item in (await service.get_response(registry, rid, key)).items]
         assert visible_codes(route.plan, route.answers) == asked
     # coercion_any with a missing code hides the follow-up, whose answer the server dropped.
     assert "experience.belt_short" not in asked and "experience.belt_short" not in route.answers
@@ -58,10 +58,10 @@ async def test_the_plan_routes_as_the_server_asks_through_answers_that_hide_and_
 async def test_the_route_is_json_of_the_documented_shape(registry: InstrumentRegistry) -> None:
     await Study.update({Study.free_text: True}).where(Study.code == "s1")
     started = await _start(registry)
-    rid = started.id  # type: ignore[attr-defined]
-    await service.save_answer(registry, rid, "background.admitted_in", AnswerIn(value=["forensic"]))
-    await service.save_answer(registry, rid, "rating.belt_short", AnswerIn(missing="prefer_not_to_answer"))
-    route = msgspec.json.decode(msgspec.json.encode(await service.route_for(registry, rid)))
+    rid, key = started.id, started.session_key  # type: ignore[attr-defined]
+    await service.save_answer(registry, rid, key, "background.admitted_in", AnswerIn(value=["forensic"]))
+    await service.save_answer(registry, rid, key, "rating.belt_short", AnswerIn(missing="prefer_not_to_answer"))
+    route = msgspec.json.decode(msgspec.json.encode(await service.route_for(registry, rid, key)))
     assert set(route) == {"plan", "answers"}
     assert route["answers"] == {"background.admitted_in": [["forensic"], None], "rating.belt_short": [None, "prefer_not_to_answer"]}
     assert route["plan"][0] == {"code": "background.age_band", "swapped": False, "show_if": []}

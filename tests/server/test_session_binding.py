@@ -110,7 +110,7 @@ async def _tablet_start(client: AsyncClient) -> tuple[str, str, list[str]]:
     started = await client.post("/tablet/start", data={"consent": "yes", "group": "patient", "site": "s1/ward-1", "language": "da"})
     assert started.status_code == 303, started.text
     assert started.headers["location"].startswith("/tablet/questions/")
-    cookie = started.cookies["lm_session"]
+    cookie = started.cookies["lm_questionnaire"]
     rid, _, key = cookie.partition(".")
     assert rid not in started.headers["location"]
     items = (await client.get(f"/api/v1/responses/{rid}", headers=_key(key))).json()["items"]
@@ -120,15 +120,15 @@ async def _tablet_start(client: AsyncClient) -> tuple[str, str, list[str]]:
 async def test_tablet_pages_bind_the_session_in_an_httponly_cookie_and_no_address_names_it(client: AsyncClient, study: None) -> None:
     started = await client.post("/tablet/start", data={"consent": "yes", "group": "patient", "site": "s1/ward-1", "language": "da"})
     set_cookies = started.headers.get_list("set-cookie")
-    session = next(c for c in set_cookies if c.startswith("lm_session="))
+    session = next(c for c in set_cookies if c.startswith("lm_questionnaire="))
     live = next(c for c in set_cookies if c.startswith("lm_live="))
     assert "HttpOnly" in session and "samesite=strict" in session.lower()
     assert "HttpOnly" not in live
     screen = await client.get(started.headers["location"])
     assert screen.status_code == 200
-    rid = started.cookies["lm_session"].split(".")[0]
+    rid = started.cookies["lm_questionnaire"].split(".")[0]
     # The id is in the page (the script's API calls need it), but in no link or form address.
-    assert f"/tablet/{rid}" not in screen.text and f"action=\"/tablet/questions/" in screen.text
+    assert f"/tablet/{rid}" not in screen.text and "action=\"/tablet/questions/" in screen.text
 
 
 async def test_a_hand_made_cookie_with_a_leaked_id_cannot_discard_or_open(client: AsyncClient, stranger: AsyncClient, study: None) -> None:
@@ -137,7 +137,7 @@ async def test_a_hand_made_cookie_with_a_leaked_id_cannot_discard_or_open(client
     before = await _stored(rid)
     assert before
 
-    stranger.cookies.set("lm_session", f"{rid}.{'A' * len(key)}")
+    stranger.cookies.set("lm_questionnaire", f"{rid}.{'A' * len(key)}")
     stranger.cookies.set("lm_live", "1")
     discard = await stranger.post("/tablet/questions/stop", data={"choice": "discard"})
     assert discard.status_code == 303 and discard.headers["location"].startswith("/?")
@@ -154,7 +154,7 @@ async def test_a_kiosk_reset_lets_the_session_go_and_its_outbox_still_delivers_o
 
     reset = await client.get("/tablet/kiosk/reset")
     assert reset.status_code == 303
-    assert "lm_session" not in client.cookies
+    assert "lm_questionnaire" not in client.cookies
 
     # Nothing of it is read back, not even with the key the outbox holds.
     assert (await client.get(f"/api/v1/responses/{rid}", headers=_key(key))).status_code == 404
@@ -192,19 +192,21 @@ async def test_resume_binds_a_new_key_and_retires_the_paused_devices(client: Asy
 
     resumed = await stranger.post("/tablet/resume", data={"code": code, "language": "da"})
     assert resumed.status_code == 303 and resumed.headers["location"].startswith("/tablet/questions/")
-    new_rid, _, new_key = stranger.cookies["lm_session"].partition(".")
+    new_rid, _, new_key = stranger.cookies["lm_questionnaire"].partition(".")
     assert new_rid == rid and new_key != old_key
     assert (await stranger.get(resumed.headers["location"])).status_code == 200
     assert (await client.get(f"/api/v1/responses/{rid}", headers=_key(new_key))).status_code == 200
     assert (await client.get(f"/api/v1/responses/{rid}", headers=_key(old_key))).status_code == 404
 
 
-async def test_a_retried_start_returns_the_same_session_under_a_new_key(client: AsyncClient, study: None) -> None:
+async def test_a_retried_start_returns_the_same_session_and_key(client: AsyncClient, stranger: AsyncClient, study: None) -> None:
     first = await client.post("/api/v1/responses", json={**START, "start_key": "k" * 24})
     retried = await client.post("/api/v1/responses", json={**START, "start_key": "k" * 24})
     assert first.status_code == 201 and retried.status_code == 201
-    rid = first.json()["id"]
-    assert retried.json()["id"] == rid
-    assert retried.json()["session_key"] != first.json()["session_key"]
-    assert (await client.get(f"/api/v1/responses/{rid}", headers=_key(retried.json()["session_key"]))).status_code == 200
-    assert (await client.get(f"/api/v1/responses/{rid}", headers=_key(first.json()["session_key"]))).status_code == 404
+    rid, key = first.json()["id"], first.json()["session_key"]
+    assert retried.json()["id"] == rid and retried.json()["session_key"] == key
+    assert (await stranger.get(f"/api/v1/responses/{rid}", headers=_key(key))).status_code == 200
+    # Another start key is another respondent, with a key of its own.
+    other = await client.post("/api/v1/responses", json={**START, "start_key": "j" * 24})
+    assert other.json()["id"] != rid and other.json()["session_key"] != key
+    assert (await stranger.get(f"/api/v1/responses/{rid}", headers=_key(other.json()["session_key"]))).status_code == 404

@@ -114,10 +114,11 @@ async def test_a_session_submitted_elsewhere_takes_no_more_answers(client: Async
 
 
 async def test_a_withdrawn_session_is_not_found(client: AsyncClient, study: None) -> None:
-    url, rid = await _start(client)
+    started = await client.post("/api/v1/responses", json=START)
+    url, rid, key = f"/api/v1/responses/{started.json()['id']}", uuid.UUID(started.json()["id"]), started.json()["session_key"]
     assert (await client.put(f"{url}/answers/coercion_any", json={"value": "no"})).status_code == 200
     before = _held(rid)
-    await discard_response(rid)
+    await discard_response(rid, key)
     session_cache.remember_session(rid, before)
 
     assert (await client.put(f"{url}/answers/coercion_any", json={"value": "yes"})).status_code == 404

@@ -149,6 +149,8 @@ async def test_a_retried_start_with_the_same_key_returns_the_same_session(strict
     replies = await asyncio.gather(*(strict_client.post("/api/v1/responses/", json=raced) for _ in range(8)))
     assert {r.status_code for r in replies} == {201}, [r.text for r in replies]
     assert len({r.json()["id"] for r in replies}) == 1
+    # Every racing reply carries the same, working session key.
+    assert len({r.json()["session_key"] for r in replies}) == 1
     assert await Response.count() == 2
     # The tablet's consent form carries a server-made key, so a double-submitted form starts once.
     strict_client.cookies.set("lm_kiosk", token)

@@ -19,7 +19,7 @@ async def _start(client: AsyncClient, lang: str) -> tuple[str, list[dict]]:
     await ensure_study("r", "Refusals", [("w", "Ward", "general_adult")])
     started = await client.post("/tablet/start", data={"consent": "yes", "group": "patient", "site": "r/w", "language": lang})
     assert started.status_code == 303, started.text
-    response_id = started.headers["location"].split("/")[2]
+    response_id = started.cookies["lm_questionnaire"].split(".")[0]
     return response_id, (await client.get(f"/api/v1/responses/{response_id}")).json()["items"]
 
 
@@ -35,14 +35,14 @@ async def test_a_refused_answer_is_told_in_the_respondents_language_with_no_code
     response_id, items = await _start(client, lang)
     vas_index = next(i for i, item in enumerate(items) if item["type"] == "vas")
 
-    refused = await client.post(f"/tablet/{response_id}/{vas_index}", data={"action": "next", "vas_set": "1", "value": "lots"})
+    refused = await client.post(f"/tablet/questions/{vas_index}", data={"action": "next", "vas_set": "1", "value": "lots"})
     assert refused.status_code == 400
     assert refused.headers["content-type"].startswith("text/html")
     assert f'<html lang="{lang}"' in refused.text
     seen = _visible_text(refused.text)
     assert PHRASES[lang]["error_title"] in seen and PHRASES[lang]["refused_answer"] in seen
     assert "value" not in seen and "whole number" not in refused.text
-    assert f'href="/tablet/{response_id}/{vas_index}"' in refused.text
+    assert f'href="/tablet/questions/{vas_index}"' in refused.text
 
 
 async def test_a_refused_start_is_told_in_the_language_the_form_posted(client: AsyncClient) -> None:
@@ -61,7 +61,7 @@ async def test_a_tied_ranking_is_refused_on_the_same_screen_in_danish_with_the_c
     at = next(i for i, item in enumerate(items) if item["code"] == "ranking.core")
     tied = {f"rank.{code}": str(position) for code, position in zip(RANKED, [1, 1, 2, 3, 4])}
 
-    refused = await client.post(f"/tablet/{response_id}/{at}", data={"action": "next", **tied})
+    refused = await client.post(f"/tablet/questions/{at}", data={"action": "next", **tied})
     assert refused.status_code == 400
     assert 'data-item-type="ranking"' in refused.text, "the same question screen, not an error page"
     seen = _visible_text(refused.text)
@@ -72,7 +72,7 @@ async def test_a_tied_ranking_is_refused_on_the_same_screen_in_danish_with_the_c
     assert "ranking.core" not in (await client.get(f"/api/v1/responses/{response_id}")).json()["answers"]
 
     # Leaving the screen another way keeps nothing unfinished and is not refused.
-    back = await client.post(f"/tablet/{response_id}/{at}", data={"action": "back", **tied})
+    back = await client.post(f"/tablet/questions/{at}", data={"action": "back", **tied})
     assert back.status_code == 303
 
 

@@ -12,7 +12,7 @@ import segno
 import zxingcpp
 from PIL import Image
 
-from server.tablet import entry
+from server.credentials.invitation import check_invitation
 from server.workspace.qr_codes import ERROR_LEVEL
 from server.workspace.roles import Role
 from tests.workspace.conftest import csrf_headers
@@ -63,7 +63,7 @@ async def test_issued_invitations_show_a_qr_code_of_their_public_link(
         assert f'href="{link}"' in issued.text
         assert _scan(svg) == [link]
         assert _path_data(svg) == _expected_path_data(link)
-        assert await entry.check_invitation(code) is not None
+        assert await check_invitation(code) is not None
         # Only presentation attributes: the CSP forbids inline styles.
         assert "style" not in svg and "<script" not in svg
         assert 'role="img"' in svg and f"<title>QR code of {link}</title>" in svg
@@ -103,7 +103,7 @@ async def test_the_printable_sheet_issues_cards_with_qr_codes_and_is_audited(
     assert len(codes) == len(svgs) == 3
     for code, svg in zip(codes, svgs):
         assert _scan(svg) == [f"https://survey.example.org/i/{code}"]
-        invitation = await entry.check_invitation(code)
+        invitation = await check_invitation(code)
         assert invitation is not None and invitation.group == "relative"
     assert "https://survey.example.org/tablet/invite" in sheet.text
 

@@ -7,7 +7,7 @@ import pytest
 
 from server.storage.tables import Site
 from server.storage.workspace_tables import AuditEntry, KioskEnrolment, KioskTablet, StaffUser
-from server.tablet import entry
+from server.credentials.kiosk import enrol_tablet, kiosk as enrolled_tablet
 from server.tablet.config import TABLET_SETTINGS
 from server.workspace import enrolment
 from server.workspace.roles import Role
@@ -38,8 +38,8 @@ async def test_the_enrolled_tablet_uses_the_idle_time_set_with_its_code(
     issued = await coord.post(f"/workspace/fieldwork/sites/{w1}/kiosk-code", data={"idle_seconds": "240"}, headers=csrf_headers(coord))
     assert issued.status_code == 200, issued.text
     assert "after 240 seconds" in issued.text
-    token, site = await entry.enrol_tablet(_code(issued.text))
-    kiosk = await entry.kiosk(token)
+    token, site = await enrol_tablet(_code(issued.text))
+    kiosk = await enrolled_tablet(token)
     assert kiosk is not None and kiosk.site == site and kiosk.idle_seconds == 240
     assert (await KioskTablet.select(KioskTablet.idle_seconds).first())["idle_seconds"] == 240
     audited = await AuditEntry.select(AuditEntry.detail).where(AuditEntry.action == "kiosk_code_issued").first()
@@ -58,8 +58,8 @@ async def test_a_code_without_idle_time_follows_the_server_default(
     coord, w1 = await _coordinator_of_w1(as_role, accounts)
     issued = await coord.post(f"/workspace/fieldwork/sites/{w1}/kiosk-code", data={"idle_seconds": ""}, headers=csrf_headers(coord))
     assert issued.status_code == 200 and "the server's default idle time" in issued.text
-    token, _ = await entry.enrol_tablet(_code(issued.text))
-    assert (await entry.kiosk(token)).idle_seconds == TABLET_SETTINGS.kiosk_idle_seconds
+    token, _ = await enrol_tablet(_code(issued.text))
+    assert (await enrolled_tablet(token)).idle_seconds == TABLET_SETTINGS.kiosk_idle_seconds
     assert (await KioskEnrolment.select(KioskEnrolment.idle_seconds).first())["idle_seconds"] is None
 
 

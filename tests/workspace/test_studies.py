@@ -6,7 +6,8 @@ import httpx
 
 from server.storage.tables import Site
 from server.storage.workspace_tables import AuditEntry, KioskTablet, StaffUser
-from server.tablet import entry
+from server.credentials.invitation import check_invitation, use_invitation
+from server.credentials.kiosk import enrol_tablet, kiosk as enrolled_tablet
 from server.workspace import enrolment
 from server.workspace.fieldwork import fieldwork, iso_week
 from server.workspace.roles import Role
@@ -82,12 +83,12 @@ async def test_a_coordinator_enrols_a_tablet_and_issues_invitations_for_their_si
     issued = await coord.post(f"/workspace/fieldwork/sites/{sites['w1']}/kiosk-code", headers=h)
     assert issued.status_code == 200
     code = issued.text.split('<span class="code">')[1].split("<")[0]
-    token, site = await entry.enrol_tablet(code)
-    assert site.site_code == "w1" and (await entry.kiosk(token)).site == site
-    assert await entry.enrol_tablet(code) is None  # one-time
+    token, site = await enrol_tablet(code)
+    assert site.site_code == "w1" and (await enrolled_tablet(token)).site == site
+    assert await enrol_tablet(code) is None  # one-time
     tablet = await KioskTablet.select(KioskTablet.id).first()
     revoked = await coord.post(f"/workspace/fieldwork/sites/{sites['w1']}/tablets/{tablet['id']}/revoke", headers=h)
-    assert revoked.status_code == 303 and await entry.kiosk(token) is None
+    assert revoked.status_code == 303 and await enrolled_tablet(token) is None
 
     invited = await coord.post(
         f"/workspace/fieldwork/studies/{study_id}/invitations", data={"group": "relative", "count": "3", "site": str(sites["w2"])}, headers=h
@@ -95,10 +96,10 @@ async def test_a_coordinator_enrols_a_tablet_and_issues_invitations_for_their_si
     assert invited.status_code == 200
     codes = [part.split("<")[0] for part in invited.text.split('<span class="code">')[1:]]
     assert len(codes) == 3
-    invitation = await entry.check_invitation(codes[0])
+    invitation = await check_invitation(codes[0])
     # The coordinator asked for w2, which is not theirs: the codes are bound to w1.
     assert invitation is not None and invitation.group == "relative" and [s.site_code for s in invitation.sites] == ["w1"]
-    assert await entry.use_invitation(codes[0]) and not await entry.use_invitation(codes[0])
-    assert await enrolment.revoke_invitation(codes[1]) and await entry.check_invitation(codes[1]) is None
+    assert await use_invitation(codes[0]) and not await use_invitation(codes[0])
+    assert await enrolment.revoke_invitation(codes[1]) and await check_invitation(codes[1]) is None
     audited = {row["action"] for row in await AuditEntry.select(AuditEntry.action)}
     assert {"kiosk_code_issued", "kiosk_revoked", "invitations_issued"} <= audited
