@@ -71,6 +71,7 @@ ALPHA_TARGET: Final = None  # "max" with target None means: at most the result's
 
 METRICS: Final = (
     Metric("realistic", "coverage", "coverage of the measures' 95% CIs", "range", 0.93, 0.97),
+    Metric("realistic", "pair_coverage", "all pair intervals of a cell cover their truth (simultaneous)", "min", 0.95),
     Metric("realistic", "coverage_bound", "  coverage for measures with >= 30% of ratings at 0 or 100", "info"),
     Metric("null", "false_different", "false 'different' claims, per cell (null)", "max", ALPHA_TARGET),
     Metric("null", "coverage", "coverage of the measures' 95% CIs (null)", "range", 0.93, 0.97),
@@ -148,6 +149,15 @@ def coverage(result: Any, truth: Mapping[tuple[str, str], float], only: set[str]
             if only is None or m in only:
                 hits.append(low <= truth[(c.group, m)] <= high)
     return float(np.mean(hits)) if hits else None
+
+
+def simultaneous_coverage(c: Any, truth: Mapping[tuple[str, str], float]) -> bool:
+    """Whether every pair interval of a cell contains the true difference b - a."""
+    return all(
+        p.ci_low <= _truth_diff(truth, c.group, p.measure_a, p.measure_b) <= p.ci_high
+        for p in getattr(c, "pairwise", None) or []
+        if p.ci_low is not None and p.ci_high is not None
+    )
 
 
 def _per_cell(result: Any, score: Callable[[Any], bool]) -> float | None:
@@ -240,6 +250,7 @@ def run_realistic(design: Design, seed: int, margin: float) -> Metrics:
     at_bound = {m for m, (low, high) in shares.items() if max(low, high) >= 0.3}
     out: Metrics = {k: float(all(v)) if v else None for k, v in same.items()}
     out["coverage"] = coverage(original, truth)
+    out["pair_coverage"] = _per_cell(original, lambda c: simultaneous_coverage(c, truth))
     out["coverage_bound"] = coverage(original, truth, only=at_bound)
     return out
 
