@@ -100,6 +100,7 @@ METRICS: Final = (
     Metric("mnar", "false_flags", "  other measures flagged for don't know", "info"),
     Metric("small", "no_tiers_n19", "cell of 19 respondents: descriptives, no tiers", "all", designs=("realistic",)),
     Metric("small", "small_measure_out", "measure rated by 4: not in any tier", "all", designs=("realistic",)),
+    Metric("small", "few_sites_said", "cell from 2 sites: the result says its intervals are not site-based", "all", designs=("realistic",)),
     Metric("small", "tiers_unchanged", "measure rated by 4 leaves the other tiers as without it", "all", designs=("realistic",)),
 )
 
@@ -296,13 +297,16 @@ def run_mnar(design: Design, seed: int, margin: float) -> Metrics:
 
 
 def run_small(design: Design, seed: int, margin: float) -> Metrics:
-    """A forensic staff cell of 19, and a measure rated by 4 between two tied measures."""
+    """A forensic staff cell of 19, a measure rated by 4 between two tied measures, and a cell from 2 sites."""
     expected = dict(scenarios.REALISTIC_EXPECTED) | {"m05": 45.0, "m06": 45.0, "m07": 45.0}
     main = scenarios.base(design, seed, measure_means=scenarios.placed(expected), measure_respondents={scenarios.SMALL_MEASURE: scenarios.SMALL_MEASURE_RESPONDENTS})
     forensic = msgspec.structs.replace(
         main, groups=("staff",), group_sizes={"staff": scenarios.FORENSIC_STAFF}, setting="forensic", measure_respondents={}, id_prefix="f", seed=seed + 1
     )
-    df = pd.concat([simulate_answers(main), simulate_answers(forensic)], ignore_index=True)
+    two_sites = msgspec.structs.replace(
+        main, groups=("patient",), group_sizes={"patient": 60}, setting="child_adolescent", sites=2, measure_respondents={}, id_prefix="c", seed=seed + 2
+    )
+    df = pd.concat([simulate_answers(main), simulate_answers(forensic), simulate_answers(two_sites)], ignore_index=True)
     result = _run(df)
     without = _run(df[df["measure"].fillna("") != scenarios.SMALL_MEASURE].reset_index(drop=True))
     small = reading.cell(result, "staff", "forensic")
@@ -312,7 +316,10 @@ def run_small(design: Design, seed: int, margin: float) -> Metrics:
         w = reading.cell(without, c.group, c.setting)
         kept = [[m for m in t if m != scenarios.SMALL_MEASURE] for t in reading.tiers(c)]
         unchanged.append(w is not None and [t for t in kept if t] == reading.tiers(w))
+    few = reading.cell(result, "patient", "child_adolescent")
+    notes = getattr(few, "notes", None) if few is not None else None
     return {
+        "few_sites_said": None if notes is None else float(any("site" in n for n in notes)),
         "no_tiers_n19": None if small is None else float(not reading.tiers(small) and bool(reading.measure_means(small))),
         "small_measure_out": float(all(scenarios.SMALL_MEASURE not in reading.tiered_measures(c) for c in general)) if general else None,
         "tiers_unchanged": float(all(unchanged)) if unchanged else None,
