@@ -35,6 +35,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=20261130)
     parser.add_argument("--scenarios", help="comma-separated subset of scenarios")
     parser.add_argument("--designs", help="comma-separated subset of sample sizes (realistic, large)")
+    parser.add_argument("--max-minutes", type=float, help="stop after this many minutes and report the runs done so far")
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/ unchanged")
     parser.add_argument("--json", type=Path, default=JSON_PATH, help="where the JSON report goes")
     parser.add_argument("--methods", type=Path, default=METHODS_PATH, help="the methods text whose table is replaced")
@@ -49,6 +50,7 @@ def main(argv: list[str] | None = None) -> None:
         quick=args.quick or runs < DEFAULT_RUNS,
         scenario_names=args.scenarios.split(",") if args.scenarios else None,
         design_names=args.designs.split(",") if args.designs else None,
+        max_minutes=args.max_minutes,
     )
     print_report(report)
     if not args.no_write:

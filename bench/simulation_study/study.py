@@ -92,6 +92,8 @@ class StudyReport(msgspec.Struct, frozen=True):
     errors: dict[str, int]
     first_errors: list[str]
     rows: list[Row]
+    #: Runs done of those planned, when a time budget stopped the study early ("" otherwise).
+    stopped_early: str = ""
 
 
 def run_seed(seed: int, scenario: str, design: str, run: int) -> int:
@@ -133,9 +135,15 @@ def runs_of(scenario: str, runs: int) -> int:
     return max(2, round(runs * RUN_SHARE.get(scenario, 1.0)))
 
 
-def execute(work: list[tuple[str, str, int, int, float]], processes: int, progress: bool = True) -> list[RunOutcome]:
-    """Run the tasks on ``processes`` processes (1: in this process)."""
+def execute(work: list[tuple[str, str, int, int, float]], processes: int, progress: bool = True, max_seconds: float | None = None) -> list[RunOutcome]:
+    """Run the tasks on ``processes`` processes (1: in this process).
+
+    With ``max_seconds``, no result is awaited after that time: the runs done
+    so far are returned (the tasks are ordered by run number, so every
+    scenario has about the same number of runs) and the rest are cancelled.
+    """
     outcomes: list[RunOutcome] = []
+    stopped = False
     step = max(1, len(work) // 20)
     start = time.perf_counter()
     if processes <= 1:
@@ -149,9 +157,16 @@ def execute(work: list[tuple[str, str, int, int, float]], processes: int, progre
             outcomes.append(outcome)
             if progress and (k % step == 0 or k == len(work)):
                 print(f"  {k}/{len(work)} runs, {time.perf_counter() - start:.0f} s", file=sys.stderr, flush=True)
+            if max_seconds is not None and time.perf_counter() - start > max_seconds and k < len(work):
+                stopped = True
+                print(f"  time budget reached: {k} of {len(work)} runs done; the rest are cancelled", file=sys.stderr, flush=True)
+                break
     finally:
         if pool is not None:
-            pool.close()
+            if stopped:
+                pool.terminate()
+            else:
+                pool.close()
             pool.join()
     return sorted(outcomes, key=lambda o: (o.scenario, o.design, o.run))
 
@@ -256,6 +271,7 @@ def run_study(
     scenario_names: Sequence[str] | None = None,
     design_names: Sequence[str] | None = None,
     progress: bool = True,
+    max_minutes: float | None = None,
 ) -> StudyReport:
     """Run the study and return its report (nothing is written)."""
     from analysis.gradation import software_version
@@ -269,7 +285,8 @@ def run_study(
     margin = float(getattr(settings, "margin", 5.0))
     alpha = float(getattr(settings, "alpha", 0.05))
     start = time.perf_counter()
-    outcomes = execute(tasks(runs, seed, scenario_names, design_names, margin), processes, progress)
+    work = tasks(runs, seed, scenario_names, design_names, margin)
+    outcomes = execute(work, processes, progress, None if max_minutes is None else 60 * max_minutes)
     errors: dict[str, int] = {}
     first: list[str] = []
     for o in outcomes:
@@ -296,6 +313,7 @@ def run_study(
         errors=errors,
         first_errors=first,
         rows=summarise(outcomes, alpha, design_names),
+        stopped_early=f"{len(outcomes)} of {len(work)}" if len(outcomes) < len(work) else "",
     )
 
 
@@ -303,6 +321,8 @@ def provenance(report: StudyReport) -> str:
     """One paragraph saying when, on what code and how the figures were made."""
     code = f"commit `{report.commit}`" + (" with uncommitted changes to `analysis/`" if report.analysis_changed else "")
     mode = "quick mode" if report.quick else "full study"
+    if report.stopped_early:
+        mode += f", stopped by its time budget after {report.stopped_early} scenario runs (the runs column gives the count per row)"
     errors = (
         "Runs that raised an error: " + ", ".join(f"{k} {v}" for k, v in sorted(report.errors.items())) + "."
         if report.errors
