@@ -15,7 +15,8 @@ import pandas as pd
 from analysis.choice_sources import analyse_choice_sources
 from analysis.descriptives import allowed_descriptives, rating_descriptives
 from analysis.models import SettingModels, fit_mixed, fit_ordinal, model_frame
-from analysis.pairwise import pairwise_verdicts, respondent_matrix, verdict_lookup
+from analysis.cluster_robust import RESPONDENT, SITE_CR2
+from analysis.pairwise import pairwise_verdicts, respondent_matrix, respondent_sites, verdict_lookup
 from analysis.ranks import bootstrap_ranks, cell_rng
 from analysis.reference import ReferenceGradation, coerce_reference, compare_with_reference
 from analysis.result import (
@@ -29,9 +30,10 @@ from analysis.result import (
     Tier,
 )
 from analysis.settings import GradationSettings
+from analysis.plan import AnalysisPlan, build_plan, with_plan
 from analysis.snapshot import canonical_snapshot
-from analysis.tidy import GROUPS, SETTINGS, validate_tidy
-from analysis.tiers import build_tiers
+from analysis.tidy import GROUPS, SETTINGS, check_gradable, validate_tidy
+from analysis.tiers import build_tiers, order_measures
 
 __all__ = ["GradationResult", "GradationSettings", "ReferenceGradation", "analyse", "software_version"]
 
@@ -78,11 +80,39 @@ def _rows_by_cell(frame: pd.DataFrame) -> dict[tuple[str, str], np.ndarray]:
     return frame.groupby(["group", "setting"], observed=True, sort=True).indices
 
 
+def tiering_family(
+    desc: pd.DataFrame, measures: list[str], means: dict[str, float], rated: int, settings: GradationSettings
+) -> tuple[list[str], list[str]]:
+    """The measures of one cell that enter the verdicts and tiers, and notes on what was left out.
+
+    Decided before any verdict: a cell rated by fewer than
+    ``min_cell_for_tiers`` respondents gets no tiers at all, and a measure
+    rated by fewer than ``min_measure_n`` is shown as descriptives only.
+    """
+    notes: list[str] = []
+    if rated < settings.min_cell_for_tiers:
+        notes.append(
+            f"no tiers: {rated} respondent{'s' if rated != 1 else ''} rated measures here, fewer than the "
+            f"planned minimum of {settings.min_cell_for_tiers} for tiering; descriptives only"
+        )
+        return [], notes
+    n_of = {m: int(desc.at[m, "n"]) if m in desc.index else 0 for m in measures}
+    family = [m for m in measures if n_of[m] >= settings.min_measure_n and np.isfinite(means[m])]
+    few = sorted(m for m in measures if m not in family)
+    if few:
+        notes.append(
+            f"descriptives only (fewer than {settings.min_measure_n} ratings, left out before tiering): "
+            + ", ".join(f"{m} (n={n_of[m]})" for m in few)
+        )
+    return family, notes
+
+
 def analyse(
     df: pd.DataFrame,
     settings: GradationSettings | None = None,
     reference: ReferenceGradation | dict[str, list[list[str]]] | None = None,
     progress: bool = False,
+    plan: AnalysisPlan | None = None,
 ) -> GradationResult:
     """Run the whole gradation analysis on a tidy answers table.
 
@@ -91,18 +121,26 @@ def analyse(
         settings: method settings; defaults to :class:`GradationSettings()`.
         reference: the authority's reference tiers per setting, or None.
         progress: show progress bars for the long steps.
+        plan: the registered analysis plan (:mod:`analysis.plan`); None for the
+            default plan. Its settings are used when ``settings`` is None; the
+            result records its hash and every departure from it.
 
     Returns:
         A :class:`GradationResult`; for the same data and settings its
         ``to_json()`` is byte-identical.
     """
-    settings = settings or GradationSettings()
+    settings = settings or (plan.settings if plan is not None else GradationSettings())
+    plan = plan or build_plan()
     ref = coerce_reference(reference)
-    tidy, sha256 = canonical_snapshot(validate_tidy(df))
+    valid = validate_tidy(df)
+    # An empty gradation would look like a result; refuse it here instead.
+    check_gradable(valid)
+    tidy, sha256 = canonical_snapshot(valid)
+    del valid
     notes: list[str] = []
     snapshot = Snapshot(respondents=int(tidy["respondent"].nunique()), answers=int(len(tidy)), sha256=sha256)
 
-    descriptives = rating_descriptives(tidy, settings.alpha)
+    descriptives = rating_descriptives(tidy, settings.alpha, settings.min_sites, settings.mean_weighting)
     allowed = allowed_descriptives(tidy)
     # Only the columns later steps read: each filter below copies what it keeps.
     ratings = tidy.loc[tidy["kind"] == "rating", list(_RATING_FIELDS)]
@@ -130,18 +168,38 @@ def analyse(
         # Measures that only got "don't know" still belong in the table.
         measures = sorted(set(desc.index) | set(wide.columns))
         wide = wide.reindex(columns=measures)
-        pairs = pairwise_verdicts(wide, settings.margin, settings.alpha, settings.min_cell)
-        verdicts = verdict_lookup(pairs)
+        sites = respondent_sites(cell_ratings, wide)
         means = {m: float(desc.at[m, "mean"]) if m in desc.index and pd.notna(desc.at[m, "mean"]) else float("nan") for m in measures}
-        tiering = build_tiers(means, verdicts)
+        family, cell_notes = tiering_family(desc, measures, means, len(wide), settings)
+        pairs = pairwise_verdicts(
+            wide,
+            settings.margin,
+            settings.alpha,
+            settings.min_measure_n,
+            sites=sites,
+            min_sites=settings.min_sites,
+            weighting=settings.mean_weighting,
+            family=family,
+        )
+        verdicts = verdict_lookup(pairs)
+        tiering = build_tiers({m: means[m] for m in family}, verdicts)
         tier_of = tiering.tier_of()
+        cell_sites = int(pd.unique(sites).size)
+        interval_method = SITE_CR2 if cell_sites >= settings.min_sites else RESPONDENT
+        if interval_method == RESPONDENT and len(wide) > 0:
+            cell_notes.append(
+                f"ratings from {cell_sites} site{'s' if cell_sites != 1 else ''} (fewer than {settings.min_sites}): "
+                "intervals and tests are respondent-level, i.e. conditional on these sites"
+            )
+        # Tiered measures in tier order, then the rest by mean (no tier).
+        listed = [m for tier in tiering.tiers for m in tier] + [m for m in order_measures(means) if m not in tier_of]
         if settings.bootstrap and len(wide) > 0 and measures:
             ranks = bootstrap_ranks(wide, settings.bootstrap_resamples, settings.alpha, cell_rng(settings.seed, group, setting)).set_index("measure")
         else:
             ranks = None
-        order_rank = {m: k + 1 for k, m in enumerate(m for tier in tiering.tiers for m in tier)}
+        order_rank = {m: k + 1 for k, m in enumerate(listed)}
         measure_rows: list[MeasureSummary] = []
-        for m in (m for tier in tiering.tiers for m in tier):
+        for m in listed:
             d = desc.loc[m] if m in desc.index else None
             n = int(d["n"]) if d is not None else 0
             measure_rows.append(
@@ -161,12 +219,19 @@ def analyse(
                     rank=int(ranks.at[m, "rank"]) if ranks is not None else order_rank[m],
                     rank_low=int(ranks.at[m, "rank_low"]) if ranks is not None else None,
                     rank_high=int(ranks.at[m, "rank_high"]) if ranks is not None else None,
-                    tier=tier_of[m],
+                    tier=tier_of.get(m),
                     small_cell=n < settings.min_cell,
+                    sites=int(d["sites"]) if d is not None else 0,
+                    ci_method=str(d["ci_method"]) if d is not None and isinstance(d["ci_method"], str) else None,
                 )
             )
         tiers = [
-            Tier(index=k, measures=list(t), boundary_above=tiering.boundaries[k] if k < len(tiering.boundaries) else None)
+            Tier(
+                index=k,
+                measures=list(t),
+                boundary_above=tiering.boundaries[k] if k < len(tiering.boundaries) else None,
+                status=tiering.statuses[k],
+            )
             for k, t in enumerate(tiering.tiers)
         ]
         pair_rows = [
@@ -177,10 +242,15 @@ def analyse(
                 diff=_opt(r.diff),
                 ci_low=_opt(r.ci_low),
                 ci_high=_opt(r.ci_high),
+                eq_low=_opt(r.eq_low),
+                eq_high=_opt(r.eq_high),
+                df=_opt(r.df),
+                sites=int(r.sites),
+                method=str(r.method) if isinstance(r.method, str) else None,
                 p_diff=_opt(r.p_diff),
-                p_diff_holm=_opt(r.p_diff_holm),
+                p_diff_adj=_opt(r.p_diff_adj),
                 p_tost=_opt(r.p_tost),
-                p_tost_holm=_opt(r.p_tost_holm),
+                p_tost_adj=_opt(r.p_tost_adj),
                 verdict=str(r.verdict),
             )
             for r in pairs.itertuples(index=False)
@@ -212,6 +282,7 @@ def analyse(
             resamples=settings.bootstrap_resamples if settings.bootstrap else 0,
             seed=settings.seed,
             cell=(group, setting),
+            min_sites=settings.min_sites,
         )
         comparison = None
         if ref is not None and setting in ref.settings:
@@ -222,6 +293,10 @@ def analyse(
                 setting=setting,
                 respondents=n_resp,
                 small_cell=n_resp < settings.min_cell,
+                sites=cell_sites,
+                interval_method=interval_method,
+                tiered=bool(tiering.tiers),
+                notes=cell_notes,
                 measures=measure_rows,
                 tiers=tiers,
                 pairwise=pair_rows,
@@ -241,11 +316,11 @@ def analyse(
             in_setting = ratings["setting"] == setting
             # Usually one setting holds all ratings; then skip the copy.
             frame, subsampled = model_frame(ratings if in_setting.all() else ratings[in_setting], settings.model_max_respondents, rng)
-            mixed = fit_mixed(frame, subsampled, settings.alpha) if settings.mixed_model else None
-            ordinal = fit_ordinal(frame, subsampled, settings.ordinal_categories, settings.alpha, mixed) if settings.ordinal_model else None
+            mixed = fit_mixed(frame, subsampled, settings.alpha, settings.min_sites) if settings.mixed_model else None
+            ordinal = fit_ordinal(frame, subsampled, settings.ordinal_categories, settings.alpha, mixed, settings.min_sites) if settings.ordinal_model else None
             models.append(SettingModels(setting=setting, mixed=mixed, ordinal=ordinal))
 
-    return GradationResult(
+    result = GradationResult(
         schema=SCHEMA,
         software_version=software_version(),
         settings=settings,
@@ -255,3 +330,4 @@ def analyse(
         reference_gradation=ref.settings if ref is not None else None,
         notes=notes,
     )
+    return with_plan(result, plan)

@@ -2,7 +2,7 @@
 
 Modelled on statsmodels results classes: attributes for the numbers, a
 ``summary()`` for people and a ``to_json()`` for machines, in the
-``leastmeans.gradation/1`` schema (docs/gradation-schema.md).
+``leastmeans.gradation/2`` schema (docs/gradation-schema.md).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from analysis.models import SettingModels
 from analysis.reference import ReferenceComparison
 from analysis.settings import GradationSettings
 
-SCHEMA: Final = "leastmeans.gradation/1"
+SCHEMA: Final = "leastmeans.gradation/2"
 
 
 class Snapshot(msgspec.Struct, frozen=True):
@@ -48,8 +48,12 @@ class MeasureSummary(msgspec.Struct, frozen=True):
     rank: int
     rank_low: int | None
     rank_high: int | None
-    tier: int
+    #: None when the measure was left out of the tiers (too few ratings, or a cell without tiers).
+    tier: int | None
     small_cell: bool
+    #: Sites behind the ratings, and how the interval was clustered: ``site_cr2`` or ``respondent``.
+    sites: int = 0
+    ci_method: str | None = None
 
 
 class PairVerdict(msgspec.Struct, frozen=True):
@@ -59,12 +63,21 @@ class PairVerdict(msgspec.Struct, frozen=True):
     measure_b: str
     n: int
     diff: float | None
+    #: Bonferroni-simultaneous (1 - alpha/m) interval: "different" when it excludes 0.
     ci_low: float | None
     ci_high: float | None
+    #: Bonferroni-simultaneous (1 - 2 alpha/m) interval: "equivalent" when inside the margin.
+    eq_low: float | None
+    eq_high: float | None
+    #: Degrees of freedom, sites and method (``site_cr2`` / ``respondent``) of the intervals.
+    df: float | None
+    sites: int
+    method: str | None
     p_diff: float | None
-    p_diff_holm: float | None
+    #: Bonferroni-adjusted over the m pairs of the cell eligible for claims.
+    p_diff_adj: float | None
     p_tost: float | None
-    p_tost_holm: float | None
+    p_tost_adj: float | None
     verdict: str
 
 
@@ -74,6 +87,8 @@ class Tier(msgspec.Struct, frozen=True):
     index: int
     measures: list[str]
     boundary_above: str | None
+    #: ``single``, ``tie`` (every pair inside equivalent) or ``undetermined`` (order inside not settled).
+    status: str = "single"
 
 
 class AllowedSummary(msgspec.Struct, frozen=True):
@@ -98,6 +113,13 @@ class GroupGradation(msgspec.Struct, frozen=True):
     setting: str
     respondents: int
     small_cell: bool
+    #: Sites in the cell and the method of its intervals (``site_cr2`` or ``respondent``).
+    sites: int
+    interval_method: str
+    #: False when the cell is below the minimum for tiering (then ``tiers`` is empty).
+    tiered: bool
+    #: What was left out of the tiers and why, and fallbacks used.
+    notes: list[str]
     measures: list[MeasureSummary]
     tiers: list[Tier]
     pairwise: list[PairVerdict]
@@ -136,6 +158,10 @@ class GradationResult(msgspec.Struct, frozen=True):
     models: list[SettingModels]
     reference_gradation: dict[str, list[list[str]]] | None
     notes: list[str]
+    #: SHA-256 of the analysis plan the run was held to (:mod:`analysis.plan`); "" when none is known.
+    plan_sha256: str = ""
+    #: Where the run departs from that plan, in plain words (settings changed, models subsampled, cells too small).
+    departures: list[str] = []
 
     def group(self, group: str, setting: str) -> GroupGradation:
         """The result for one group x setting (KeyError if absent)."""
@@ -149,7 +175,7 @@ class GradationResult(msgspec.Struct, frozen=True):
         return _rounded(msgspec.to_builtins(self), self.settings.float_digits)
 
     def to_json(self) -> bytes:
-        """JSON in the ``leastmeans.gradation/1`` schema; same input, same bytes."""
+        """JSON in the ``leastmeans.gradation/2`` schema; same input, same bytes."""
         return msgspec.json.encode(self.to_dict(), order="sorted")
 
     def summary(self) -> str:
@@ -160,11 +186,12 @@ class GradationResult(msgspec.Struct, frozen=True):
             "=" * 78,
             f"schema {self.schema}   software {self.software_version}",
             f"data sha256 {self.snapshot.sha256}",
+            f"plan sha256 {self.plan_sha256 or '-'}",
             f"respondents {self.snapshot.respondents}   answers {self.snapshot.answers}",
             f"margin {s.margin:g}   alpha {s.alpha:g}   bootstrap {s.bootstrap_resamples if s.bootstrap else 'off'}   seed {s.seed}   min cell {s.min_cell}",
         ]
         for g in self.groups:
-            lines += ["", "-" * 78, f"{g.group} / {g.setting}: {g.respondents} respondents" + ("  [SMALL CELL]" if g.small_cell else "")]
+            lines += ["", "-" * 78, f"{g.group} / {g.setting}: {g.respondents} respondents, {g.sites} site(s), intervals {g.interval_method}" + ("  [SMALL CELL]" if g.small_cell else "")]
             lines.append(f"{'tier':>4} {'measure':<22} {'n':>6} {'mean':>6} {'95% CI':>15} {'median':>6} {'rank':>7} {'dk%':>5}")
             for m in g.measures:
                 ci = f"{m.ci_low:.1f}-{m.ci_high:.1f}" if m.ci_low is not None and m.ci_high is not None else "-"
@@ -172,12 +199,14 @@ class GradationResult(msgspec.Struct, frozen=True):
                 mean = f"{m.mean:.1f}" if m.mean is not None else "-"
                 median = f"{m.median:.1f}" if m.median is not None else "-"
                 flag = " *" if m.small_cell else ""
-                lines.append(f"{m.tier + 1:>4} {m.measure:<22} {m.n:>6} {mean:>6} {ci:>15} {median:>6} {rank:>7} {100 * m.share_dont_know:>5.1f}{flag}")
+                tier = str(m.tier + 1) if m.tier is not None else "-"
+                lines.append(f"{tier:>4} {m.measure:<22} {m.n:>6} {mean:>6} {ci:>15} {median:>6} {rank:>7} {100 * m.share_dont_know:>5.1f}{flag}")
             order = " ".join(
-                "[" + ", ".join(t.measures) + "]" + ({"separated": " <", "undetermined": " ?"}.get(t.boundary_above or "", ""))
+                ("[" if t.status != "undetermined" else "[? ") + ", ".join(t.measures) + "]" + ({"separated": " <", "undetermined": " ?"}.get(t.boundary_above or "", ""))
                 for t in g.tiers
             )
-            lines.append(f"tiers: {order}")
+            lines.append(f"tiers: {order}" if g.tiered else "tiers: none")
+            lines += [f"  note: {n}" for n in g.notes]
             counts = {v: sum(p.verdict == v for p in g.pairwise) for v in ("less", "equivalent", "more", "undetermined")}
             lines.append("pairs: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
             if g.bradley_terry is not None:
@@ -206,7 +235,10 @@ class GradationResult(msgspec.Struct, frozen=True):
         for sm in self.models:
             lines += ["", "-" * 78, f"models / {sm.setting}"]
             lines += sm.summary_lines()
+        if self.departures:
+            lines += ["", "departures from the plan:"] + [f"- {d}" for d in self.departures]
         if self.notes:
             lines += ["", "notes:"] + [f"- {n}" for n in self.notes]
         lines.append("* small cell: fewer respondents than the minimum; suppress in outputs for others.")
+        lines.append("[? ...]: a tier whose inner order the data do not settle; < : an established boundary.")
         return "\n".join(lines)

@@ -1,4 +1,4 @@
-"""The authority API: published gradations as `leastmeans.gradation/1` JSON, read-only.
+"""The authority API: published gradations as `leastmeans.gradation/2` JSON, read-only.
 
 - GET /api/v1/gradation: the latest publication. Cached copies must revalidate
   (`no-cache`), because a newer publication replaces what this URL means; the
@@ -42,7 +42,7 @@ GroupFilter = Annotated[
 ]
 
 _EXAMPLE = {
-    "schema": "leastmeans.gradation/1",
+    "schema": "leastmeans.gradation/2",
     "software_version": "0.1.0",
     "snapshot": {"respondents": 900, "answers": 30600, "sha256": "3f5c…"},
     "groups": [
@@ -51,9 +51,13 @@ _EXAMPLE = {
             "setting": "general_adult",
             "respondents": 300,
             "small_cell": False,
+            "sites": 12,
+            "interval_method": "site_cr2",
+            "tiered": True,
+            "notes": [],
             "tiers": [
-                {"index": 0, "measures": ["area_restriction", "personal_observation"], "boundary_above": "separated"},
-                {"index": 1, "measures": ["time_out"], "boundary_above": "undetermined"},
+                {"index": 0, "measures": ["area_restriction", "personal_observation"], "boundary_above": "separated", "status": "tie"},
+                {"index": 1, "measures": ["time_out"], "boundary_above": None, "status": "single"},
             ],
             "measures": [{"measure": "area_restriction", "n": 291, "mean": 21.4, "ci_low": 19.6, "ci_high": 23.2, "tier": 0}],
         }

@@ -24,7 +24,7 @@ def measured_panel(group: dict[str, Any], language: str, differs: set[str]) -> P
     """The measured ladder of one published group x setting."""
     title = f"{word('measured', language)}: {word(group['group'], language)}, n = {group['respondents']}"
     tiers = [
-        TierRow(measures=[_box(m, language, differs) for m in tier["measures"]], boundary_above=tier["boundary_above"])
+        TierRow(measures=[_box(m, language, differs) for m in tier["measures"]], boundary_above=tier["boundary_above"], status=tier.get("status"))
         for tier in group["tiers"]
     ]
     return Panel(kind="measured", title=title, tiers=tiers)

@@ -46,10 +46,15 @@ class MeasureBox(msgspec.Struct, frozen=True):
 
 
 class TierRow(msgspec.Struct, frozen=True):
-    """One tier; `boundary_above` is "separated", "undetermined" or None (top, or reference)."""
+    """One tier; `boundary_above` is "separated", "undetermined" or None (top, or reference).
+
+    `status` is the tier's own: "tie", "single", or "undetermined" when the data do not
+    settle the order of its measures (drawn with a dashed outline); None for reference tiers.
+    """
 
     measures: list[MeasureBox]
     boundary_above: str | None = None
+    status: str | None = None
 
 
 class Panel(msgspec.Struct, frozen=True):
@@ -117,7 +122,13 @@ def _panel(panel: Panel, x0: float, rows: int, language: str) -> str:
         y = row_top + (ROW_H - BOX_H) / 2
         total = len(tier.measures) * BOX_W + (len(tier.measures) - 1) * GAP_X
         x = inner_left + (inner_w - total) / 2
-        parts.append(f'<g class="tier" data-tier="{k}" data-size="{len(tier.measures)}">')
+        unsettled = tier.status == "undetermined"
+        parts.append(f'<g class="tier{" undetermined" if unsettled else ""}" data-tier="{k}" data-size="{len(tier.measures)}">')
+        if unsettled:
+            parts.append(
+                f'<rect class="unsettled" x="{x - GAP_X / 2:.1f}" y="{y - 6:.1f}" width="{total + GAP_X:.1f}" height="{BOX_H + 12}" '
+                f'rx="26" ry="26" fill="none" stroke="{DIFFERS}" stroke-width="2" stroke-dasharray="{DASH}"/>'
+            )
         for m in tier.measures:
             parts.append(_box(m, x, y))
             x += BOX_W + GAP_X

@@ -10,13 +10,15 @@ def method_paragraphs(settings: GradationSettings, language: str) -> list[str]:
         out = [
             f"Respondenterne vurderede hvert tiltag på en skala fra 0 (slet ikke indgribende) til 100 (meget indgribende). "
             f"For hvert tiltag, hver respondentgruppe og hvert område angives gennemsnit med {level} % konfidensinterval "
-            f"(klyngerobust på respondentniveau), median og antal svar. »Ved ikke« og »vil ikke svare« indgår ikke i gennemsnittet, men vises for sig.",
-            f"Hvert par af tiltag sammenlignes inden for samme respondent. Forskellen testes med Holm-korrigeret test "
-            f"(α = {settings.alpha:g}), og ligeværdighed med TOST-ækvivalenstest med en margin på ±{settings.margin:g} point, fastsat før data blev set. "
-            f"Hvert par får dommen mindre, lige, mere eller uafklaret.",
-            "Trinene dannes af parvise domme efter en fast regel: tiltagene ordnes efter gennemsnit; et tiltag kommer på samme trin som de foregående, "
-            "kun hvis det er vurderet lige indgribende med dem alle. Grænsen mellem to trin er afklaret, når alle tiltag på det nederste trin er "
-            "mindre indgribende end alle på det øverste, ellers vises den som uafklaret.",
+            f"(klyngerobust på afdelingsniveau, CR2 med Bell–McCaffrey-frihedsgrader; på respondentniveau i celler med færre end {settings.min_sites} afdelinger), median og antal svar. »Ved ikke« og »vil ikke svare« indgår ikke i gennemsnittet, men vises for sig.",
+            f"Hvert par af tiltag sammenlignes inden for samme respondent, klyngerobust på samme måde. Alle domme i en celle aflæses af "
+            f"Bonferroni-simultane intervaller: forskel, når ({level} %)-intervallet korrigeret for antallet af par udelukker 0, og ligeværdighed, når det "
+            f"tilsvarende TOST-interval ligger inden for ±{settings.margin:g} point, fastsat før data blev set. Sandsynligheden for mindst én forkert "
+            f"forskel og for mindst én forkert ligeværdighed i en celle er hver højst α = {settings.alpha:g}. Hvert par får dommen mindre, lige, mere eller uafklaret.",
+            f"Tiltag vurderet af færre end {settings.min_measure_n} og celler med færre end {settings.min_cell_for_tiers} respondenter vises kun beskrivende "
+            "og indgår ikke i trinene. Trinene dannes efter en fast regel: tiltagene ordnes efter gennemsnit, og der sættes kun en grænse, hvor hvert "
+            "tiltag under den er vist mindre indgribende end hvert tiltag over den. Et trin er »lige«, når alle dets par er vist ligeværdige, og ellers "
+            "er rækkefølgen inden for trinet uafklaret. Reglen giver samme trin, hvis skalaen vendes eller koderne omdøbes.",
         ]
         if settings.bootstrap:
             out.append(f"Rangintervaller ({level} %) er fundet ved bootstrap på respondentniveau med {settings.bootstrap_resamples} gentagelser (seed {settings.seed}).")
@@ -34,14 +36,18 @@ def method_paragraphs(settings: GradationSettings, language: str) -> list[str]:
         return out
     out = [
         f"Respondents rated each measure from 0 (not intrusive at all) to 100 (extremely intrusive). For each measure, respondent group "
-        f"and setting the report gives the mean with a {level}% confidence interval (clustered on respondents), the median and the number "
+        f"and setting the report gives the mean with a {level}% confidence interval (cluster-robust by site, CR2 with Bell-McCaffrey degrees "
+        f"of freedom; respondent-level in cells with fewer than {settings.min_sites} sites), the median and the number "
         f"of answers. \"Don't know\" and \"prefer not to answer\" are never averaged in; they are reported separately.",
-        f"Every pair of measures is compared within respondents: a Holm-adjusted test of difference (alpha = {settings.alpha:g}) and a TOST "
-        f"equivalence test with a margin of ±{settings.margin:g} points, fixed before the data were seen. Each pair gets the verdict "
+        f"Every pair of measures is compared within respondents, cluster-robust in the same way. All verdicts of a cell are read off "
+        f"Bonferroni-simultaneous intervals: a difference when the interval adjusted for the number of pairs excludes 0, equivalence when the "
+        f"matching TOST interval lies within ±{settings.margin:g} points, fixed before the data were seen. The chance of at least one false "
+        f"difference, and of at least one false equivalence, in a cell is each at most alpha = {settings.alpha:g}. Each pair gets the verdict "
         f"less, equivalent, more or undetermined.",
-        "Tiers follow from the verdicts by a fixed rule: measures are ordered by mean; a measure joins the tier below it only if it is "
-        "equivalent to every measure already there. The boundary between two tiers is settled when every measure of the lower tier is "
-        "less intrusive than every measure of the upper one, and is shown as undetermined otherwise.",
+        f"Measures rated by fewer than {settings.min_measure_n} respondents, and cells with fewer than {settings.min_cell_for_tiers}, are shown as "
+        "descriptives only and left out of the tiers. Tiers follow by a fixed rule: measures are ordered by mean, and a boundary is drawn only "
+        "where every measure below it is shown less intrusive than every measure above it. A tier is a tie when all its pairs are shown "
+        "equivalent; otherwise the order within it is not settled. The rule gives the same tiers when the scale is reversed or codes renamed.",
     ]
     if settings.bootstrap:
         out.append(f"Rank intervals ({level}%) come from a respondent-level bootstrap with {settings.bootstrap_resamples} resamples (seed {settings.seed}).")

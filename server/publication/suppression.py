@@ -1,4 +1,4 @@
-"""Small-cell suppression of a `leastmeans.gradation/1` document before it leaves.
+"""Small-cell suppression of a `leastmeans.gradation/2` document before it leaves.
 
 Everything meant for others (the authority API, the public page, the report) is built
 from the suppressed document, so suppression happens once, here, at publication time.
@@ -34,7 +34,9 @@ def _merge_tiers(tiers: list[dict[str, Any]], hidden: set[str]) -> list[dict[str
         if kept and pending_boundary is not None:
             kept[-1]["boundary_above"] = pending_boundary
         pending_boundary = None
-        kept.append({"index": len(kept), "measures": members, "boundary_above": tier["boundary_above"]})
+        # A tie stays a tie without some of its members; one member left is a single.
+        status = "single" if len(members) == 1 else tier.get("status", "undetermined")
+        kept.append({"index": len(kept), "measures": members, "boundary_above": tier["boundary_above"], "status": status})
     if kept:
         kept[-1]["boundary_above"] = None
     return kept
@@ -56,7 +58,7 @@ def _suppress_reference(reference: dict[str, Any] | None, hidden: set[str]) -> d
 
 
 def suppress_small_cells(document: dict[str, Any], min_cell: int) -> dict[str, Any]:
-    """A copy of `document` (a decoded gradation/1 JSON) without cells under `min_cell`."""
+    """A copy of `document` (a decoded gradation/2 JSON) without cells under `min_cell`."""
     notes = list(document.get("notes", []))
     prefix = SUPPRESSED_PREFIX.format(min_cell=min_cell)
     groups: list[dict[str, Any]] = []

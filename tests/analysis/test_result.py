@@ -6,11 +6,15 @@ import hashlib
 import json
 
 import msgspec
+import numpy as np
 import pandas as pd
 import pytest
 
 from analysis.gradation import GradationSettings, analyse
 from analysis.reference import ReferenceGradation
+from analysis.simulate import Simulation, simulate_answers
+
+from .conftest import make_rows
 
 FAST = GradationSettings(bootstrap=False, mixed_model=False, ordinal_model=False, bradley_terry=False)
 REFERENCE = {
@@ -22,17 +26,17 @@ REFERENCE = {
 def test_skeleton_ratings_only_without_models(ratings_only: pd.DataFrame) -> None:
     result = analyse(ratings_only, FAST)
     doc = json.loads(result.to_json())
-    assert doc["schema"] == "leastmeans.gradation/1"
+    assert doc["schema"] == "leastmeans.gradation/2"
     assert doc["software_version"]
     assert doc["snapshot"]["respondents"] == ratings_only["respondent"].nunique()
     assert doc["snapshot"]["answers"] == len(ratings_only)
     assert len(doc["snapshot"]["sha256"]) == 64
     assert {g["group"] for g in doc["groups"]} == {"patient", "relative", "staff"}
     for g in doc["groups"]:
-        means = [m["mean"] for m in g["measures"]]
-        assert means == sorted(means) or any(t["boundary_above"] == "undetermined" for t in g["tiers"])
-        tiers = [m["tier"] for m in g["measures"]]
-        assert tiers == sorted(tiers)
+        # 20 respondents per cell: below the minimum for tiering.
+        assert g["tiers"] == [] and not g["tiered"] and any("no tiers" in n for n in g["notes"])
+        assert all(m["tier"] is None and m["mean"] is not None for m in g["measures"])
+        assert all(p["verdict"] == "undetermined" for p in g["pairwise"])
         assert all(m["rank_low"] is None for m in g["measures"])
     assert doc["models"] == []
     assert "leastmeans gradation" in result.summary()
@@ -100,3 +104,48 @@ def test_unknown_kinds_are_refused_not_ignored(ratings_only: pd.DataFrame) -> No
     both = pd.concat([ratings_only, extra], ignore_index=True)
     with pytest.raises(ValueError, match="'kind'.*'likert5'"):
         analyse(both, FAST)
+
+
+def _cell_rows(n: int, measures: dict[str, float], rng: np.random.Generator, sd: float = 8.0, **fields: object) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    for i in range(n):
+        person = rng.normal(0, 10)
+        for m, mu in measures.items():
+            rows.append({"respondent": f"{fields.get('group', 'p')}{i}", "measure": m, "value": float(np.clip(round(mu + person + rng.normal(0, sd)), 0, 100)), **fields})
+    return rows
+
+
+def test_forensic_staff_of_19_get_descriptives_and_no_tiers() -> None:
+    rng = np.random.default_rng(1)
+    measures = {f"m{k:02d}": 10.0 + 6.0 * k for k in range(14)}
+    staff = _cell_rows(19, measures, rng, group="staff", setting="forensic")
+    patients = _cell_rows(60, measures, rng, group="patient", setting="forensic")
+    result = analyse(make_rows(staff + patients), FAST)
+    g = result.group("staff", "forensic")
+    assert g.respondents == 19 and g.tiers == [] and not g.tiered
+    assert len(g.measures) == 14 and all(m.tier is None and m.mean is not None and m.ci_low is not None for m in g.measures)
+    assert any("no tiers" in n and "30" in n for n in g.notes)
+    assert "tiers: none" in result.summary()
+    assert result.group("patient", "forensic").tiered  # 60 respondents are tiered
+
+
+def test_a_measure_rated_by_4_does_not_split_two_equivalent_measures() -> None:
+    rng = np.random.default_rng(2)
+    rows = _cell_rows(200, {"a": 40.0, "b": 40.0}, rng, sd=3.0)
+    # Four people rate c, between a and b, and very differently from them.
+    rows += [{"respondent": f"p{i}", "measure": "c", "value": v} for i, v in enumerate([0.0, 100.0, 5.0, 95.0])]
+    g = analyse(make_rows(rows), FAST).groups[0]
+    assert [sorted(t.measures) for t in g.tiers] == [["a", "b"]]
+    assert g.tiers[0].status == "tie"
+    c = next(m for m in g.measures if m.measure == "c")
+    assert c.tier is None and c.n == 4
+    assert any("c (n=4)" in n for n in g.notes)
+
+
+def test_reversed_scale_gives_mirrored_tiers_in_the_result() -> None:
+    data = simulate_answers(Simulation(respondents_per_group=80, pairs_per_respondent=0, allowed_items=False, seed=4))
+    a, b = analyse(data, FAST), analyse(data.assign(value=100 - data["value"]), FAST)
+    for ga, gb in zip(a.groups, b.groups):
+        assert ga.tiered and gb.tiered
+        assert [set(t.measures) for t in ga.tiers] == [set(t.measures) for t in reversed(gb.tiers)]
+        assert [t.status for t in ga.tiers] == [t.status for t in reversed(gb.tiers)]

@@ -82,6 +82,11 @@ def test_undetermined_boundaries_are_marked_and_reference_differences_highlighte
             if "undetermined" in _classes(b):
                 assert b.find("svg:line", NS).get("stroke-dasharray")
                 assert "?" in "".join(b.itertext())
+        # A tier whose inner order the data do not settle is outlined, dashed.
+        unsettled = [t for t in _tiers(measured) if "undetermined" in _classes(t)]
+        assert len(unsettled) == sum(t["status"] == "undetermined" for t in group["tiers"])
+        for t in unsettled:
+            assert t.find("svg:rect", NS).get("stroke-dasharray")
         reference = _panel(root, "reference")
         assert [[m.get("data-measure") for m in _measures(t)] for t in _tiers(reference)] == document["reference_gradation"]["general_adult"]
         disagreeing = {m for p in group["reference"]["pairs"] if p["status"] == "disagree" for m in (p["measure_a"], p["measure_b"])}

@@ -103,7 +103,7 @@ def test_report_is_self_contained_and_made_for_a4(html: str) -> None:
 
 def test_published_gradation_bytes_are_what_the_report_reads(publication: StoredPublication) -> None:
     document = msgspec.json.decode(publication.gradation)
-    assert document["schema"] == "leastmeans.gradation/1"
+    assert document["schema"] == "leastmeans.gradation/2"
 
 
 def test_pdf_renders_and_page_one_is_not_blank(publication: StoredPublication) -> None:
