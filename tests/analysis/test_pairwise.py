@@ -143,3 +143,14 @@ def test_reversed_scale_mirrors_every_verdict_and_interval() -> None:
     assert list(rev["verdict"]) == [flip[v] for v in out["verdict"]]
     assert np.allclose(rev["diff"], -out["diff"]) and np.allclose(rev["ci_low"], -out["ci_high"])
     assert verdict_lookup(out)[("m0", "m4")] == "less"
+
+
+def test_site_weighting_gives_every_site_the_same_weight_in_a_pair() -> None:
+    rng = np.random.default_rng(10)
+    wide, sites = _site_data(rng, 6, 10, [40.0, 45.0], site_measure_sd=3.0)
+    keep = np.r_[np.arange(10), np.arange(10, 60, 5)]  # site 0 with 10 respondents, the others with 2
+    wide, sites = wide.iloc[keep], sites[keep]
+    d = (wide["m1"] - wide["m0"]).to_numpy()
+    by_site = pd.Series(d).groupby(sites).mean().mean()
+    row = pairwise_verdicts(wide, 5.0, 0.05, 5, sites=sites, weighting="site").iloc[0]
+    assert np.isclose(row["diff"], by_site) and not np.isclose(row["diff"], d.mean())
