@@ -114,7 +114,7 @@ def demo(respondents: int, seed: int, only_if_empty: bool, publish: bool) -> Non
 
 @main.command()
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write the JSON here too.")
-@click.option("--resamples", type=click.IntRange(min=1), default=None, help="Bootstrap resamples.")
+@click.option("--resamples", type=click.IntRange(min=1), default=None, help="Bootstrap resamples (a departure when a plan says otherwise).")
 @click.option(
     "--csv",
     "csv_path",
@@ -122,22 +122,33 @@ def demo(respondents: int, seed: int, only_if_empty: bool, publish: bool) -> Non
     default=None,
     help="Analyse this tidy CSV (e.g. data.csv of an export) instead of the database.",
 )
-def analyse(out: Path | None, resamples: int | None, csv_path: Path | None) -> None:
-    """Compute the gradation from all submitted responses, or from a tidy CSV (nothing is stored; see publish)."""
-    from analysis.settings import GradationSettings
+@click.option(
+    "--plan",
+    "plan_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Hold the run to this analysis plan (see `leastmeans plan`); its hash is verified and recorded.",
+)
+def analyse(out: Path | None, resamples: int | None, csv_path: Path | None, plan_path: Path | None) -> None:
+    """Compute the gradation from all submitted responses, or from a tidy CSV (nothing is stored; see publish).
 
-    settings = GradationSettings() if resamples is None else GradationSettings(bootstrap_resamples=resamples)
+    Input that cannot be graded (wrong scale, unknown kinds, text where a number belongs, no data)
+    is refused with the column and the file line."""
+    from analysis.tidy import TidyDataError
+    from server.plan_cli import run_plan
+
+    plan, settings = run_plan(plan_path, resamples)
     progress = sys.stderr.isatty()
     if csv_path is not None:
         from analysis.gradation import analyse as analyse_frame
-        from analysis.tidy import TidyDataError, read_tidy_csv
+        from analysis.tidy import read_tidy_csv
         from server.gradation.runner import reference_tiers
 
         try:
             tidy = read_tidy_csv(csv_path)
+            payload = analyse_frame(tidy, settings, reference=reference_tiers(), progress=progress, plan=plan).to_json()
         except TidyDataError as exc:
             raise click.ClickException(f"{csv_path}: {exc}") from None
-        payload = analyse_frame(tidy, settings, reference=reference_tiers(), progress=progress).to_json()
     else:
         from server.gradation.runner import analyse_database
         from server.instrument_registry import InstrumentRegistry
@@ -145,9 +156,12 @@ def analyse(out: Path | None, resamples: int | None, csv_path: Path | None) -> N
         async def work() -> bytes:
             registry = InstrumentRegistry()
             await registry.register_current()
-            return await analyse_database(registry, settings, progress=progress)
+            return await analyse_database(registry, settings, progress=progress, plan=plan)
 
-        payload = run_with_database(work)
+        try:
+            payload = run_with_database(work)
+        except TidyDataError as exc:
+            raise click.ClickException(f"submitted responses in the database: {exc}") from None
     if out is not None:
         out.write_bytes(payload)
         click.echo(f"wrote {out}")
@@ -189,10 +203,11 @@ def restore(source: Path, yes: bool) -> None:
 def _register_area_commands() -> None:
     # Each area keeps its commands in a module of its own; they join the one group here.
     from server.instruments_cli import check_instruments, codebook
+    from server.plan_cli import plan_command
     from server.publication_cli import PUBLICATION_COMMANDS
     from server.workspace_cli import createuser, export_command, import_command
 
-    for command in (createuser, export_command, import_command, check_instruments, codebook, *PUBLICATION_COMMANDS):
+    for command in (createuser, export_command, import_command, check_instruments, codebook, plan_command, *PUBLICATION_COMMANDS):
         main.add_command(command)
 
 

@@ -4,12 +4,17 @@ Results are kept only as publications (`server.publication.store`); an unpublish
 analysis is a computation, returned to the caller.
 """
 
+from typing import TYPE_CHECKING
+
 import msgspec
 
 from analysis.settings import GradationSettings
 from server.instrument_registry import InstrumentRegistry
 from server.gradation.snapshot import tidy_snapshot
 from surveys.loader import load_reference_gradation
+
+if TYPE_CHECKING:
+    from analysis.plan import AnalysisPlan
 
 
 def reference_tiers() -> dict[str, list[list[str]]]:
@@ -18,11 +23,14 @@ def reference_tiers() -> dict[str, list[list[str]]]:
 
 
 async def analyse_database(
-    registry: InstrumentRegistry, settings: GradationSettings | None = None, progress: bool = False
+    registry: InstrumentRegistry,
+    settings: GradationSettings | None = None,
+    progress: bool = False,
+    plan: "AnalysisPlan | None" = None,
 ) -> bytes:
-    """Analyse every submitted response and return the result's JSON."""
+    """Analyse every submitted response (held to `plan`, default: the default plan) and return the result's JSON."""
     from analysis.gradation import analyse  # here, not at the top: it loads scipy, which a serving worker seldom needs
 
     tidy = await tidy_snapshot(registry)
-    return analyse(tidy, settings, reference=reference_tiers(), progress=progress).to_json()
+    return analyse(tidy, settings, reference=reference_tiers(), progress=progress, plan=plan).to_json()
 

@@ -7,6 +7,7 @@ constraint on `number` refuses a duplicate should two publishers race on Postgre
 
 import datetime as dt
 import hashlib
+from typing import TYPE_CHECKING
 
 import msgspec
 import pandas as pd
@@ -17,6 +18,9 @@ from server.publication.subgroups import SubgroupRow, subgroup_rows
 from server.publication.suppression import suppress_small_cells
 from server.storage.database import write_transaction
 from server.storage.publication_tables import Publication
+
+if TYPE_CHECKING:
+    from analysis.plan import AnalysisPlan
 
 
 class PublicationError(ValueError):
@@ -104,11 +108,20 @@ def prepare_publication(
     settings: GradationSettings,
     reference: dict[str, list[list[str]]] | None,
     timing: Timing | None = None,
+    plan: "AnalysisPlan | None" = None,
 ) -> PreparedPublication:
-    """Analyse `tidy` and suppress small cells in everything that will be shown."""
-    from analysis.gradation import analyse  # here, not at the top: it loads scipy, which a serving worker seldom needs
+    """Analyse `tidy` and suppress small cells in everything that will be shown.
 
-    result = analyse(tidy, settings, reference=reference)
+    The gradation document records the hash of `plan` (default: the default plan)
+    and the run's departures from it (`plan_sha256`, `departures`)."""
+    from analysis.gradation import analyse  # here, not at the top: it loads scipy, which a serving worker seldom needs
+    from analysis.tidy import TidyDataError
+
+    try:
+        result = analyse(tidy, settings, reference=reference, plan=plan)
+    except TidyDataError as exc:
+        # Nothing to grade (e.g. no ratings) is a refusal to publish, not a crash.
+        raise PublicationError(f"data: {exc}") from None
     if result.snapshot.respondents < settings.min_cell:
         raise PublicationError(
             f"respondents: {result.snapshot.respondents} submitted; at least {settings.min_cell} are needed to publish"
@@ -157,9 +170,10 @@ async def publish_frame(
     reference: dict[str, list[list[str]]] | None,
     actor: str = "",
     timing: Timing | None = None,
+    plan: "AnalysisPlan | None" = None,
 ) -> PublicationInfo:
     """Analyse `tidy`, suppress small cells and store the next numbered publication."""
-    return await store_publication(prepare_publication(tidy, settings, reference, timing), actor)
+    return await store_publication(prepare_publication(tidy, settings, reference, timing, plan), actor)
 
 
 async def publish_database(registry: object, settings: GradationSettings, actor: str = "") -> PublicationInfo:
