@@ -33,7 +33,6 @@ from typing import Any, Final
 import msgspec
 import numpy as np
 
-from bench.simulation_study import scenarios
 from bench.simulation_study.metrics import METRICS, RUN_SHARE, RUNS, Metric, study_settings
 from bench.simulation_study.scenarios import DESIGNS, Design
 
@@ -399,4 +398,4 @@ def print_report(report: StudyReport) -> None:
         print(f"error: {line}")
 
 
-__all__ = ["StudyReport", "print_report", "run_study", "scenarios", "table", "write_outputs"]
+__all__ = ["StudyReport", "findings", "print_report", "run_study", "table", "write_outputs"]
