@@ -235,7 +235,7 @@ def run_realistic(design: Design, seed: int, margin: float) -> Metrics:
     ratings analysed on the reversed scale and with renamed codes."""
     sim = scenarios.base(design, seed, measure_means=scenarios.placed(scenarios.REALISTIC_EXPECTED))
     truth = scenarios.truth(sim)
-    df = simulate_answers(sim)
+    df = scenarios.exact_tie(simulate_answers(sim), *scenarios.EXACT_TIE, seed=seed)
     original = _run(df)
     flipped = _run(mirrored(df))
     other = _run(renamed(df, scenarios.RENAMED))

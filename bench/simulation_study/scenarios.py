@@ -15,6 +15,8 @@ from __future__ import annotations
 from typing import Final
 
 import msgspec
+import numpy as np
+import pandas as pd
 
 from analysis.simulate import Simulation, expected_ratings, mean_for_share_at_100, means_for_expected
 
@@ -78,8 +80,9 @@ def margin_expected(margin: float) -> dict[str, float]:
     return {m: 50.0 + margin * (k // 2 - 2.5) for k, m in enumerate(MEASURES)}
 
 
-#: Realistic spread: a floor (about a third of ratings at 0), near-ties 3 apart,
-#: an exact tie, steps of 5 and 10, and two measures at the ceiling.
+#: Realistic spread: a floor (44% of ratings at 0), near-ties 3 apart, a tie
+#: (made exact in the data by :func:`exact_tie`), steps of 5 and 10, and two
+#: measures at the ceiling.
 REALISTIC_EXPECTED: Final = {
     "m01": 8.0,
     "m02": 14.0,
@@ -173,3 +176,31 @@ def bound_shares(sim: Simulation) -> dict[str, tuple[float, float]]:
     frame = expected_ratings(sim)
     frame = frame[frame["group"] == sim.groups[0]]
     return {str(m): (float(a), float(b)) for m, a, b in zip(frame["measure"], frame["share_0"], frame["share_100"])}
+
+
+#: The exact tie of the realistic scenario: ``m07`` answered as ``m06``.
+EXACT_TIE: Final = ("m06", "m07")
+
+
+def exact_tie(df: pd.DataFrame, source: str, target: str, seed: int) -> pd.DataFrame:
+    """``target``'s ratings replaced by ``source``'s, shuffled among respondents of the same group and site.
+
+    Ratings are whole numbers, so the two measures then have exactly the same
+    mean in every cell, in floating point too: a tie that only the measure
+    codes could break. Both must have the same truth (the shuffle keeps the
+    distribution and the site structure).
+    """
+    rng = np.random.default_rng(seed)
+    out = df.copy()
+    rating = out["kind"] == "rating"
+    src = out[rating & (out["measure"] == source)].sort_values("respondent")
+    tgt = out[rating & (out["measure"] == target)].sort_values("respondent")
+    if not src["respondent"].reset_index(drop=True).equals(tgt["respondent"].reset_index(drop=True)):
+        raise ValueError(f"exact_tie: {source!r} and {target!r} must have rating rows for the same respondents")
+    for _, rows in src.groupby(["group", "site"], sort=True):
+        order = rng.permutation(len(rows))
+        receivers = tgt.index[tgt["respondent"].isin(rows["respondent"])]
+        # Same respondents in the same (sorted) order on both sides.
+        out.loc[receivers, "value"] = rows["value"].to_numpy()[order]
+        out.loc[receivers, "missing"] = rows["missing"].to_numpy()[order]
+    return out

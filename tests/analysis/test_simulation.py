@@ -305,6 +305,10 @@ def test_study_data_have_the_sites_groups_and_dont_know_of_their_scenario() -> N
     assert df.groupby("group")["respondent"].nunique().to_dict() == design.sizes
     sites_of = df.groupby("group")["site"].apply(lambda s: {int(x[-2:]) - 1 for x in s}).to_dict()
     assert all(sites_of[g] <= set(study.CONFOUNDED_SITES[g]) for g in design.sizes)
+    # The exact tie: the same mean in every cell, to the last bit.
+    tied = _ratings(study.exact_tie(df, *study.EXACT_TIE, seed=2)).groupby(["group", "measure"])["value"].mean().unstack()
+    a, b = study.EXACT_TIE
+    assert (tied[a] == tied[b]).all()
     dk = _ratings(df).assign(dk=lambda d: d["missing"].fillna("") == "dont_know").groupby("measure")["dk"].mean()
     assert dk[study.MNAR_MEASURE] == pytest.approx(study.MNAR_SHARE + 0.6 * sim.dont_know_rate, abs=0.03)
     assert dk.drop(study.MNAR_MEASURE).max() < 0.1
