@@ -42,9 +42,11 @@ from analysis.verdict_rule import UNDETERMINED, VerdictRule, Verdicts
 FLOOR: Final = 0.0
 CEILING: Final = 100.0
 REASON: Final = "compressed at the bound"
-# kappa is rounded down to this grid before the re-run: a little conservative,
-# and measures with nearly the same compression share one re-run of the rule.
-_KAPPA_STEP: Final = 0.01
+# kappa is rounded down to this grid before the re-run: conservative (a pair
+# with 1% of its ratings at a bound is held to 95% of the margin), and pairs
+# with similar compression share one re-run of the rule, which keeps the cost
+# at a few re-runs per margin.
+_KAPPA_STEP: Final = 0.05
 
 
 class BoundShare(msgspec.Struct, frozen=True):
@@ -102,7 +104,7 @@ def bound_shares(wide: pd.DataFrame, flag_share: float) -> list[BoundShare]:
 
 
 def pair_kappa(a: BoundShare, b: BoundShare) -> float:
-    """The attenuation bound for a pair: the smaller uncensored share, rounded down."""
+    """The attenuation bound for a pair: the smaller uncensored share, rounded down to 0.05."""
     kappa = min(a.uncensored, b.uncensored)
     return max(0.0, math.floor(kappa / _KAPPA_STEP + 1e-9) * _KAPPA_STEP)
 

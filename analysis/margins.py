@@ -10,14 +10,14 @@ reported verdicts before the "don't know" check.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import msgspec
 import numpy as np
 import pandas as pd
 
 from analysis.bounds import BoundShare, check_bounds
-from analysis.verdict_rule import VerdictRule, pair_keys
+from analysis.verdict_rule import VerdictRule, Verdicts, pair_keys
 
 
 class MarginRow(msgspec.Struct, frozen=True):
@@ -55,18 +55,22 @@ def margin_table(
     margins: Sequence[float],
     shares: list[BoundShare],
     refuse_share: float,
+    known: Mapping[float, Verdicts] | None = None,
 ) -> MarginTable:
     """Verdicts of every pair of ``wide``'s measures at each of ``margins``.
 
     Pairs are ordered ``measure_a < measure_b`` by code; ``verdicts[k]`` is the
     verdict for a relative to b at ``margins[k]`` after the bound rule.
+    ``known`` holds such verdicts already computed at some margins (such as
+    the planned one); those are not re-run.
     """
     if not margins:
         raise ValueError("margins: at least one margin is needed")
     if any(not (m > 0) for m in margins):
         raise ValueError(f"margins: every margin must be positive, got {list(margins)}")
     ordered = sorted(float(m) for m in margins)
-    columns = [check_bounds(rule, wide, sites, m, shares, refuse_share).verdicts for m in ordered]
+    known = known or {}
+    columns = [known[m] if m in known else check_bounds(rule, wide, sites, m, shares, refuse_share).verdicts for m in ordered]
     rows = []
     for a, b in pair_keys([str(c) for c in wide.columns]):
         verdicts = [v.get((a, b), "undetermined") for v in columns]

@@ -167,7 +167,7 @@ def cell_sensitivity(
         dont_know=dont_know_shares(ratings, wide, plan.dont_know_flag),
         bound_refusals=bounded.refused,
         tipping_points=points,
-        margin_table=margin_table(rule, wide, sites, plan.margins, shares, plan.bound_share_refuse),
+        margin_table=margin_table(rule, wide, sites, plan.margins, shares, plan.bound_share_refuse, known={float(plan.margin): bounded.verdicts}),
         precision=cell_precision(family, sites, plan.min_n, plan.power, plan.alpha, alpha_family, plan.min_sites),
         checks=checks,
     )
