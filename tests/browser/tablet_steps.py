@@ -6,6 +6,11 @@ import sqlite3
 import uuid
 from pathlib import Path
 
+import msgspec
+
+from server.respondent.answer_store import decode_value
+from surveys.routing import RouteStep, visible_codes
+
 ITEM_URL = re.compile(r"/tablet/questions/\d+$")
 END_URL = re.compile(r"/tablet/questions/end$")
 
@@ -95,7 +100,7 @@ def stored(base: str, rid: str) -> dict | None:
             return None
         rows = connection.execute("SELECT item, value, missing FROM answer WHERE response = ? ORDER BY id", (str(uuid.UUID(rid)),))
         answers = {
-            row["item"]: {"item": row["item"], "value": json.loads(row["value"]) if row["value"] is not None else None, "missing": row["missing"]}
+            row["item"]: {"item": row["item"], "value": decode_value(row["value"]), "missing": row["missing"]}
             for row in rows
         }
     return {
@@ -108,9 +113,14 @@ def stored(base: str, rid: str) -> dict | None:
     }
 
 
-def asked(page) -> list[str]:
-    """The item codes the questionnaire on screen asks now, by the device's own skip rules."""
-    return page.evaluate(
-        "() => { const b = JSON.parse(document.getElementById('lm-questionnaire').textContent);"
-        " return window.leastmeans.visibleCodes(b.plan, b.answers); }"
-    )
+def asked(page, stored_answers: dict | None = None) -> list[str]:
+    """The item codes the questionnaire on screen asks, under the server's own skip rules
+    (works with scripts off too): its embedded route plan with the answers the page was
+    rendered with, or with `stored_answers` (from `stored`) once more were given."""
+    bundle = json.loads(page.locator("#lm-questionnaire").text_content())
+    plan = msgspec.convert(bundle["plan"], list[RouteStep])
+    if stored_answers is None:
+        answers = {code: (value, missing) for code, (value, missing) in bundle["answers"].items()}
+    else:
+        answers = {code: (answer["value"], answer["missing"]) for code, answer in stored_answers.items()}
+    return visible_codes(plan, answers)

@@ -123,8 +123,9 @@ def test_an_outage_mid_questionnaire_loses_and_duplicates_nothing(live_server: s
     # A resend of the same answers (as after a flaky reconnect) stores nothing twice.
     resend = [[code, {"value": answers[code]["value"]}] for code in offline_codes]
     page.evaluate(
-        "pairs => { const id = document.querySelector('form.item-form').dataset.responseId;"
-        " pairs.forEach(([c, b]) => window.leastmeans.enqueue(id, c, b)); return window.leastmeans.flush(); }",
+        "pairs => { const form = document.querySelector('form.item-form');"
+        " pairs.forEach(([c, b]) => window.leastmeans.enqueue(form.dataset.responseId, form.dataset.sessionKey, c, b));"
+        " return window.leastmeans.flush(); }",
         resend,
     )
     assert stored(live_server, rid)["answers"] == answers
