@@ -13,7 +13,9 @@ import numpy as np
 import pandas as pd
 
 from analysis.choice_sources import analyse_choice_sources
+from analysis.bounds import bound_shares
 from analysis.descriptives import allowed_descriptives, rating_descriptives
+from analysis.dont_know import dont_know_shares
 from analysis.models import SettingModels, fit_mixed, fit_ordinal, model_frame
 from analysis.cluster_robust import RESPONDENT, SITE_CR2
 from analysis.pairwise import pairwise_verdicts, respondent_matrix, respondent_sites, verdict_lookup
@@ -34,6 +36,8 @@ from analysis.plan import AnalysisPlan, build_plan, with_plan
 from analysis.snapshot import canonical_snapshot
 from analysis.tidy import GROUPS, SETTINGS, check_gradable, validate_tidy
 from analysis.tiers import build_tiers, order_measures
+from analysis.verdict_rule import pairwise_rule
+from analysis.verdict_sensitivity import cell_sensitivity, plan_from_settings
 
 __all__ = ["GradationResult", "GradationSettings", "ReferenceGradation", "analyse", "software_version"]
 
@@ -41,7 +45,7 @@ T = TypeVar("T")
 
 # Columns read from rating rows (respondent matrix, models) and paired rows
 # (Bradley-Terry), besides the cell keys.
-_RATING_FIELDS = ("respondent", "group", "setting", "site", "gender", "age_band", "experience", "measure", "value")
+_RATING_FIELDS = ("respondent", "group", "setting", "site", "gender", "age_band", "experience", "measure", "value", "missing")
 _PAIRED_FIELDS = ("respondent", "group", "setting", "site", "measure", "measure_b", "choice", "missing")
 _RANK_FIELDS = ("respondent", "group", "setting", "site", "item", "measure", "value")
 
@@ -182,6 +186,22 @@ def analyse(
             family=family,
         )
         verdicts = verdict_lookup(pairs)
+        # The sensitivities re-run the same rule; a claim they refuse (bounds,
+        # "don't know") is undetermined before the tiers are built.
+        sensitivity_plan = plan_from_settings(settings)
+        sensitivity = None
+        if family:
+            rule = pairwise_rule(settings.alpha, settings.min_measure_n, min_sites=settings.min_sites, weighting=settings.mean_weighting, family=family)
+            claimable = int(pairs["p_diff"].notna().sum())
+            # Only pairs within the family can make claims, and the rule's
+            # family (hence its multiplicity) is the same on these columns.
+            sensitivity = cell_sensitivity(
+                rule, wide[family], sites, cell_ratings, sensitivity_plan, primary=verdicts, alpha_family=settings.alpha / max(claimable, 1)
+            )
+            verdicts = {**verdicts, **sensitivity.verdicts()}
+        # Per measure for every measure (the sensitivity lists leave small ones out).
+        bounds_of = {b.measure: b for b in bound_shares(wide, settings.bound_share_flag)}
+        dont_know_of = {d.measure: d for d in dont_know_shares(cell_ratings, wide, settings.dont_know_flag)}
         tiering = build_tiers({m: means[m] for m in family}, verdicts)
         tier_of = tiering.tier_of()
         cell_sites = int(pd.unique(sites).size)
@@ -223,6 +243,9 @@ def analyse(
                     small_cell=n < settings.min_cell,
                     sites=int(d["sites"]) if d is not None else 0,
                     ci_method=str(d["ci_method"]) if d is not None and isinstance(d["ci_method"], str) else None,
+                    share_floor=bounds_of[m].share_floor if m in bounds_of else None,
+                    share_ceiling=bounds_of[m].share_ceiling if m in bounds_of else None,
+                    dont_know_flagged=dont_know_of[m].flagged if m in dont_know_of else False,
                 )
             )
         tiers = [
@@ -234,6 +257,7 @@ def analyse(
             )
             for k, t in enumerate(tiering.tiers)
         ]
+        reasons = {(c.measure_a, c.measure_b): c.reason for c in sensitivity.checks} if sensitivity is not None else {}
         pair_rows = [
             PairVerdict(
                 measure_a=str(r.measure_a),
@@ -251,7 +275,9 @@ def analyse(
                 p_diff_adj=_opt(r.p_diff_adj),
                 p_tost=_opt(r.p_tost),
                 p_tost_adj=_opt(r.p_tost_adj),
-                verdict=str(r.verdict),
+                verdict=verdicts.get((str(r.measure_a), str(r.measure_b)), str(r.verdict)),
+                rule_verdict=str(r.verdict),
+                reason=reasons.get((str(r.measure_a), str(r.measure_b))),
             )
             for r in pairs.itertuples(index=False)
         ]
@@ -305,6 +331,7 @@ def analyse(
                 reference=comparison,
                 plackett_luce=sources.plackett_luce,
                 source_agreement=sources.agreement,
+                sensitivity=sensitivity,
             )
         )
 

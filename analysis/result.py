@@ -18,6 +18,7 @@ from analysis.source_agreement import SourceAgreement
 from analysis.models import SettingModels
 from analysis.reference import ReferenceComparison
 from analysis.settings import GradationSettings
+from analysis.verdict_sensitivity import CellSensitivity
 
 SCHEMA: Final = "leastmeans.gradation/2"
 
@@ -54,6 +55,11 @@ class MeasureSummary(msgspec.Struct, frozen=True):
     #: Sites behind the ratings, and how the interval was clustered: ``site_cr2`` or ``respondent``.
     sites: int = 0
     ci_method: str | None = None
+    #: Shares of the numeric ratings at 0 and at 100 (None without ratings).
+    share_floor: float | None = None
+    share_ceiling: float | None = None
+    #: ``share_dont_know`` above the planned threshold: possibly informative.
+    dont_know_flagged: bool = False
 
 
 class PairVerdict(msgspec.Struct, frozen=True):
@@ -78,7 +84,12 @@ class PairVerdict(msgspec.Struct, frozen=True):
     p_diff_adj: float | None
     p_tost: float | None
     p_tost_adj: float | None
+    #: The reported verdict: the rule's, unless a sensitivity refused the claim.
     verdict: str
+    #: The verdict rule's own verdict, and why the reported one differs from
+    #: it (``compressed at the bound`` / ``fragile to don't know``), else None.
+    rule_verdict: str | None = None
+    reason: str | None = None
 
 
 class Tier(msgspec.Struct, frozen=True):
@@ -130,6 +141,9 @@ class GroupGradation(msgspec.Struct, frozen=True):
     plackett_luce: PlackettLuceResult | None = None
     #: What ratings, paired comparisons and rankings each say, and where they disagree.
     source_agreement: SourceAgreement | None = None
+    #: Bound shares, "don't know" flags and tipping points, the margin table
+    #: and the design's precision (None for a cell without tiers).
+    sensitivity: CellSensitivity | None = None
 
 
 def _rounded(obj: Any, digits: int) -> Any:
@@ -192,7 +206,7 @@ class GradationResult(msgspec.Struct, frozen=True):
         ]
         for g in self.groups:
             lines += ["", "-" * 78, f"{g.group} / {g.setting}: {g.respondents} respondents, {g.sites} site(s), intervals {g.interval_method}" + ("  [SMALL CELL]" if g.small_cell else "")]
-            lines.append(f"{'tier':>4} {'measure':<22} {'n':>6} {'mean':>6} {'95% CI':>15} {'median':>6} {'rank':>7} {'dk%':>5}")
+            lines.append(f"{'tier':>4} {'measure':<22} {'n':>6} {'mean':>6} {'95% CI':>15} {'median':>6} {'rank':>7} {'dk%':>5} {'@0%':>5} {'@100%':>5}")
             for m in g.measures:
                 ci = f"{m.ci_low:.1f}-{m.ci_high:.1f}" if m.ci_low is not None and m.ci_high is not None else "-"
                 rank = f"{m.rank_low}-{m.rank_high}" if m.rank_low is not None else str(m.rank)
@@ -200,7 +214,10 @@ class GradationResult(msgspec.Struct, frozen=True):
                 median = f"{m.median:.1f}" if m.median is not None else "-"
                 flag = " *" if m.small_cell else ""
                 tier = str(m.tier + 1) if m.tier is not None else "-"
-                lines.append(f"{tier:>4} {m.measure:<22} {m.n:>6} {mean:>6} {ci:>15} {median:>6} {rank:>7} {100 * m.share_dont_know:>5.1f}{flag}")
+                floor = f"{100 * m.share_floor:.0f}" if m.share_floor is not None else "-"
+                ceiling = f"{100 * m.share_ceiling:.0f}" if m.share_ceiling is not None else "-"
+                dk = f"{100 * m.share_dont_know:.1f}" + ("!" if m.dont_know_flagged else "")
+                lines.append(f"{tier:>4} {m.measure:<22} {m.n:>6} {mean:>6} {ci:>15} {median:>6} {rank:>7} {dk:>5} {floor:>5} {ceiling:>5}{flag}")
             order = " ".join(
                 ("[" if t.status != "undetermined" else "[? ") + ", ".join(t.measures) + "]" + ({"separated": " <", "undetermined": " ?"}.get(t.boundary_above or "", ""))
                 for t in g.tiers
@@ -209,6 +226,8 @@ class GradationResult(msgspec.Struct, frozen=True):
             lines += [f"  note: {n}" for n in g.notes]
             counts = {v: sum(p.verdict == v for p in g.pairwise) for v in ("less", "equivalent", "more", "undetermined")}
             lines.append("pairs: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+            if g.sensitivity is not None:
+                lines += g.sensitivity.summary_lines()
             if g.bradley_terry is not None:
                 bt = g.bradley_terry
                 if bt.status == "ok":
@@ -241,4 +260,5 @@ class GradationResult(msgspec.Struct, frozen=True):
             lines += ["", "notes:"] + [f"- {n}" for n in self.notes]
         lines.append("* small cell: fewer respondents than the minimum; suppress in outputs for others.")
         lines.append("[? ...]: a tier whose inner order the data do not settle; < : an established boundary.")
+        lines.append("dk% ... !: \"don't know\" share above the planned threshold; @0% / @100%: shares of ratings at the bounds.")
         return "\n".join(lines)

@@ -59,6 +59,37 @@ class GradationSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknow
     ordinal_categories: int = 5
     #: Decimal places of floats in the JSON output.
     float_digits: int = 6
+    #: Sensitivities of the verdicts (analysis.verdict_sensitivity).
+    #: Every verdict is also shown at these margins (the planned margin is added).
+    sensitivity_margins: tuple[float, ...] = (3.0, 5.0, 8.0, 10.0)
+    #: A measure with at least this share of its ratings at 0 or at 100 is
+    #: flagged as compressed (about the share from which the observed gap of
+    #: a 5-point latent difference shrinks below 4 points).
+    bound_share_flag: float = 0.2
+    #: From this share at one bound no equivalence involving the measure is
+    #: claimed: its latent location then rests on a minority of the answers.
+    #: Below it, a claim must also hold at the margin times the uncensored
+    #: share (analysis.bounds), which keeps false ties at about alpha.
+    bound_share_refuse: float = 0.5
+    #: A measure whose "don't know" share exceeds this is flagged as possibly
+    #: informative: if the 15% missing were those who would rate it highest,
+    #: its mean would be about 4 points too low (SD 15), near the margin.
+    dont_know_flag: float = 0.15
+    #: A claim that would change if the withheld answers lay at most this many
+    #: points from the raters' mean (analysis.dont_know) is reported undetermined.
+    #: Ten points is a tenth of the scale and about two thirds of a measure's
+    #: SD across respondents (about 15): a difference between those who answer
+    #: and those who do not that is plausible without being extreme.
+    plausible_delta: float = 10.0
+    #: The tipping-point search covers shifts up to this many points (step 1).
+    tipping_max_delta: float = 50.0
+    #: Switch for the tipping-point analysis. It re-runs the verdict rule
+    #: about 2 times per measure plus 5-6 times per claim that tips (some 100
+    #: re-runs for 14 measures); tipping_max_delta = plausible_delta costs
+    #: less but only says whether a claim tips within the plausible delta.
+    tipping_point: bool = True
+    #: Power of the stated detectable difference per cell.
+    power: float = 0.8
 
     def __post_init__(self) -> None:
         if not 0 < self.alpha < 0.5:
@@ -81,3 +112,17 @@ class GradationSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknow
             raise ValueError("ordinal_categories must be at least 2")
         if self.model_max_respondents < 10:
             raise ValueError("model_max_respondents must be at least 10")
+        if not self.sensitivity_margins or any(not m > 0 for m in self.sensitivity_margins):
+            raise ValueError("sensitivity_margins must be one or more positive margins")
+        if not 0 < self.bound_share_flag <= 1:
+            raise ValueError("bound_share_flag must lie in (0, 1]")
+        if not 0 < self.bound_share_refuse <= 1:
+            raise ValueError("bound_share_refuse must lie in (0, 1]")
+        if not 0 <= self.dont_know_flag < 1:
+            raise ValueError("dont_know_flag must lie in [0, 1)")
+        if self.plausible_delta < 0:
+            raise ValueError("plausible_delta must not be negative")
+        if not self.tipping_max_delta >= max(self.plausible_delta, 1.0):
+            raise ValueError("tipping_max_delta must be at least plausible_delta and at least 1")
+        if not 0 < self.power < 1:
+            raise ValueError("power must lie in (0, 1)")

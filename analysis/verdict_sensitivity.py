@@ -30,6 +30,7 @@ from analysis.dont_know import REASON as FRAGILE
 from analysis.dont_know import DontKnowShare, TippingPoint, dont_know_shares, tipping_points, withheld_mask, without_fragile
 from analysis.margins import MarginTable, margin_table
 from analysis.precision import CellPrecision, cell_precision
+from analysis.settings import GradationSettings
 from analysis.verdict_rule import UNDETERMINED, VerdictRule, Verdicts, pair_keys
 
 
@@ -48,6 +49,29 @@ class SensitivityPlan(msgspec.Struct, frozen=True, kw_only=True):
     plausible_delta: float = 10.0
     max_delta: float = 50.0
     tipping_point: bool = True
+    #: Measures and pairs with fewer respondents are left out of the reported
+    #: counts and shares (bounds, "don't know", precision per pair), as small
+    #: cells are everywhere else; verdict lists carry no counts and stay whole.
+    min_shown: int = 5
+
+
+def plan_from_settings(settings: GradationSettings) -> SensitivityPlan:
+    """The sensitivity thresholds of a gradation's settings."""
+    return SensitivityPlan(
+        margin=settings.margin,
+        margins=tuple(sorted({*settings.sensitivity_margins, settings.margin})),
+        alpha=settings.alpha,
+        power=settings.power,
+        min_n=settings.min_measure_n,
+        min_sites=settings.min_sites,
+        bound_share_flag=settings.bound_share_flag,
+        bound_share_refuse=settings.bound_share_refuse,
+        dont_know_flag=settings.dont_know_flag,
+        plausible_delta=settings.plausible_delta,
+        max_delta=settings.tipping_max_delta,
+        tipping_point=settings.tipping_point,
+        min_shown=settings.min_cell,
+    )
 
 
 class PairCheck(msgspec.Struct, frozen=True):
@@ -161,13 +185,16 @@ def cell_sensitivity(
         reason = COMPRESSED if pair in refused else (FRAGILE if after != bounded.verdicts.get(pair, UNDETERMINED) else None)
         checks.append(PairCheck(measure_a=pair[0], measure_b=pair[1], rule_verdict=before, verdict=after, reason=reason))
     family = wide if precision_measures is None else wide[sorted(precision_measures)]
+    precision = cell_precision(family, sites, plan.min_n, plan.power, plan.alpha, alpha_family, plan.min_sites)
+    shown = {s.measure for s in shares if s.n >= plan.min_shown}
+    precision = msgspec.structs.replace(precision, by_pair=[r for r in precision.by_pair if r.n >= plan.min_shown])
     return CellSensitivity(
         plan=plan,
-        bounds=shares,
-        dont_know=dont_know_shares(ratings, wide, plan.dont_know_flag),
+        bounds=[s for s in shares if s.measure in shown],
+        dont_know=[d for d in dont_know_shares(ratings, wide, plan.dont_know_flag) if d.measure in shown],
         bound_refusals=bounded.refused,
         tipping_points=points,
         margin_table=margin_table(rule, wide, sites, plan.margins, shares, plan.bound_share_refuse, known={float(plan.margin): bounded.verdicts}),
-        precision=cell_precision(family, sites, plan.min_n, plan.power, plan.alpha, alpha_family, plan.min_sites),
+        precision=precision,
         checks=checks,
     )

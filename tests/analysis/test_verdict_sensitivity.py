@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from analysis.bounds import REASON as COMPRESSED
 from analysis.dont_know import REASON as FRAGILE
 from analysis.pairwise import respondent_matrix
+from analysis.settings import GradationSettings
 from analysis.verdict_rule import pairwise_rule
-from analysis.verdict_sensitivity import SensitivityPlan, cell_sensitivity
+from analysis.verdict_sensitivity import SensitivityPlan, cell_sensitivity, plan_from_settings
 from tests.analysis.conftest import make_rows
 
 
@@ -86,3 +88,54 @@ def test_the_report_lines_name_what_was_withdrawn_and_why() -> None:
     assert f"a vs b: less -> undetermined ({FRAGILE})" in text
     assert "don't know: a 50% of answers" in text
     assert "1 of 1 claims change within shifts of 50 points, 1 fragile; smallest: a vs b at 4" in text
+
+
+def test_the_plan_comes_from_the_settings_and_bad_thresholds_are_refused_by_name() -> None:
+    plan = plan_from_settings(GradationSettings(margin=6.0, plausible_delta=8.0, min_measure_n=12))
+    assert plan.margins == (3.0, 5.0, 6.0, 8.0, 10.0) and plan.margin == 6.0
+    assert (plan.plausible_delta, plan.min_n) == (8.0, 12)
+    for field, value in [("bound_share_refuse", 0.0), ("dont_know_flag", 1.0), ("power", 1.0), ("sensitivity_margins", (5.0, -1.0))]:
+        with pytest.raises(ValueError, match=field):
+            GradationSettings(**{field: value})
+    with pytest.raises(ValueError, match="tipping_max_delta"):
+        GradationSettings(plausible_delta=20.0, tipping_max_delta=10.0)
+
+
+def test_the_gradation_reports_the_sensitivities_and_tiers_on_the_surviving_verdicts() -> None:
+    from analysis.gradation import analyse
+
+    rng = np.random.default_rng(9)
+    n = 300
+    person = rng.normal(0, 10, n)
+
+    def rate(mu: float) -> np.ndarray:
+        return np.clip(np.round(mu + person + rng.normal(0, 12, n)), 0, 100)
+
+    values = {"low": rate(30), "mid": rate(50), "top_a": rate(97.5), "top_b": rate(102.5), "hidden": rate(70)}
+    ratings = _ratings(values, {"hidden": values["hidden"] > np.quantile(values["hidden"], 0.6)})
+    fast = GradationSettings(bootstrap=False, mixed_model=False, ordinal_model=False, bradley_terry=False)
+    result = analyse(ratings, fast)
+    cell = result.groups[0]
+    assert cell.sensitivity is not None
+    pair = next(p for p in cell.pairwise if (p.measure_a, p.measure_b) == ("top_a", "top_b"))
+    assert (pair.rule_verdict, pair.verdict, pair.reason) == ("equivalent", "undetermined", COMPRESSED)
+    assert not any(t.status == "tie" and {"top_a", "top_b"} <= set(t.measures) for t in cell.tiers)
+    by_measure = {m.measure: m for m in cell.measures}
+    assert by_measure["top_b"].share_ceiling is not None and by_measure["top_b"].share_ceiling > 0.5
+    assert by_measure["hidden"].dont_know_flagged and not by_measure["mid"].dont_know_flagged
+    text = result.summary()
+    assert "precision: detects a difference of" in text and f"top_a vs top_b: equivalent -> undetermined ({COMPRESSED})" in text
+    assert b'"sensitivity"' in result.to_json()
+
+
+def test_counts_of_measures_and_pairs_below_the_shown_minimum_are_left_out() -> None:
+    rng = np.random.default_rng(3)
+    n = 40
+    values = {"a": rng.normal(40, 10, n).round(), "b": rng.normal(60, 10, n).round(), "rare": rng.normal(50, 10, n).round()}
+    ratings = _ratings(values, {"rare": np.arange(n) >= 3})  # only 3 rated it
+    wide = respondent_matrix(ratings)
+    out = cell_sensitivity(pairwise_rule(0.05, 5), wide, None, ratings, SensitivityPlan(min_shown=5))
+    assert {s.measure for s in out.bounds} == {d.measure for d in out.dont_know} == {"a", "b"}
+    assert [(r.measure_a, r.measure_b) for r in out.precision.by_pair] == [("a", "b")]
+    # Verdict lists carry no counts and keep every pair.
+    assert len(out.checks) == len(out.margin_table.pairs) == 3
