@@ -33,10 +33,12 @@ screenshots: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
-# The simulation study of the gradation's operating characteristics: prints its table and
-# writes it to docs/methods.md and docs/simulation-study.json. About 15 minutes on 2 cores;
+# The long statistical simulations (tests marked `slow`: coverage, error rates) and the
+# simulation study of the gradation's operating characteristics, which prints its table
+# and writes it to docs/methods.md and docs/simulation-study.json. About half an hour on 2 cores;
 # SIMULATE_ARGS="--quick" for a first look, "--runs N" for more precision.
 simulate: $(STAMP)
+	nice $(BIN)/python -m pytest -q -m slow tests
 	nice $(BIN)/python -m bench.simulation_study $(SIMULATE_ARGS)
 
 # The fuzz tests with a long budget (the default suite runs them briefly, on SQLite only).
