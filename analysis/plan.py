@@ -29,8 +29,6 @@ if TYPE_CHECKING:
     from analysis.result import GradationResult
 
 PLAN_SCHEMA: Final = "leastmeans.plan/1"
-#: Margins (points on 0-100) at which every equivalence verdict is also shown.
-SENSITIVITY_MARGINS: Final = (3.0, 5.0, 8.0, 10.0)
 DEFAULT_MARGIN_RATIONALE: Final = (
     "Equivalence means a difference smaller than 5 points on the 0-100 scale. The smallest change in a 0-100 "
     "visual analogue rating that respondents notice as a difference is about 10-13 points in studies of pain "
@@ -155,17 +153,20 @@ def _sensitivity(settings: GradationSettings, margins: list[float]) -> list[Sens
         SensitivityAnalysis(
             name="dont_know_tipping_point",
             description=(
-                "Per measure, a flag when its share of \"don't know\" exceeds the planned threshold; per verdict, the "
-                "shift of the missing answers (delta adjustment) that would flip it. A verdict that flips within a "
-                "plausible shift is reported as undetermined."
+                f"Per measure, a flag when more than {settings.dont_know_flag:.0%} of its answers are \"don't know\"; per "
+                "claim, the shift delta of the withheld answers (the given ratings moved by the share withheld times "
+                f"delta, searched up to {settings.tipping_max_delta:g} points either way) that would change it. A claim "
+                f"that changes within {settings.plausible_delta:g} points is reported as undetermined."
             ),
         ),
         SensitivityAnalysis(
             name="bounded_scale",
             description=(
-                f"Equivalence near the floor or ceiling checked on a model that respects the bounds (an ordinal model on "
-                f"{settings.ordinal_categories} categories); where compression makes equivalence unidentifiable it is "
-                "not claimed."
+                f"Per measure the shares of ratings at 0 and at 100, flagged from {settings.bound_share_flag:.0%}. A "
+                "ceiling or floor shrinks observed differences by the share of ratings strictly inside the scale, so an "
+                "equivalence claim must also hold at the margin times that share; with "
+                f"{settings.bound_share_refuse:.0%} or more of either measure's ratings at one bound no equivalence is "
+                "claimed. Claims of a difference are kept: compression only shrinks differences."
             ),
         ),
         SensitivityAnalysis(
@@ -182,7 +183,10 @@ def _sensitivity(settings: GradationSettings, margins: list[float]) -> list[Sens
         ),
         SensitivityAnalysis(
             name="detectable_difference",
-            description="For each cell, the smallest difference the design detects with 80% power, printed beside the tiers.",
+            description=(
+                f"For each cell, the smallest difference the design detects with {settings.power:.0%} power at the "
+                "family-adjusted alpha, printed beside the tiers."
+            ),
         ),
     ]
 
@@ -201,7 +205,7 @@ def build_plan(settings: GradationSettings | None = None, margin_rationale: str 
         margin_rationale = DEFAULT_MARGIN_RATIONALE
     if not margin_rationale.strip():
         raise PlanError("margin: the rationale must not be empty")
-    margins = sorted({*SENSITIVITY_MARGINS, float(settings.margin)})
+    margins = sorted({*settings.sensitivity_margins, float(settings.margin)})
     level = round(100 * (1 - settings.alpha), 2)
     plan = AnalysisPlan(
         estimands=_estimands(settings),
