@@ -19,7 +19,7 @@ from analysis.dont_know import dont_know_shares
 from analysis.models import SettingModels, fit_mixed, fit_ordinal, model_frame
 from analysis.cluster_robust import RESPONDENT, SITE_CR2
 from analysis.pairwise import pairwise_verdicts, respondent_matrix, respondent_sites, verdict_lookup
-from analysis.ranks import bootstrap_ranks, cell_rng
+from analysis.ranks import TierStability, cell_rng, rank_bootstrap, tier_stability
 from analysis.reference import ReferenceGradation, coerce_reference, compare_with_reference
 from analysis.result import (
     SCHEMA,
@@ -213,8 +213,20 @@ def analyse(
             )
         # Tiered measures in tier order, then the rest by mean (no tier).
         listed = [m for tier in tiering.tiers for m in tier] + [m for m in order_measures(means) if m not in tier_of]
+        stability = TierStability(tiers=[], measures={}, resamples=0)
+        rank_resampling = None
         if settings.bootstrap and len(wide) > 0 and measures:
-            ranks = bootstrap_ranks(wide, settings.bootstrap_resamples, settings.alpha, cell_rng(settings.seed, group, setting)).set_index("measure")
+            # The tier rule is re-run on the first resamples of the same bootstrap.
+            keep = min(settings.tier_stability_resamples, settings.bootstrap_resamples) if tiering.tiers else 0
+            boot = rank_bootstrap(
+                wide, settings.bootstrap_resamples, settings.alpha, cell_rng(settings.seed, group, setting), sites=sites, min_sites=settings.min_sites, keep=keep
+            )
+            ranks, rank_resampling = boot.ranks.set_index("measure"), boot.unit
+            if boot.kept:
+                # The primary verdict rule, before the sensitivities (they
+                # would multiply the cost by the tipping-point re-runs).
+                primary_rule = pairwise_rule(settings.alpha, settings.min_measure_n, min_sites=settings.min_sites, weighting=settings.mean_weighting, family=family)
+                stability = tier_stability(wide, tiering.tiers, boot.kept, primary_rule, settings.margin, settings.mean_weighting)
         else:
             ranks = None
         order_rank = {m: k + 1 for k, m in enumerate(listed)}
@@ -246,6 +258,7 @@ def analyse(
                     share_floor=bounds_of[m].share_floor if m in bounds_of else None,
                     share_ceiling=bounds_of[m].share_ceiling if m in bounds_of else None,
                     dont_know_flagged=dont_know_of[m].flagged if m in dont_know_of else False,
+                    tier_stability=stability.measures.get(m),
                 )
             )
         tiers = [
@@ -254,6 +267,7 @@ def analyse(
                 measures=list(t),
                 boundary_above=tiering.boundaries[k] if k < len(tiering.boundaries) else None,
                 status=tiering.statuses[k],
+                stability=stability.tiers[k] if stability.tiers else None,
             )
             for k, t in enumerate(tiering.tiers)
         ]
@@ -332,6 +346,8 @@ def analyse(
                 plackett_luce=sources.plackett_luce,
                 source_agreement=sources.agreement,
                 sensitivity=sensitivity,
+                rank_resampling=rank_resampling,
+                tier_stability_resamples=stability.resamples,
             )
         )
 

@@ -60,6 +60,9 @@ class MeasureSummary(msgspec.Struct, frozen=True):
     share_ceiling: float | None = None
     #: ``share_dont_know`` above the planned threshold: possibly informative.
     dont_know_flagged: bool = False
+    #: Share of the stability resamples in which the measure has exactly the
+    #: same tier-mates (None when untiered or not computed); descriptive.
+    tier_stability: float | None = None
 
 
 class PairVerdict(msgspec.Struct, frozen=True):
@@ -100,6 +103,9 @@ class Tier(msgspec.Struct, frozen=True):
     boundary_above: str | None
     #: ``single``, ``tie`` (every pair inside equivalent) or ``undetermined`` (order inside not settled).
     status: str = "single"
+    #: Share of the stability resamples in which exactly these measures form a
+    #: tier (None when not computed); descriptive.
+    stability: float | None = None
 
 
 class AllowedSummary(msgspec.Struct, frozen=True):
@@ -144,6 +150,11 @@ class GroupGradation(msgspec.Struct, frozen=True):
     #: Bound shares, "don't know" flags and tipping points, the margin table
     #: and the design's precision (None for a cell without tiers).
     sensitivity: CellSensitivity | None = None
+    #: Unit of the rank bootstrap: ``site`` (whole sites, at least
+    #: ``min_sites``) or ``respondent``; None without a bootstrap.
+    rank_resampling: str | None = None
+    #: Resamples behind the tier stability (0 when not computed).
+    tier_stability_resamples: int = 0
 
 
 def _rounded(obj: Any, digits: int) -> Any:
@@ -223,6 +234,9 @@ class GradationResult(msgspec.Struct, frozen=True):
                 for t in g.tiers
             )
             lines.append(f"tiers: {order}" if g.tiered else "tiers: none")
+            if g.tier_stability_resamples and g.tiers:
+                shares = ", ".join(f"tier {t.index + 1} {t.stability:.2f}" for t in g.tiers if t.stability is not None)
+                lines.append(f"tier stability ({g.tier_stability_resamples} {g.rank_resampling} resamples; share reproducing each tier, descriptive): {shares}")
             lines += [f"  note: {n}" for n in g.notes]
             counts = {v: sum(p.verdict == v for p in g.pairwise) for v in ("less", "equivalent", "more", "undetermined")}
             lines.append("pairs: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
