@@ -175,7 +175,11 @@ def _sensitivity(settings: GradationSettings, margins: list[float]) -> list[Sens
         ),
         SensitivityAnalysis(
             name="tier_stability",
-            description=f"Share of {settings.bootstrap_resamples} site-aware bootstrap resamples (seed {settings.seed}) giving each tier.",
+            description=(
+                f"Share of {min(settings.tier_stability_resamples, settings.bootstrap_resamples)} bootstrap resamples "
+                f"(seed {settings.seed}; whole sites resampled when a cell has at least {settings.min_sites} sites) in "
+                "which the primary verdicts give each tier again. Descriptive."
+            ),
         ),
         SensitivityAnalysis(
             name="data_sources",

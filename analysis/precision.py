@@ -91,7 +91,8 @@ def site_design_effect(d: np.ndarray, sites: np.ndarray | None) -> float:
     between = max(0.0, (msb - msw) / n0)
     icc = between / (between + msw) if between + msw > 0 else 0.0
     m = float(np.sum(sizes**2) / n)
-    return 1.0 + (m - 1.0) * icc
+    # float(): numpy scalars would reach the result and its JSON encoder.
+    return float(1.0 + (m - 1.0) * icc)
 
 
 def detectable_difference(sd: float, n_eff: float, df: int, alpha: float, power: float) -> float:

@@ -149,3 +149,14 @@ def test_reversed_scale_gives_mirrored_tiers_in_the_result() -> None:
         assert ga.tiered and gb.tiered
         assert [set(t.measures) for t in ga.tiers] == [set(t.measures) for t in reversed(gb.tiers)]
         assert [t.status for t in ga.tiers] == [t.status for t in reversed(gb.tiers)]
+
+
+def test_a_multi_site_result_encodes_as_json_with_site_based_figures() -> None:
+    # Realistic fieldwork has many sites; every site-based figure must reach the JSON as a number.
+    data = simulate_answers(Simulation(respondents_per_group=60, sites=8, groups=("patient",), seed=5))
+    settings = GradationSettings(bootstrap_resamples=40, tier_stability_resamples=20, mixed_model=False, ordinal_model=False)
+    result = analyse(data, settings)
+    decoded = json.loads(result.to_json())
+    cell = decoded["groups"][0]
+    assert cell["sensitivity"] is not None and cell["rank_resampling"] == "site"
+    assert isinstance(cell["sensitivity"]["precision"]["detectable_difference"], float)
