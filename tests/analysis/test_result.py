@@ -68,7 +68,7 @@ def test_small_cells_are_flagged(ratings_only: pd.DataFrame) -> None:
 
 
 def test_full_run_with_reference(realistic: pd.DataFrame) -> None:
-    settings = GradationSettings(bootstrap_resamples=200, model_max_respondents=400)
+    settings = GradationSettings(bootstrap_resamples=200, tier_stability_resamples=50, model_max_respondents=400)
     result = analyse(realistic, settings, reference=ReferenceGradation(settings=REFERENCE))
     doc = json.loads(result.to_json())
     g = result.group("patient", "general_adult")

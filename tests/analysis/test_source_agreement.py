@@ -97,7 +97,8 @@ def analysed():
         seed=4,
     )
     data = simulate_answers(sim)
-    settings = GradationSettings(bootstrap_resamples=100, mixed_model=False, ordinal_model=False)
+    # Tier stability is not what these tests are about (tests/analysis/test_tier_stability.py).
+    settings = GradationSettings(bootstrap_resamples=100, tier_stability_resamples=0, mixed_model=False, ordinal_model=False)
     return data, analyse(data, settings)
 
 
