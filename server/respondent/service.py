@@ -20,6 +20,7 @@ from typing import Any
 from piccolo.engine.postgres import PostgresEngine
 
 from server.credentials import starts
+from server.credentials import session_binding
 from server.credentials.session_binding import key_matches, new_session_key, session_key_for_start
 from server.credentials.errors import InvitationUsedUp, TooManyStarts
 from server.credentials.grant import StartLimits
@@ -199,14 +200,15 @@ async def release_session(response_id: uuid.UUID, session_key: str | None) -> No
     """The device lets the session go (kiosk wipe, pause, a new start on the same browser):
     from now on its stored answers are final and nothing of it is read back. Answers still
     on their way from the device (its outbox) are taken. A wrong key releases nothing."""
+    if not session_key or len(session_key) > 128:
+        return
     forget_session(response_id)
-    async with write_transaction():
-        row = await Response.select(Response.session_key_hash).where(Response.id == response_id).first()
-        if row is None or not key_matches(session_key, row["session_key_hash"]):
-            return
-        await Response.update({Response.released_at: _now()}).where(
-            (Response.id == response_id) & Response.released_at.is_null()
-        )
+    # One statement: the key's hash is part of the condition, so nothing is read first.
+    await Response.update({Response.released_at: _now()}).where(
+        (Response.id == response_id)
+        & (Response.session_key_hash == session_binding.session_key_hash(session_key))
+        & Response.released_at.is_null()
+    )
 
 
 def _check_open(response_id: uuid.UUID, session_key: str | None, key_hash: str | None, submitted: bool, released: bool) -> None:

@@ -21,10 +21,7 @@ async def let_go(request: Request) -> None:
 async def live_binding(request: Request) -> Binding | None:
     """The questionnaire this browser holds, unless the browser was wiped since (its live
     marker is gone): then the questionnaire is let go and None is returned."""
-    held = held_session(request)
-    if held is None:
-        return None
     if not is_live(request):
-        await service.release_session(held.response_id, held.session_key)
+        await let_go(request)
         return None
-    return held
+    return held_session(request)
