@@ -28,6 +28,7 @@ import zipfile
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Literal
 
 import msgspec
 import numpy as np
@@ -65,6 +66,8 @@ class ExportSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     period: PeriodUnit = "quarter"
     formats: tuple[str, ...] = ALL_FORMATS
     batch_respondents: int = 2000
+    #: Language of the value and variable labels in the data files; the codebook carries both.
+    language: Literal["da", "en"] = "da"
 
 
 class FileEntry(msgspec.Struct, frozen=True):
