@@ -40,6 +40,9 @@ class MeasureSource(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     code: str
     legal_today: bool
     settings: list[Setting]
+    #: Fixed numeric code in exports, read by `surveys.codes`; kept out of the compiled
+    #: `Measure` so it never enters an instrument's content hash.
+    number: int | None = None
 
 
 class MeasureText(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
