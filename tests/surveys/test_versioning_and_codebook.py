@@ -1,13 +1,15 @@
 """Content-hash versions, stable item codes, the codebook and the author CLI."""
 
 import json
+import re
 import shutil
 from pathlib import Path
 
 from click.testing import CliRunner
 
-from server.instruments_cli import check_instruments, codebook
-from surveys.codebook import MISSING_VALUE_CODES, build_codebook, codebook_csv
+from server.cli.instruments import check_instruments, codebook
+from surveys.codebook import MISSING_VALUE_CODES, build_codebook, codebook_csv, decode_answer, encode_answer, item_variables, wide_variables
+from surveys.codes import measure_number
 from surveys.loader import SURVEYS_DIR, load_catalogue, load_instrument
 from surveys.versioning import content_hash
 
@@ -62,19 +64,96 @@ def test_codebook_names_labels_types_value_labels_and_missing_codes() -> None:
     instrument = load_instrument(SURVEYS_DIR / "instruments" / "staff", CATALOGUE)
     book = build_codebook(instrument, content_hash(instrument))
     variables = {v.name: v for v in book.variables}
-    rating = variables["rating.belt_long"]
-    assert (rating.type, rating.minimum, rating.maximum, rating.measure) == ("vas", 0, 100, "belt_long")
+    rating = variables["rating_belt_long"]
+    assert (rating.item, rating.type, rating.minimum, rating.maximum, rating.measure, rating.measure_level) == ("rating.belt_long", "vas", 0, 100, "belt_long", "scale")
     assert rating.label["da"].startswith("Hvor indgribende") and rating.label["en"].startswith("How intrusive")
     assert [m.numeric for m in rating.missing_codes] == [MISSING_VALUE_CODES[c] for c in ("dont_know", "prefer_not_to_answer", "not_asked", "not_answered")]
-    allowed = variables["allowed.seclusion"]
-    assert [(v.code, v.numeric, v.label["en"]) for v in allowed.value_labels] == [("yes", 1, "Yes"), ("no", 2, "No"), ("dont_know", 3, "Don't know")]
-    assert {"background.worked_in.forensic", "ranking.core.belt_short"} <= set(variables)
+    allowed = variables["allowed_seclusion"]
+    # "Don't know" is an option of this item, coded as the dont_know missing kind.
+    assert [(v.code, v.numeric, v.label["en"]) for v in allowed.value_labels] == [("yes", 1, "Yes"), ("no", 2, "No"), ("dont_know", -1, "Don't know")]
+    assert [m.code for m in allowed.missing_codes] == ["prefer_not_to_answer", "not_asked", "not_answered"]
+    worked = variables["bg_worked_in_3"]
+    assert (worked.item, worked.option, worked.type) == ("background.worked_in", "forensic", "flag")
+    rank = variables[f"ranking_core_{measure_number('belt_short')}"]
+    assert (rank.item, rank.option, rank.measure_level) == ("ranking.core", "belt_short", "ordinal")
     assert variables["coercion_applied_recently"].shown_if == "coercion_applied in (yes)"
-    pair = next(v for v in book.variables if v.kind == "paired")
-    assert [v.code for v in pair.value_labels] == [pair.measure, pair.measure_b]
+    years = variables["bg_years_experience"]
+    assert years.measure_level == "ordinal" and "suppressed" in [m.code for m in years.missing_codes]
+    assert [(v.code, v.numeric) for v in years.value_labels][-2:] == [("under_6", 21), ("over_5", 22)]
+    assert "suppressed" not in [m.code for m in variables["difficulty"].missing_codes]
     rows = codebook_csv(book).splitlines()
-    assert rows[0].startswith("instrument,version,variable,item,label_da,label_en,type")
-    assert len(rows) == len(book.variables) + 1
+    assert rows[0].startswith("instrument,version,variable,item,option,label_da,label_en,type,kind,measure_level")
+    assert len(rows) == len(wide_variables(book, include_text=True)) + 1
+
+
+def test_codes_are_the_catalogue_s_whatever_the_version_offers() -> None:
+    adult = load_instrument(SURVEYS_DIR / "instruments" / "patient_adult", CATALOGUE)
+    youth = load_instrument(SURVEYS_DIR / "instruments" / "patient_youth", CATALOGUE)
+    bands = {}
+    for instrument in (adult, youth):
+        book = build_codebook(instrument, content_hash(instrument))
+        bands.update({v.code: v.numeric for v in next(x for x in book.variables if x.name == "bg_age_band").value_labels})
+    assert bands == {"12-14": 1, "15-17": 2, "18-29": 3, "30-49": 4, "50-64": 5, "65+": 6, "12-17": 21, "18-49": 22, "50+": 23}
+
+
+def test_one_variable_per_pair_named_by_measure_numbers() -> None:
+    instrument = load_instrument(SURVEYS_DIR / "instruments" / "relative", CATALOGUE)
+    book = build_codebook(instrument, content_hash(instrument))
+    pairs = [v for v in book.variables if v.kind == "paired"]
+    stored = [i for i in instrument.items if i.type == "paired"]
+    assert len(pairs) == len(stored) > 0
+    for variable, item in zip(pairs, stored, strict=True):
+        a, b = measure_number(item.measure), measure_number(item.measure_b)
+        assert a < b and variable.name == f"pair_{a}_{b}" and variable.item == item.code
+        assert [(v.code, v.numeric) for v in variable.value_labels] == [(item.measure, a), (item.measure_b, b)]
+
+
+def test_names_are_stat_safe_unique_and_stable_across_versions(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    folder = root / "instruments" / "staff"
+    before = build_codebook(load_instrument(folder, CATALOGUE), "a")
+    da = folder / "da.yaml"
+    da.write_text(da.read_text(encoding="utf-8").replace("Hvor gammel er du?", "Hvad er din alder?"), encoding="utf-8")
+    after = build_codebook(load_instrument(folder, CATALOGUE), "b")
+    names = [v.name for v in wide_variables(after, include_text=True)]
+    assert len(set(names)) == len(names)
+    assert all(re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,31}", n) for n in names)
+    assert [(v.name, v.item, v.option) for v in after.variables] == [(v.name, v.item, v.option) for v in before.variables]
+    assert [v.name for v in after.respondent_variables] == ["respondent", "study", "site", "setting", "group", "period"]
+    flags = {v.name: v for v in after.flag_variables}
+    assert list(flags) == ["flag_fast", "flag_straightline", "flag_nonresponse"]
+    assert all(v.definition and v.definition["da"] and v.definition["en"] for v in flags.values())
+
+
+def test_study_and_site_numbers_are_listed_per_export() -> None:
+    instrument = load_instrument(SURVEYS_DIR / "instruments" / "staff", CATALOGUE)
+    book = build_codebook(instrument, "x", studies=["demo"], sites=["ward-b", "ward-a"])
+    site = next(v for v in book.respondent_variables if v.name == "site")
+    assert [(v.code, v.numeric) for v in site.value_labels] == [("ward-a", 1), ("ward-b", 2)]
+
+
+def test_answers_encode_to_codes_and_decode_back() -> None:
+    instrument = load_instrument(SURVEYS_DIR / "instruments" / "staff", CATALOGUE)
+    book = build_codebook(instrument, "x")
+    per_item = item_variables(book)
+    cases = [
+        ("background.age_band", "30-49", None, {"bg_age_band": 4.0}),
+        ("background.age_band", "18-49", None, {"bg_age_band": 22.0}),
+        ("background.age_band", None, "suppressed", {"bg_age_band": -7.0}),
+        ("allowed.seclusion", "dont_know", None, {"allowed_seclusion": -1.0}),
+        ("background.worked_in", ["forensic"], None, {"bg_worked_in_1": 0.0, "bg_worked_in_2": 0.0, "bg_worked_in_3": 1.0}),
+        ("rating.belt_long", None, "dont_know", {"rating_belt_long": -1.0}),
+        ("rating.belt_long", 37, None, {"rating_belt_long": 37.0}),
+    ]
+    for item, value, missing, cells in cases:
+        assert encode_answer(per_item[item], value, missing) == cells, item
+        assert decode_answer(per_item[item], cells) == (value, missing), item
+    ranking = per_item["ranking.core"]
+    order = ["seclusion", "belt_short", "acute_sedation", "holding_short", "area_restriction"]
+    assert decode_answer(ranking, encode_answer(ranking, order, None)) == (order, None)
+    pair = next(v for v in book.variables if v.kind == "paired")
+    assert encode_answer([pair], pair.measure_b, None) == {pair.name: float(measure_number(pair.measure_b))}
+    assert decode_answer(per_item["difficulty"], {"difficulty": -8.0}) == (None, None)
 
 
 def test_codebook_command_writes_csv_and_json_per_version(tmp_path: Path) -> None:
@@ -84,7 +163,7 @@ def test_codebook_command_writes_csv_and_json_per_version(tmp_path: Path) -> Non
     assert len(written) == 8 and all(".codebook." in name for name in written)
     book = json.loads(next(tmp_path.glob("relative-*.json")).read_text(encoding="utf-8"))
     assert book["instrument"] == "relative" and len(book["version"]) == 64
-    assert any(v["name"] == "background.relation" for v in book["variables"])
+    assert any(v["name"] == "bg_relation" and v["item"] == "background.relation" for v in book["variables"])
 
 
 def test_check_instruments_passes_on_the_shipped_files_and_names_every_problem(tmp_path: Path) -> None:
