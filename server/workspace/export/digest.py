@@ -49,6 +49,12 @@ def batch_digests(table: pa.Table) -> list[str]:
     Every respondent's rows must be in `table` (batches are whole respondents). The
     order of the returned digests is unspecified: the data hash sorts them.
     """
+    return list(respondent_digests(table).values())
+
+
+def respondent_digests(table: pa.Table) -> dict[str, str]:
+    """Each respondent's digest by their id: sha256 of their rows without the id, sorted by
+    item (see the module docstring). Every respondent's rows must be in `table`."""
     order = pc.sort_indices(table, sort_keys=[("respondent", "ascending"), ("item", "ascending")])
     table = table.take(order)
     fields = [_canonical_text(table[column]) for column in HASHED_COLUMNS]
@@ -59,7 +65,8 @@ def batch_digests(table: pa.Table) -> list[str]:
     data = memoryview(lines.buffers()[2]) if lines.buffers()[2] is not None else memoryview(b"")
     respondents = table["respondent"].combine_chunks()
     bounds = _block_bounds(respondents)
-    return [
-        hashlib.sha256(data[offsets[start] : offsets[end]]).hexdigest()
-        for start, end in zip(bounds[:-1], bounds[1:], strict=True)
-    ]
+    ids = respondents.take(pa.array(bounds[:-1])).to_pylist() if len(bounds) > 1 else []
+    return {
+        str(rid): hashlib.sha256(data[offsets[start] : offsets[end]]).hexdigest()
+        for rid, start, end in zip(ids, bounds[:-1], bounds[1:], strict=True)
+    }
