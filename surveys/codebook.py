@@ -35,8 +35,9 @@ from surveys.quality_flags import FLAG_DEFINITIONS
 
 #: Numeric codes of the missing kinds (see `surveys.codes.MISSING_KINDS`).
 MISSING_VALUE_CODES: dict[str, int] = {code: kind.numeric for code, kind in MISSING_KINDS.items()}
-#: Item kinds k-anonymity may suppress (background quasi-identifiers and experience).
-SUPPRESSIBLE_KINDS: tuple[str, ...] = ("age_band", "gender", "profession", "years_experience", "relation", "experience")
+#: Item kinds k-anonymity may suppress: background quasi-identifiers and the experience
+#: pattern (its per-measure answers and the "ever met coercion" answer that implies them).
+SUPPRESSIBLE_KINDS: tuple[str, ...] = ("age_band", "gender", "profession", "years_experience", "relation", "experience", "coercion_any")
 #: What a valid variable name looks like in SPSS, Stata and R alike.
 NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,31}$")
 MAX_NAME = 32
