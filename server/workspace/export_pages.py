@@ -2,6 +2,7 @@
 
 import tempfile
 from pathlib import Path
+from typing import get_args, get_type_hints
 
 from litestar import Controller, Request, get, post
 from litestar.background_tasks import BackgroundTask
@@ -16,6 +17,10 @@ from server.workspace.forms import Form
 from server.workspace.rendering import page
 from server.workspace.roles import STAFF, Role, allow
 from server.workspace.studies import list_studies
+
+
+#: The languages the data files' labels can be in (the codebook always carries all of them).
+EXPORT_LANGUAGES: tuple[str, ...] = get_args(get_type_hints(ExportSettings)["language"])
 
 
 def _remove(path: Path) -> None:
@@ -48,6 +53,7 @@ class ExportPages(Controller):
         k_raw = str(data.get("k", str(MIN_K))).strip()
         period = str(data.get("period") or "quarter")
         study = data.get("study") or None
+        language = str(data.get("language") or "da")
         try:
             if not k_raw.isdigit():
                 raise ValueError(f"k: must be a whole number of at least {MIN_K}")
@@ -55,14 +61,16 @@ class ExportPages(Controller):
                 raise ValueError(f"k: must be at least {MIN_K} (got {int(k_raw)})")
             if period not in PERIOD_UNITS:
                 raise ValueError(f"period: must be one of {', '.join(PERIOD_UNITS)}")
-            settings = ExportSettings(study=study, k=int(k_raw), include_free_text=free_text, period=period)  # type: ignore[arg-type]
+            if language not in EXPORT_LANGUAGES:
+                raise ValueError(f"language: must be one of {', '.join(EXPORT_LANGUAGES)} (got {language[:20]!r})")
+            settings = ExportSettings(study=study, k=int(k_raw), include_free_text=free_text, period=period, language=language)  # type: ignore[arg-type]
             out = Path(tempfile.mkdtemp(prefix="leastmeans-download-")) / "export.zip"
             manifest = await build_export(registry, settings, out)
         except ValueError as exc:
             return page(request, "export.html", status_code=400, studies=await list_studies(None), min_k=MIN_K, error=str(exc))
         await audit.record(
             user["username"], Action.EXPORT, f"study:{study or '*'}", respondents=manifest.respondents, rows=manifest.rows,
-            k=settings.k, period=settings.period, free_text=free_text, data_sha256=manifest.data_sha256,
+            k=settings.k, period=settings.period, language=settings.language, free_text=free_text, data_sha256=manifest.data_sha256,
         )
         return File(
             path=out,
