@@ -128,11 +128,11 @@ def _string_columns(schema: pa.Schema) -> list[str]:
     return [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
 
 
-def parquet_frame(data: bytes, file: str, wanted: frozenset[str], limits: ImportLimits) -> pd.DataFrame:
-    """The Parquet file's known columns as a frame, refused by its metadata if too large."""
+def parquet_frame(data: bytes, file: str, wanted: frozenset[str] | None, limits: ImportLimits) -> pd.DataFrame:
+    """The Parquet file's `wanted` columns (None: all) as a frame, refused by its metadata if too large."""
     try:
         schema = pq.ParquetFile(io.BytesIO(data)).schema_arrow
-        strings = [c for c in _string_columns(schema) if c in wanted]
+        strings = [c for c in _string_columns(schema) if wanted is None or c in wanted]
         parquet = pq.ParquetFile(io.BytesIO(data), read_dictionary=strings)
     except (pa.ArrowException, OSError, ValueError) as exc:
         raise ImportError_(f"{file}: not a readable Parquet file ({exc})") from None
@@ -144,7 +144,7 @@ def parquet_frame(data: bytes, file: str, wanted: frozenset[str], limits: Import
     uncompressed = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
     if uncompressed > limits.max_data_bytes:
         raise ImportError_(f"{file}: {uncompressed} bytes uncompressed; at most {limits.max_data_bytes} are allowed")
-    columns = [c for c in schema.names if c in wanted]
+    columns = [c for c in schema.names if wanted is None or c in wanted]
     try:
         table = parquet.read(columns=columns, use_pandas_metadata=False)
     except (pa.ArrowException, OSError, ValueError) as exc:

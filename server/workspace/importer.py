@@ -14,6 +14,12 @@ Text read from data.csv loses the apostrophe that the export put in front of cel
 spreadsheet would take for formulas (`server.workspace.export.spreadsheet`), so the
 import gives back exactly the exported text.
 
+Before any row is read, every file is verified against manifest.json (size and sha256;
+a file listed but absent, or present but not listed, is refused), and data.csv and
+data.parquet, when both are there, must hold the same rows
+(`server.workspace.import_verification`). A zip without a manifest is imported
+unverified, and the report says so.
+
 The zip is read within `ImportLimits` (`server.workspace.import_archive`): sizes, member
 count, compression ratio, rows and columns are checked before the data is loaded, and
 every text cell before any row is interpreted, so a zip bomb, an oversized Parquet file,
@@ -34,6 +40,7 @@ from analysis.tidy import COLUMNS, TidyDataError, validate_tidy
 from server.storage.database import write_transaction
 from server.storage.tables import Answer, InstrumentVersion, Response, Site, Study
 from server.workspace.export.period import period_start
+from server.workspace.import_verification import Seal, check_agreement, verify_archive
 from server.workspace.import_archive import (
     ImportError_,
     ImportLimits,
@@ -48,22 +55,67 @@ from surveys.versioning import content_hash, decode_instrument
 
 
 class ImportReport(msgspec.Struct, frozen=True):
-    """What an import stored; `study` lists the study codes, comma-separated."""
+    """What an import stored; `study` lists the study codes, comma-separated.
+
+    `verified_files` counts the files checked against manifest.json; None when the zip
+    had no manifest, so nothing could be verified (a hand-made zip).
+    """
 
     study: str
     respondents: int
     answers: int
     rows: int
+    verified_files: int | None = None
 
 
 #: The columns an import reads; anything else in the data file is ignored.
 _KNOWN_COLUMNS = frozenset({*COLUMNS, "study", "period", "week"})
 
 
-def _read_zip(path: Path, limits: ImportLimits) -> tuple[pd.DataFrame, dict[str, str], int]:
-    """The data frame (indexed by file line), instrument contents by hash, and the header offset."""
+class _ZipContent(msgspec.Struct):
+    """What an import reads from a zip: the long data (indexed by file line), the
+    instruments by hash, and manifest.json's file list (None without a manifest)."""
+
+    frame: pd.DataFrame
+    instruments: dict[str, str]
+    seal: Seal | None
+
+
+def _data_frame(archive: zipfile.ZipFile, names: set[str], limits: ImportLimits) -> tuple[pd.DataFrame, str]:
+    """The long data and the file it is named by in messages: data.parquet and data.csv
+    must agree when both are present (`check_agreement`), else the one present is read."""
+    frames: dict[str, pd.DataFrame] = {}
+    if "data.parquet" in names:
+        data = read_member(archive, "data.parquet", limits.max_member_bytes)
+        # All columns when data.csv is there too, so every column is compared.
+        wanted = None if "data.csv" in names else _KNOWN_COLUMNS
+        frames["data.parquet"] = parquet_frame(data, "data.parquet", wanted, limits)
+    if "data.csv" in names:
+        frames["data.csv"] = csv_frame(archive, "data.csv", limits)
+    if not frames:
+        raise ImportError_("the zip holds neither data.parquet nor data.csv")
+    for file, frame in frames.items():
+        # Row n of the data is line n + 2 of data.csv (line 1 is the header), and the same
+        # number is used for Parquet so messages agree whichever file was read.
+        frame.index = pd.RangeIndex(2, len(frame) + 2)
+        check_text(frame, file, limits)
+    if len(frames) == 2:
+        check_agreement(frames["data.csv"], frames["data.parquet"], "data.csv", "data.parquet")
+    file = "data.parquet" if "data.parquet" in frames else "data.csv"
+    frame = frames[file]
+    frame = frame[[c for c in frame.columns if c in _KNOWN_COLUMNS]]
+    if file == "data.csv" and "value" in frame.columns:
+        # Keep text that is not a number, so validate_tidy names the row.
+        numbers = pd.to_numeric(frame["value"].replace("", None), errors="coerce")
+        frame = frame.assign(value=numbers.where(numbers.notna() | (frame["value"] == ""), frame["value"]))
+    return frame, file
+
+
+def _read_zip(path: Path, limits: ImportLimits) -> _ZipContent:
+    """Read and verify the zip at `path` (checksums first, then instruments and data)."""
     with zipfile.ZipFile(path) as archive:
         check_archive(archive, path.name, limits)
+        seal = verify_archive(archive, limits)
         names = set(archive.namelist())
         instruments = {}
         for name in sorted(names):
@@ -72,24 +124,8 @@ def _read_zip(path: Path, limits: ImportLimits) -> tuple[pd.DataFrame, dict[str,
                 if not re.fullmatch(r"[0-9a-f]{64}", stem):
                     raise ImportError_(f"{name}: not a questionnaire version (the name must be its 64-digit hash)")
                 instruments[stem] = read_member(archive, name, limits.max_instrument_bytes).decode("utf-8")
-        if "data.parquet" in names:
-            file = "data.parquet"
-            data = read_member(archive, file, limits.max_member_bytes)
-            frame = parquet_frame(data, file, _KNOWN_COLUMNS, limits)
-        elif "data.csv" in names:
-            file = "data.csv"
-            frame = csv_frame(archive, file, limits)
-        else:
-            raise ImportError_("the zip holds neither data.parquet nor data.csv")
-    # Row n of the data is line n + 2 of data.csv (line 1 is the header), and the same
-    # number is used for Parquet so messages agree whichever file was read.
-    frame.index = pd.RangeIndex(2, len(frame) + 2)
-    check_text(frame, file, limits)
-    if file == "data.csv" and "value" in frame.columns:
-        # Keep text that is not a number, so validate_tidy names the row.
-        numbers = pd.to_numeric(frame["value"].replace("", None), errors="coerce")
-        frame["value"] = numbers.where(numbers.notna() | (frame["value"] == ""), frame["value"])
-    return frame, instruments, 2
+        frame, _ = _data_frame(archive, names, limits)
+    return _ZipContent(frame=frame, instruments=instruments, seal=seal)
 
 
 def _instrument(version: str, content: str) -> Instrument:
@@ -177,12 +213,13 @@ def _answers_for(tidy: pd.DataFrame, instruments: dict[str, Instrument]) -> list
 async def import_export(path: Path, limits: ImportLimits = ImportLimits()) -> ImportReport:
     """Import the export zip at `path` within `limits`; raise ImportError_ naming file, row and reason."""
     try:
-        frame, contents, _ = _read_zip(path, limits)
+        read = _read_zip(path, limits)
     except (zipfile.BadZipFile, KeyError, ValueError, EOFError, OSError) as exc:
         if isinstance(exc, ImportError_):
             raise
         raise ImportError_(f"{path.name}: not a readable export ({exc})") from None
-    instruments = {version: _instrument(version, content) for version, content in contents.items()}
+    frame, contents = read.frame, read.instruments
+    instruments = {version: _instrument(version, text) for version, text in contents.items()}
     # Exports before the period column carried the ISO week as `week`.
     time = "period" if "period" in frame.columns or "week" not in frame.columns else "week"
     for column in ("study", time, "respondent"):
@@ -268,4 +305,10 @@ async def import_export(path: Path, limits: ImportLimits = ImportLimits()) -> Im
         ]
         for start in range(0, len(answer_rows), 1000):
             await Answer.insert(*answer_rows[start : start + 1000]).run()
-    return ImportReport(study=", ".join(studies), respondents=len(new_ids), answers=len(answer_rows), rows=len(tidy))
+    return ImportReport(
+        study=", ".join(studies),
+        respondents=len(new_ids),
+        answers=len(answer_rows),
+        rows=len(tidy),
+        verified_files=None if read.seal is None else len(read.seal.files),
+    )

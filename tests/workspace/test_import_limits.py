@@ -114,6 +114,12 @@ def _rewrite(source: Path, target: Path, replace: dict[str, bytes | None]) -> Pa
     return target
 
 
+def _handmade(source: Path, target: Path, replace: dict[str, bytes | None]) -> Path:
+    """A copy without manifest.json, as a researcher assembles a zip by hand: its rows are
+    checked as always, but there are no checksums to refuse the edit first."""
+    return _rewrite(source, target, {**replace, "manifest.json": None})
+
+
 def _csv_with(rows: list[list[str]], line: int, column: str, text: str) -> bytes:
     """data.csv with the cell at file line `line` (header is line 1) and `column` set to `text`."""
     edited = [list(r) for r in rows]
@@ -144,19 +150,19 @@ async def test_bad_text_and_foreign_files_are_refused_by_file_row_and_column(eng
     pq.write_table(table.set_column(table.schema.get_field_index("respondent"), "respondent", pa.array(respondents)), buffer)
 
     cases: list[tuple[str, Path, ImportLimits, str]] = [
-        ("NUL in a code", _rewrite(good, tmp_path / "nul.zip", {"data.csv": _csv_with(rows, 3, "site", "w\x00")}), ImportLimits(),
+        ("NUL in a code", _handmade(good, tmp_path / "nul.zip", {"data.csv": _csv_with(rows, 3, "site", "w\x00")}), ImportLimits(),
          "data.csv, row 3, column 'site': control characters"),
-        ("500-character code", _rewrite(good, tmp_path / "long.zip", {"data.csv": _csv_with(rows, 4, "site", "w" * 500)}), ImportLimits(),
+        ("500-character code", _handmade(good, tmp_path / "long.zip", {"data.csv": _csv_with(rows, 4, "site", "w" * 500)}), ImportLimits(),
          "data.csv, row 4, column 'site': longer than 64 characters"),
-        ("formula as a study code", _rewrite(good, tmp_path / "formula.zip", {"data.csv": _csv_with(rows, 5, "study", '=HYPERLINK("http://x","y")')}),
+        ("formula as a study code", _handmade(good, tmp_path / "formula.zip", {"data.csv": _csv_with(rows, 5, "study", '=HYPERLINK("http://x","y")')}),
          ImportLimits(), "data.csv, row 5, column 'study': a code may hold only letters, digits"),
-        ("NUL in Parquet", _rewrite(with_parquet, tmp_path / "pnul.zip", {"data.parquet": buffer.getvalue()}), ImportLimits(),
+        ("NUL in Parquet", _handmade(with_parquet, tmp_path / "pnul.zip", {"data.parquet": buffer.getvalue()}), ImportLimits(),
          "data.parquet, row 6, column 'respondent': control characters"),
-        ("JSON that is no questionnaire", _rewrite(good, tmp_path / "json.zip", {instrument: b'{"hello": [1, 2]}'}), ImportLimits(),
+        ("JSON that is no questionnaire", _handmade(good, tmp_path / "json.zip", {instrument: b'{"hello": [1, 2]}'}), ImportLimits(),
          f"{instrument}: not a questionnaire version"),
-        ("JSON list", _rewrite(good, tmp_path / "list.zip", {instrument: b"[1, 2, 3]"}), ImportLimits(),
+        ("JSON list", _handmade(good, tmp_path / "list.zip", {instrument: b"[1, 2, 3]"}), ImportLimits(),
          f"{instrument}: not a questionnaire version"),
-        ("stray JSON in instruments/", _rewrite(good, tmp_path / "stray.zip", {"instruments/notes.json": b"{}"}), ImportLimits(),
+        ("stray JSON in instruments/", _handmade(good, tmp_path / "stray.zip", {"instruments/notes.json": b"{}"}), ImportLimits(),
          "instruments/notes.json: not a questionnaire version"),
         ("too many CSV rows", good, ImportLimits(max_rows=frame_rows - 1), f"data.csv: about {frame_rows} rows; at most {frame_rows - 1}"),
         ("too many members", good, ImportLimits(max_members=3), "good.zip: 6 files in the zip; at most 3"),

@@ -1,0 +1,175 @@
+"""An import verifies the export it is given: every file against the manifest's size and
+sha256, no file missing or slipped in, and data.csv agreeing with data.parquet. A refusal
+names the file (and for a disagreement both files, the row and the column) and stores
+nothing; a hand-made zip without a manifest is imported unverified and says so."""
+
+import csv
+import hashlib
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+from piccolo.engine.base import Engine
+
+from bench.export_bench import seed
+from server.instrument_registry import InstrumentRegistry
+from server.storage.database import engine_for_url, migrate, use_database
+from server.storage.tables import Answer, InstrumentVersion, Response, Site, Study
+from server.workspace.export.bundle import ExportSettings, build_export
+from server.workspace.importer import ImportError_, import_export
+
+pytestmark = pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+
+
+def _copy(source: Path, target: Path, replace: dict[str, bytes | None], reseal: bool = False) -> Path:
+    """The zip at `source` with members replaced (None drops one, a new name is added);
+    `reseal` writes the manifest's sizes and checksums of the replaced members anew, as
+    someone would who edits a file and its checksum together."""
+    with zipfile.ZipFile(source) as original:
+        members = {name: original.read(name) for name in original.namelist()}
+    for name, data in replace.items():
+        if data is None:
+            members.pop(name, None)
+        else:
+            members[name] = data
+    if reseal:
+        manifest = json.loads(members["manifest.json"])
+        for entry in manifest["files"]:
+            if entry["name"] in members:
+                entry["bytes"] = len(members[entry["name"]])
+                entry["sha256"] = hashlib.sha256(members[entry["name"]]).hexdigest()
+        members["manifest.json"] = json.dumps(manifest, indent=2).encode()
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as out:
+        for name, data in members.items():
+            out.writestr(name, data)
+    return target
+
+
+def _ratings_at_100(parquet: bytes) -> bytes:
+    """data.parquet with every rating set to 100."""
+    table = pq.read_table(io.BytesIO(parquet))
+    rating = pc.equal(table["kind"], "rating")
+    value = pc.if_else(pc.and_(rating, pc.is_valid(table["value"])), pa.scalar(100.0), table["value"])
+    buffer = io.BytesIO()
+    pq.write_table(table.set_column(table.schema.get_field_index("value"), "value", value), buffer)
+    return buffer.getvalue()
+
+
+def _csv_bytes(rows: list[list[str]]) -> bytes:
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\n").writerows(rows)
+    return text.getvalue().encode()
+
+
+async def _export(tmp_path: Path, sites: tuple[str, ...] = ("w",)) -> Path:
+    registry = InstrumentRegistry()
+    await registry.register_current()
+    await seed(registry, 12, seed=41, demographics=False, sites=sites)
+    out = tmp_path / "export.zip"
+    await build_export(registry, ExportSettings(formats=("csv", "parquet", "sav")), out)
+    return out
+
+
+async def _refusals(engine: Engine, tmp_path: Path, cases: list[tuple[str, Path, str]]) -> None:
+    """Import each zip into an empty database: refused with `expected` in the message, nothing stored."""
+    use_database(engine_for_url(f"sqlite:///{tmp_path / 'target.sqlite3'}"))
+    try:
+        await migrate()
+        for label, path, expected in cases:
+            with pytest.raises(ImportError_) as refused:
+                await import_export(path)
+            assert expected in str(refused.value), f"{label}: {refused.value}"
+            for table in (Study, Site, Response, Answer, InstrumentVersion):
+                assert await table.count() == 0, f"{label}: something was stored"
+    finally:
+        use_database(engine)
+
+
+async def test_a_tampered_or_incomplete_export_is_refused_naming_the_file(engine: Engine, tmp_path: Path) -> None:
+    good = await _export(tmp_path)
+    with zipfile.ZipFile(good) as archive:
+        parquet = archive.read("data.parquet")
+        data_csv = archive.read("data.csv")
+        instrument = next(n for n in archive.namelist() if n.startswith("instruments/"))
+    tampered = _ratings_at_100(parquet)
+    assert tampered != parquet
+    # One character changed, same size: only the checksum can tell.
+    line = data_csv.index(b"\n") + 1
+    flipped = data_csv[:line] + (b"S" if data_csv[line:line + 1] != b"S" else b"T") + data_csv[line + 1 :]
+    cases = [
+        ("every rating 100 in data.parquet", _copy(good, tmp_path / "ratings.zip", {"data.parquet": tampered}),
+         "data.parquet: "),
+        ("one character of data.csv", _copy(good, tmp_path / "flip.zip", {"data.csv": flipped}),
+         "data.csv: its sha256"),
+        ("a listed file left out", _copy(good, tmp_path / "absent.zip", {"codebook/codebook.csv": None}),
+         "codebook/codebook.csv: listed in manifest.json but not in the zip"),
+        ("a questionnaire left out", _copy(good, tmp_path / "no-instrument.zip", {instrument: None}),
+         f"{instrument}: listed in manifest.json but not in the zip"),
+        ("a data file slipped in", _copy(good, tmp_path / "extra.zip", {"data2.csv": data_csv}),
+         "data2.csv: in the zip but not listed in manifest.json"),
+        ("a manifest that is no manifest", _copy(good, tmp_path / "manifest.zip", {"manifest.json": b"[1, 2]"}),
+         "manifest.json: not the manifest of an export"),
+    ]
+    await _refusals(engine, tmp_path, cases)
+
+
+async def test_data_csv_and_data_parquet_must_agree(engine: Engine, tmp_path: Path) -> None:
+    # A site code a spreadsheet would take for a formula: data.csv holds it as '-w, so the
+    # files agree only once the import undoes that.
+    good = await _export(tmp_path, sites=("-w",))
+    with zipfile.ZipFile(good) as archive:
+        assert b"'-w" in archive.read("data.csv")
+        rows = list(csv.reader(io.StringIO(archive.read("data.csv").decode())))
+    header = rows[0]
+    line = next(n for n, row in enumerate(rows[1:], start=2) if row[header.index("kind")] == "rating" and row[header.index("value")])
+    edited = [list(r) for r in rows]
+    old = edited[line - 1][header.index("value")]
+    edited[line - 1][header.index("value")] = "100" if float(old) != 100 else "99"
+    changed, fewer = _csv_bytes(edited), _csv_bytes(rows[:-1])
+    expected = f"data.csv and data.parquet disagree: first at row {line} (line of data.csv), column 'value'"
+    cases = [
+        ("a rating changed in data.csv, checksums rewritten", _copy(good, tmp_path / "resealed.zip", {"data.csv": changed}, reseal=True),
+         expected),
+        ("a rating changed in data.csv, no manifest", _copy(good, tmp_path / "handmade.zip", {"data.csv": changed, "manifest.json": None}),
+         expected),
+        ("a row left out of data.csv", _copy(good, tmp_path / "fewer.zip", {"data.csv": fewer, "manifest.json": None}),
+         f"data.csv and data.parquet disagree: {len(rows) - 2} rows in data.csv, {len(rows) - 1} in data.parquet"),
+    ]
+    await _refusals(engine, tmp_path, cases)
+    # The untouched export imports: its files agree once '-w is read back as -w.
+    use_database(engine_for_url(f"sqlite:///{tmp_path / 'good.sqlite3'}"))
+    try:
+        await migrate()
+        assert (await import_export(good)).respondents == 12
+        assert [r["code"] for r in await Site.select(Site.code)] == ["-w"]
+    finally:
+        use_database(engine)
+
+
+async def test_a_verified_export_and_a_handmade_zip_both_import_and_say_which(engine: Engine, tmp_path: Path) -> None:
+    good = await _export(tmp_path)
+    with zipfile.ZipFile(good) as archive:
+        listed = len(json.loads(archive.read("manifest.json"))["files"])
+        parquet = archive.read("data.parquet")
+    # Without a manifest nothing can be verified: an edited data.parquet alone is imported
+    # as it stands (the report says nothing was verified).
+    handmade = _copy(good, tmp_path / "handmade.zip", {"manifest.json": None, "data.csv": None, "data.sav": None,
+                                                        "data.parquet": _ratings_at_100(parquet)})
+    for path, verified in ((good, listed), (handmade, None)):
+        target = tmp_path / f"{path.stem}.sqlite3"
+        use_database(engine_for_url(f"sqlite:///{target}"))
+        try:
+            await migrate()
+            report = await import_export(path)
+            assert report.respondents == 12
+            assert report.verified_files == verified
+            stored = await Answer.select(Answer.value).where(Answer.item.like("rating.%"))
+            ratings = [json.loads(r["value"]) if isinstance(r["value"], str) else r["value"] for r in stored if r["value"] is not None]
+            assert ratings and (set(ratings) == {100}) == (verified is None)
+        finally:
+            use_database(engine)
