@@ -16,11 +16,8 @@ import pandas as pd
 
 from server.credentials.bursts import BURST_RULE, burst_responses
 from server.publication.counts import shown_count
-
-#: Straight-lining: at least this many numeric ratings, all identical.
-STRAIGHT_LINE_MIN_RATINGS = 5
-#: Implausibly fast: fewer seconds per saved answer than this, start to submit.
-FAST_SECONDS_PER_ANSWER = 2.0
+# The export's per-respondent flags and the codebook use the same thresholds.
+from surveys.quality_flags import FAST_SECONDS_PER_ANSWER, STRAIGHT_LINE_MIN_RATINGS
 
 
 class SiteQuality(msgspec.Struct, frozen=True):
