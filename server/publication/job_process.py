@@ -45,7 +45,7 @@ async def _publish(actor: str, settings: GradationSettings) -> JobOutcome:
 
 def main() -> None:
     """Publish once and report the outcome on standard output."""
-    from server.command_database import run_with_database
+    from server.cli.database import run_with_database
 
     actor = sys.argv[1] if len(sys.argv) > 1 else ""
     settings = msgspec.json.decode(sys.stdin.buffer.read(), type=GradationSettings)

@@ -135,4 +135,4 @@ def test_an_export_data_csv_is_analysed(tmp_path: Path) -> None:
     writers.close()
     result = CliRunner().invoke(main, ["analyse", "--resamples", "5", "--csv", str(tmp_path / "data.csv")])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["snapshot"]["answers"] == len(frame)
+    assert json.loads(result.stdout)["snapshot"]["answers"] == len(frame)

@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 from piccolo.engine.base import Engine
 
-from server.command_database import run_with_database
+from server.cli.database import run_with_database
 from server.instrument_registry import InstrumentRegistry
-from server.instruments_cli import check_instruments
+from server.cli.instruments import check_instruments
 from server.storage.tables import InstrumentVersion
 from surveys.errors import InstrumentError
 from surveys.loader import SURVEYS_DIR, load_instruments

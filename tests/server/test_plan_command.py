@@ -46,7 +46,7 @@ def test_plan_writes_a_file_that_analyse_verifies_and_records(tmp_path: Path, cs
     assert plan.settings == QUICK and sha in written.output
     ran = runner.invoke(main, ["analyse", "--csv", str(csv), "--plan", str(tmp_path / name)])
     assert ran.exit_code == 0, ran.output
-    document = json.loads(ran.output)
+    document = json.loads(ran.stdout)
     assert document["plan_sha256"] == sha
     assert not [d for d in document["departures"] if d.startswith("settings.")]
 
@@ -56,7 +56,7 @@ def test_resamples_on_the_command_line_are_a_departure(tmp_path: Path, csv: Path
     runner.invoke(main, ["plan", "--out", str(tmp_path / "plan.json"), *_settings(QUICK)])
     ran = runner.invoke(main, ["analyse", "--csv", str(csv), "--plan", str(tmp_path / "plan.json"), "--resamples", "7"])
     assert ran.exit_code == 0, ran.output
-    assert "settings.bootstrap_resamples: 7 instead of the planned 5" in json.loads(ran.output)["departures"]
+    assert "settings.bootstrap_resamples: 7 instead of the planned 5" in json.loads(ran.stdout)["departures"]
 
 
 def test_an_edited_plan_is_refused(tmp_path: Path, csv: Path) -> None:
@@ -78,7 +78,7 @@ def test_plan_refuses_a_new_margin_without_a_reason_and_unknown_settings() -> No
     unknown = runner.invoke(main, ["plan", "--set", "margn=8"])
     assert unknown.exit_code != 0 and "margn" in unknown.output
     reasoned = runner.invoke(main, ["plan", "--set", "margin=8", "--margin-rationale", "The authority's threshold."])
-    assert reasoned.exit_code == 0 and json.loads(reasoned.output)["plan"]["margin"]["points"] == 8.0
+    assert reasoned.exit_code == 0 and json.loads(reasoned.stdout)["plan"]["margin"]["points"] == 8.0
 
 
 def test_a_publication_records_the_plan_hash_and_shows_it() -> None:

@@ -66,7 +66,7 @@ def test_the_rule_is_data_on_every_item_about_the_measure_and_nothing_else_chang
     # The experience follow-up keeps its own rule too.
     assert YOUTH.item("experience.sedation_danger").show_if[0] == Condition(item="coercion_any", any_of=["yes"])
     variables = {v.name: v for v in build_codebook(YOUTH, content_hash(YOUTH)).variables}
-    assert variables["rating.sedation_danger"].shown_if == "background.age_band not in (12-14) or not answered"
+    assert variables["rating_sedation_danger"].shown_if == "background.age_band not in (12-14) or not answered"
 
 
 def test_an_any_of_rule_encodes_as_before_so_stored_versions_keep_their_hashes() -> None:
@@ -122,7 +122,7 @@ def test_a_broken_measure_rule_names_file_path_and_reason(tmp_path: Path, name: 
 def test_check_instruments_reports_a_broken_measure_rule(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    from server.instruments_cli import check_instruments
+    from server.cli.instruments import check_instruments
     from surveys.loader import SURVEYS_DIR
 
     root = tmp_path / "surveys"

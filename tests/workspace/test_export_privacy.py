@@ -197,7 +197,7 @@ async def test_csv_cells_cannot_be_formulas_and_import_gives_the_text_back(
 
 async def test_web_form_and_command_line_refuse_k_below_five(registry: InstrumentRegistry, as_role) -> None:
     from server.workspace.roles import Role
-    from server.workspace_cli import export_command
+    from server.cli.export_import import export_command
     from tests.workspace.conftest import csrf_headers
 
     await seed(registry, 6, seed=23, demographics=False, sites=("w",))

@@ -1,4 +1,4 @@
-"""Command-line commands for publications: publish, list, figures, report, tokens."""
+"""Publications: `publish`, `publications`, `publication-public`, `report`, `figures`, `token`."""
 
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 import click
 import msgspec
 
-from server.command_database import run_with_database
+from server.cli.database import run_with_database
 
 if TYPE_CHECKING:
     from analysis.settings import GradationSettings
@@ -34,6 +34,7 @@ async def _audit_from_command_line(actor: str, target: str, **detail: object) ->
 @click.option("--by", "actor", default="", help="Who publishes (recorded with the publication).")
 def publish(resamples: int | None, models: bool, actor: str) -> None:
     """Analyse all submitted responses and publish the result as the next numbered publication."""
+    from server.cli.progress import analysis_progress
     from server.instrument_registry import InstrumentRegistry
     from server.publication.job import claim, release
     from server.publication.store import PublicationError, publish_database
@@ -44,7 +45,8 @@ def publish(resamples: int | None, models: bool, actor: str) -> None:
         # One publication at a time per database, whether from here or the workspace.
         await claim(actor)
         try:
-            info = await publish_database(registry, _settings(resamples, models), actor)
+            with analysis_progress():
+                info = await publish_database(registry, _settings(resamples, models), actor)
         finally:
             await release()
         await _audit_from_command_line(actor, f"publication:{info.number}", data_sha256=info.data_sha256, respondents=info.respondents)

@@ -1,4 +1,4 @@
-"""CLI commands for questionnaire authors and researchers: check instruments, write codebooks."""
+"""For questionnaire authors and researchers: `check-instruments`, `codebook`."""
 
 import sys
 from pathlib import Path
@@ -89,7 +89,7 @@ def codebook(out_dir: Path, stored: bool) -> None:
 
 def _stored_versions() -> "dict[str, Instrument]":
     """Every instrument version in the database, verified against its hash."""
-    from server.command_database import run_with_database
+    from server.cli.database import run_with_database
     from server.storage.tables import InstrumentVersion
     from surveys.versioning import decode_instrument
 

@@ -1,4 +1,4 @@
-"""The `plan` command, and how `analyse` reads a plan and its settings.
+"""`plan`: write the analysis plan; and how `analyse` reads a plan and its settings.
 
 `leastmeans plan` writes the analysis plan (`analysis.plan`) with its SHA-256;
 `leastmeans analyse --plan FILE` verifies the hash and holds the run to the
