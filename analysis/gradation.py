@@ -5,8 +5,8 @@ This module only orchestrates; each statistical step lives in its own module.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from importlib import metadata
+from collections.abc import Callable, Iterable, Iterator
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 import numpy as np
@@ -38,8 +38,18 @@ from analysis.tidy import GROUPS, SETTINGS, check_gradable, validate_tidy
 from analysis.tiers import build_tiers, order_measures
 from analysis.verdict_rule import pairwise_rule
 from analysis.verdict_sensitivity import cell_sensitivity, plan_from_settings
+from analysis.versions import NUMERICAL_LIBRARIES, library_versions, software_version
 
-__all__ = ["GradationResult", "GradationSettings", "ReferenceGradation", "analyse", "software_version"]
+__all__ = [
+    "NUMERICAL_LIBRARIES",
+    "PROGRESS_BARS",
+    "GradationResult",
+    "GradationSettings",
+    "ReferenceGradation",
+    "analyse",
+    "library_versions",
+    "software_version",
+]
 
 T = TypeVar("T")
 
@@ -50,15 +60,23 @@ _PAIRED_FIELDS = ("respondent", "group", "setting", "site", "measure", "measure_
 _RANK_FIELDS = ("respondent", "group", "setting", "site", "item", "measure", "value")
 
 
-def software_version() -> str:
-    """The installed leastmeans version, or ``"0+unknown"`` when not installed."""
-    try:
-        return metadata.version("leastmeans")
-    except metadata.PackageNotFoundError:
-        return "0+unknown"
+#: A caller's progress bar maker (``(desc, total) -> tqdm-like``): when set, the long steps
+#: of every ``analyse`` in this context report to it, also where the caller cannot pass
+#: ``progress`` (a publication); a command line sets it to log when not in a terminal.
+PROGRESS_BARS: ContextVar[Callable[[str, int | None], Any] | None] = ContextVar("PROGRESS_BARS", default=None)
 
 
 def _progress(items: Iterable[T], enabled: bool, desc: str, total: int | None = None) -> Iterator[T]:
+    make_bar = PROGRESS_BARS.get()
+    if make_bar is not None:
+        bar = make_bar(desc, total)
+        try:
+            for item in items:
+                yield item
+                bar.update(1)
+        finally:
+            bar.close()
+        return
     if not enabled:
         yield from items
         return
@@ -366,6 +384,7 @@ def analyse(
     result = GradationResult(
         schema=SCHEMA,
         software_version=software_version(),
+        library_versions=library_versions(),
         settings=settings,
         snapshot=snapshot,
         groups=groups,

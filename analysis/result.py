@@ -187,6 +187,9 @@ class GradationResult(msgspec.Struct, frozen=True):
     plan_sha256: str = ""
     #: Where the run departs from that plan, in plain words (settings changed, models subsampled, cells too small).
     departures: list[str] = []
+    #: Version of each numerical library the numbers were computed with
+    #: (``analysis.gradation.NUMERICAL_LIBRARIES``); empty in documents from before it was recorded.
+    library_versions: dict[str, str] = {}
 
     def group(self, group: str, setting: str) -> GroupGradation:
         """The result for one group x setting (KeyError if absent)."""
@@ -210,6 +213,7 @@ class GradationResult(msgspec.Struct, frozen=True):
             "leastmeans gradation",
             "=" * 78,
             f"schema {self.schema}   software {self.software_version}",
+            "libraries " + (", ".join(f"{k} {v}" for k, v in sorted(self.library_versions.items())) or "-"),
             f"data sha256 {self.snapshot.sha256}",
             f"plan sha256 {self.plan_sha256 or '-'}",
             f"respondents {self.snapshot.respondents}   answers {self.snapshot.answers}",

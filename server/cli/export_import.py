@@ -44,17 +44,19 @@ def export_command(
     from server.storage.workspace_tables import StaffUser
     from server.workspace import audit
     from server.workspace.audit import Action
-    from server.workspace.export.bundle import ExportSettings, build_export
 
     out = _destination(out_argument, out_option)
-    settings = ExportSettings(
-        study=study, k=k, include_free_text=include_free_text, formats=tuple(formats.split(",")), period=period,  # type: ignore[arg-type]
-        language=language,  # type: ignore[arg-type]
-    )
 
     async def work() -> str:
         if study is not None:
             await require_study(study)
+        # The export's modules load after the arguments are known to be right.
+        from server.workspace.export.bundle import ExportSettings, build_export
+
+        settings = ExportSettings(
+            study=study, k=k, include_free_text=include_free_text, formats=tuple(formats.split(",")), period=period,  # type: ignore[arg-type]
+            language=language,  # type: ignore[arg-type]
+        )
         actor = ""
         if include_free_text:
             admin = await StaffUser.select(StaffUser.role).where(

@@ -1,6 +1,6 @@
 """`leastmeans --version`: the program's version and the numerical libraries' it computes with."""
 
-from analysis.gradation import library_versions, software_version
+from analysis.versions import library_versions, software_version
 
 
 def version_text() -> str:

@@ -34,7 +34,8 @@ def test_export_then_import_through_the_command_line(tmp_path: Path) -> None:
     out = tmp_path / "export.zip"
     refused = _run(f"sqlite:///{source}", "export", str(out), "--include-free-text")
     assert refused.returncode != 0 and "only an admin" in refused.stderr and not out.exists()
-    done = _run(f"sqlite:///{source}", "export", str(out), "--study", "bench", "--formats", "csv,parquet")
+    # As the README writes it: --out names the zip (a plain name as the argument works too, above).
+    done = _run(f"sqlite:///{source}", "export", "--out", str(out), "--study", "bench", "--formats", "csv,parquet")
     assert done.returncode == 0, done.stderr
     assert "8 respondents" in done.stdout
     assert {"data.csv", "data.parquet", "manifest.json"} <= set(zipfile.ZipFile(out).namelist())
