@@ -5,15 +5,26 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: run test bench simulate fuzz install clean screenshots
+.PHONY: run test bench simulate fuzz install lock clean screenshots
 
-$(STAMP): pyproject.toml
+# Exactly the versions in requirements.lock (with their hashes), then leastmeans itself
+# without touching them; a changed lock or pyproject.toml reinstalls.
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Upgrade the lock deliberately: the newest versions pyproject.toml allows, for Python 3.11+
+# on every platform, with hashes (uv, kept in a venv of its own). Review the diff, run
+# `make install` and the suite, and commit requirements.lock.
+LOCK_TOOLS := $(VENV)/lock-tools
+lock:
+	test -x $(LOCK_TOOLS)/bin/uv || ($(PYTHON) -m venv $(LOCK_TOOLS) && $(LOCK_TOOLS)/bin/python -m pip install --quiet uv)
+	$(LOCK_TOOLS)/bin/uv pip compile pyproject.toml --extra test --universal --python-version 3.11 \
+		--generate-hashes --upgrade --quiet -o requirements.lock
 
 run: $(STAMP)
 	$(BIN)/leastmeans migrate
