@@ -160,11 +160,11 @@ def _stata_column(numbers: pd.Series, spec: ColumnSpec) -> pd.Series:
     unknown = sorted({float(v) for v in values[negative]} - {float(k) for k in STATA_LETTERS})
     if unknown:
         raise LabelledError(f"column '{spec.name}': {unknown[0]:g} is negative but no missing kind")
-    # One shared string per letter: cells are Python objects either way.
-    out = numbers.astype(object)
-    for code, letter in STATA_LETTERS.items():
-        out[values == code] = letter
-    return out
+    # One shared Python object per distinct value (codes and ratings are few), not a
+    # fresh float per cell: an object column of a million rows stays a few MB.
+    distinct, inverse = np.unique(values, return_inverse=True)
+    objects = np.array([STATA_LETTERS.get(int(v), float(v)) if v < 0 else float(v) for v in distinct], dtype=object)
+    return pd.Series(objects[inverse.reshape(-1)], index=numbers.index, dtype=object)
 
 
 def _dta(frame: pd.DataFrame, columns: Sequence[ColumnSpec], path: Path, language: str) -> None:
