@@ -83,15 +83,13 @@ for nearly everyone) is emptied for about 300 under both rules. 100,000 responde
 
 from functools import cache
 from itertools import product
-from pathlib import Path
 from typing import Final
 
 import msgspec
 import numpy as np
 import pandas as pd
-import yaml
 
-import surveys
+from surveys import codes as catalogue
 
 #: The experience pattern's column in the per-respondent frame: one text per respondent,
 #: "measure=experience" pairs joined by ";" ("" when no row carries an experience).
@@ -110,7 +108,6 @@ SUPPRESSED: Final = "suppressed"
 
 #: The option set whose hierarchy generalises each background column (gender has none).
 HIERARCHY_SETS: Final = {"age_band": "age_band", "profession": "profession", "years_experience": "years", "relation": "relation"}
-HIERARCHY_FILE: Final = Path(surveys.__file__).parent / "catalogue" / "generalisation.yaml"
 #: When two level vectors lose the same number of cells and help the same number of
 #: respondents, the one that gives up detail earlier in this order wins (age bands are the
 #: finest and the wider band still serves most analyses; gender has no wider value).
@@ -190,27 +187,17 @@ class KAnonymityReport(msgspec.Struct, frozen=True):
 
 @cache
 def hierarchy() -> dict[str, dict[str, str]]:
-    """Per option set of `HIERARCHY_FILE`, each member option's wider value (option -> value)."""
-    try:
-        sets = yaml.safe_load(HIERARCHY_FILE.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise ValueError(f"{HIERARCHY_FILE}: cannot be read: {error}") from error
-    if not isinstance(sets, dict):
-        raise ValueError(f"{HIERARCHY_FILE}: must map option sets to generalised values")
+    """Per option set of surveys/catalogue/generalisation.yaml (read by `surveys.codes`), each
+    member option's wider value (option -> value)."""
     out: dict[str, dict[str, str]] = {}
-    for option_set, values in sets.items():
-        if not isinstance(values, dict):
-            raise ValueError(f"{HIERARCHY_FILE}: {option_set}: must map generalised values to their members")
+    for option_set, values in catalogue.generalisations().items():
         parents: dict[str, str] = {}
-        for value, entry in values.items():
-            members = entry.get("members") if isinstance(entry, dict) else None
-            if not isinstance(members, list) or not members:
-                raise ValueError(f"{HIERARCHY_FILE}: {option_set}.{value}: members must be a non-empty list")
-            for member in members:
-                if str(member) in parents:
-                    raise ValueError(f"{HIERARCHY_FILE}: {option_set}.{value}: {member} is already a member of {parents[str(member)]}")
-                parents[str(member)] = str(value)
-        out[str(option_set)] = parents
+        for value, generalised in values.items():
+            for member in generalised.members:
+                if member in parents:
+                    raise ValueError(f"{catalogue.GENERALISATION_FILE}: {option_set}.{value}: {member} is already a member of {parents[member]}")
+                parents[member] = value
+        out[option_set] = parents
     return out
 
 
