@@ -45,7 +45,7 @@ def test_every_readme_command_line_runs(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("DATABASE_URL", raising=False)
     runner = CliRunner()
-    for setup in (["migrate"], ["demo", "--respondents", "24", "--seed", "5", "--no-publish"]):
+    for setup in (["migrate"], ["demo", "--respondents", "10", "--seed", "5", "--no-publish"]):
         done = runner.invoke(main, setup, env={"DATABASE_URL": None})
         assert done.exit_code == 0, done.output
     for line, env, args in readme_commands():
