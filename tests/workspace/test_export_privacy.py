@@ -68,6 +68,28 @@ def recomputed_group_sizes(data: pd.DataFrame) -> pd.Series:
     return key.map(key.value_counts())
 
 
+def rewritten_zip(source: Path, target: Path, replacements: dict[str, bytes], drop: list[str] = ()) -> Path:  # type: ignore[assignment]
+    """A copy of an export zip with some files replaced or left out and the manifest's list
+    updated: a consistent zip whose content is what the test wants (as another
+    installation might send), not a tampered one."""
+    import hashlib
+
+    with zipfile.ZipFile(source) as archive:
+        files = {name: archive.read(name) for name in archive.namelist() if name not in drop}
+    files.update(replacements)
+    manifest = json.loads(files["manifest.json"])
+    manifest["files"] = [entry for entry in manifest["files"] if entry["name"] not in drop]
+    for entry in manifest["files"]:
+        if entry["name"] in replacements:
+            entry["bytes"] = len(files[entry["name"]])
+            entry["sha256"] = hashlib.sha256(files[entry["name"]]).hexdigest()
+    files["manifest.json"] = json.dumps(manifest, indent=2).encode()
+    with zipfile.ZipFile(target, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return target
+
+
 async def _spread_over_weeks(weeks: int) -> None:
     """Give the seeded responses submission times over `weeks` consecutive weeks."""
     first = dt.datetime(2026, 1, 5, 10, 0, tzinfo=dt.timezone.utc)
@@ -122,18 +144,23 @@ async def _payload_zip(registry: InstrumentRegistry, tmp_path: Path) -> Path:
     clean = tmp_path / "clean.zip"
     await build_export(registry, ExportSettings(formats=("parquet",)), clean)
     frame = pd.read_parquet(io.BytesIO(_read(clean, "data.parquet")))
-    frame["study"] = CODE_PAYLOADS[0]
-    frame["site"] = frame["site"].map({"w1": CODE_PAYLOADS[1], "w2": CODE_PAYLOADS[2]})
-    target = tmp_path / "payload.zip"
-    with zipfile.ZipFile(clean) as source, zipfile.ZipFile(target, "w") as out:
-        for name in source.namelist():
-            if name == "data.parquet":
-                buffer = io.BytesIO()
-                frame.to_parquet(buffer, index=False)
-                out.writestr(name, buffer.getvalue())
-            else:
-                out.writestr(name, source.read(name))
-    return target
+    renamed = {"bench": CODE_PAYLOADS[0], "w1": CODE_PAYLOADS[1], "w2": CODE_PAYLOADS[2]}
+    frame["study"] = frame["study"].map(renamed)
+    frame["site"] = frame["site"].map(renamed)
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    replacements = {"data.parquet": buffer.getvalue()}
+    # The wide files number study and site; the codebook says which code each number is.
+    with zipfile.ZipFile(clean) as archive:
+        books = [n for n in archive.namelist() if n.startswith("codebook/") and n.endswith(".json")]
+    for name in books:
+        book = json.loads(_read(clean, name))
+        for variable in book["respondent_variables"]:
+            if variable["name"] in ("study", "site"):
+                for label in variable["value_labels"]:
+                    label["code"] = renamed[label["code"]]
+        replacements[name] = json.dumps(book, indent=2).encode()
+    return rewritten_zip(clean, tmp_path / "payload.zip", replacements)
 
 
 async def test_csv_cells_cannot_be_formulas_and_import_gives_the_text_back(
@@ -177,11 +204,9 @@ async def test_csv_cells_cannot_be_formulas_and_import_gives_the_text_back(
         assert "apostrophe" in msgspec.json.decode(_read(out, "manifest.json"))["spreadsheet_note"]
 
         # The CSV alone imports back to exactly the text that was exported.
-        csv_only = tmp_path / "csv-only.zip"
-        with zipfile.ZipFile(out) as source, zipfile.ZipFile(csv_only, "w") as target:
-            for name in source.namelist():
-                if name != "data.parquet":
-                    target.writestr(name, source.read(name))
+        with zipfile.ZipFile(out) as archive:
+            parquet = [name for name in archive.namelist() if name.endswith(".parquet")]
+        csv_only = rewritten_zip(out, tmp_path / "csv-only.zip", {}, drop=parquet)
         use_database(engine_for_url(f"sqlite:///{tmp_path / 'round.sqlite3'}"))
         await migrate()
         await import_export(csv_only)
