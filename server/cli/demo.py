@@ -1,8 +1,39 @@
 """`demo`: fill the database with synthetic respondents through the real answer path."""
 
+import asyncio
+from collections.abc import Coroutine
+from typing import Any
+
 import click
 
 from server.cli.database import run_with_database
+
+#: Seconds between counts of the submitted responses while the demo answers.
+_POLL_S = 1.0
+
+
+async def _submitted() -> int:
+    from server.storage.tables import Response
+
+    return await Response.count().where(Response.submitted_at.is_not_null())
+
+
+async def _with_progress(answering: Coroutine[Any, Any, int], respondents: int) -> int:
+    """Run the demo's answering with a bar of submitted respondents: the demo reports nothing
+    itself, so the bar counts submitted responses in the database while it runs."""
+    from server.cli.progress import progress_bar
+
+    before = await _submitted()
+    bar = progress_bar("demo respondents", total=respondents, unit="respondent")
+    task = asyncio.ensure_future(answering)
+    try:
+        while not task.done():
+            await asyncio.wait({task}, timeout=_POLL_S)
+            bar.update(min(respondents, await _submitted() - before) - bar.n)
+        return task.result()
+    finally:
+        task.cancel()
+        bar.close()
 
 
 @click.command()
@@ -14,7 +45,7 @@ from server.cli.database import run_with_database
 def demo(respondents: int, seed: int, only_if_empty: bool, publish: bool) -> None:
     """Fill the database with synthetic respondents through the real answer path."""
     from analysis.settings import GradationSettings
-    from server.cli.progress import analysis_progress, working
+    from server.cli.progress import analysis_progress
     from server.demo import generate_demo
     from server.instrument_registry import InstrumentRegistry
     from server.publication.store import publish_database, set_public
@@ -25,8 +56,7 @@ def demo(respondents: int, seed: int, only_if_empty: bool, publish: bool) -> Non
             return "database already has responses; demo data not added"
         registry = InstrumentRegistry()
         await registry.register_current()
-        with working(f"demo: {respondents} respondent(s)"):
-            made = await generate_demo(registry, respondents, seed)
+        made = await _with_progress(generate_demo(registry, respondents, seed), respondents)
         if not (publish and made):
             return f"added {made} demo respondent(s)"
         with analysis_progress():

@@ -48,6 +48,8 @@ def test_every_readme_command_line_runs(tmp_path: Path, monkeypatch: pytest.Monk
     for setup in (["migrate"], ["demo", "--respondents", "10", "--seed", "5", "--no-publish"]):
         done = runner.invoke(main, setup, env={"DATABASE_URL": None})
         assert done.exit_code == 0, done.output
+    # The demo's progress reached the log (stderr is no terminal here), up to the last respondent.
+    assert "demo respondents: 100%" in done.stderr and "10/10" in done.stderr
     for line, env, args in readme_commands():
         if args and args[0] in LONG_RUNNING:
             continue
