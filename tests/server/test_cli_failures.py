@@ -40,7 +40,9 @@ def migrated(tmp_path: Path) -> str:
     return url
 
 
-@pytest.mark.parametrize("command", [["export", "--out", "x.zip"], ["backup", "copy.sqlite3"], ["serve"]])
+@pytest.mark.parametrize(
+    "command", [["export", "--out", "x.zip"], ["backup", "copy.sqlite3"], ["serve"], ["createuser", "admin", "--password-stdin"]]
+)
 def test_a_missing_sqlite_file_is_named_with_what_to_run_and_not_created(tmp_path: Path, command: list[str]) -> None:
     path = tmp_path / "typo.sqlite3"
     result = leastmeans(*command, cwd=tmp_path, database_url=f"sqlite:///{path}")
@@ -81,6 +83,12 @@ def test_an_unreachable_postgresql_is_named_without_its_password(tmp_path: Path)
     result = leastmeans("publications", cwd=tmp_path, database_url=url)
     assert_one_line_error(result, "cannot reach PostgreSQL at 127.0.0.1:1/leastmeans", "DATABASE_URL")
     assert "secret-word" not in result.stderr
+
+
+def test_a_postgresql_database_that_does_not_exist_is_named_with_what_to_run(tmp_path: Path) -> None:
+    url = "postgresql://127.0.0.1:5432/leastmeans_no_such_database"
+    result = leastmeans("publications", cwd=tmp_path, database_url=url)
+    assert_one_line_error(result, "no database 127.0.0.1:5432/leastmeans_no_such_database", "createdb", "leastmeans migrate")
 
 
 def test_an_unknown_database_scheme_is_named(tmp_path: Path) -> None:
