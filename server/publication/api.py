@@ -44,6 +44,7 @@ GroupFilter = Annotated[
 _EXAMPLE = {
     "schema": "leastmeans.gradation/2",
     "software_version": "0.1.0",
+    "library_versions": {"choix": "0.4.1", "numpy": "2.4.6", "pandas": "3.1.1", "pyarrow": "26.0.1", "scipy": "1.17.1", "statsmodels": "0.15.0"},
     "snapshot": {"respondents": 900, "answers": 30600, "sha256": "3f5c…"},
     "groups": [
         {
