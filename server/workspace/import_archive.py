@@ -47,6 +47,8 @@ class ImportLimits(msgspec.Struct, frozen=True):
     max_instrument_bytes: int = 8 * MIB
     max_rows: int = 500_000
     max_columns: int = 64
+    #: Wide files have a column per codebook variable (about 150 for a patient questionnaire).
+    max_wide_columns: int = 2000
     #: Uncompressed data (CSV text, Parquet row groups, Parquet text once unfolded).
     max_data_bytes: int = 256 * MIB
     max_text: int = 200

@@ -128,15 +128,18 @@ def _cell_text(value: object) -> str:
 
 def _same_cells(csv: pd.Series, parquet: pd.Series) -> np.ndarray:
     """Per row, whether the CSV text and the Parquet cell hold the same value."""
-    text = csv.astype(object).where(csv.notna(), "").astype(str).to_numpy()
+    text = csv.astype(object).to_numpy()
+    text = np.where(pd.isna(text), "", text)
     if pd.api.types.is_numeric_dtype(parquet) and not pd.api.types.is_bool_dtype(parquet):
         # The CSV writes 50 or 50.0 for the same number, so numbers compare by value.
-        numbers = pd.to_numeric(pd.Series(text).replace("", None), errors="coerce").to_numpy(dtype="float64")
+        numbers = pd.to_numeric(pd.Series(text, dtype=object).replace("", None), errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
         stored = parquet.to_numpy(dtype="float64", na_value=np.nan)
-        both_missing = np.isnan(numbers) & np.isnan(stored) & (text == "")
-        return (numbers == stored) | both_missing
-    stored_text = parquet.astype(object).where(parquet.notna(), "").astype(str).to_numpy()
-    return text == stored_text
+        same = numbers == stored
+        if not same.all():
+            same |= np.isnan(numbers) & np.isnan(stored) & (text == "")
+        return same
+    stored_text = parquet.astype(object).to_numpy()
+    return text == np.where(pd.isna(stored_text), "", stored_text).astype(str)
 
 
 def check_agreement(csv: pd.DataFrame, parquet: pd.DataFrame, csv_name: str, parquet_name: str) -> None:

@@ -5,9 +5,13 @@ checked), the data rows are validated (`analysis.tidy.validate_tidy` plus checks
 the instruments), and then every response and answer is written in one transaction: a
 bad row aborts the import with its row number and reason, and nothing is stored.
 
-Rows become answers again: ratings, allowed choices, paired choices, rankings (from the
-rank rows, in rank order), gender and age band (background items) and experience. Items
-that never reach the tidy table (difficulty, certainty, free text, ...) cannot come back.
+A /3 export brings back every answer from its wide files (`server.workspace.import_wide`:
+every codebook variable decoded through the codebook, the design slot and the timing
+rebuilt so the quality flags come out the same), and its long file must hold exactly the
+rows those answers give. From a /2 export (or a hand-made zip of the long file) the rows
+become answers again: ratings, allowed choices, paired choices, rankings (from the rank
+rows, in rank order), gender and age band (background items) and experience; items that
+never reach the long file (difficulty, certainty, free text, ...) cannot come back.
 Timestamps are the start of the exported period: the first day of the quarter, or the
 Monday of the ISO week (exports made before the period column carry `week` instead).
 Text read from data.csv loses the apostrophe that the export put in front of cells a
@@ -40,6 +44,7 @@ from analysis.tidy import COLUMNS, TidyDataError, validate_tidy
 from server.storage.database import write_transaction
 from server.storage.tables import Answer, InstrumentVersion, Response, Site, Study
 from server.workspace.export.period import period_start
+from server.workspace import import_wide
 from server.workspace.import_verification import Seal, check_agreement, verify_archive
 from server.workspace.import_archive import (
     ImportError_,
@@ -79,6 +84,10 @@ class _ZipContent(msgspec.Struct):
     frame: pd.DataFrame
     instruments: dict[str, str]
     seal: Seal | None
+    #: The file the long data was read from (data.parquet when both are there).
+    data_file: str = "data.csv"
+    #: The wide files of a /3 export (empty for /2 and hand-made zips).
+    wide: list[import_wide.WideFile] = []
 
 
 def _data_frame(archive: zipfile.ZipFile, names: set[str], limits: ImportLimits) -> tuple[pd.DataFrame, str]:
@@ -124,8 +133,12 @@ def _read_zip(path: Path, limits: ImportLimits) -> _ZipContent:
                 if not re.fullmatch(r"[0-9a-f]{64}", stem):
                     raise ImportError_(f"{name}: not a questionnaire version (the name must be its 64-digit hash)")
                 instruments[stem] = read_member(archive, name, limits.max_instrument_bytes).decode("utf-8")
-        frame, _ = _data_frame(archive, names, limits)
-    return _ZipContent(frame=frame, instruments=instruments, seal=seal)
+        frame, data_file = _data_frame(archive, names, limits)
+        wide_files: list[import_wide.WideFile] = []
+        if import_wide.wide_members(names):
+            decoded = {version: _instrument(version, text) for version, text in instruments.items()}
+            wide_files = import_wide.read_wide(archive, names, decoded, limits)
+    return _ZipContent(frame=frame, instruments=instruments, seal=seal, data_file=data_file, wide=wide_files)
 
 
 def _instrument(version: str, content: str) -> Instrument:
@@ -210,6 +223,48 @@ def _answers_for(tidy: pd.DataFrame, instruments: dict[str, Instrument]) -> list
     return out
 
 
+def _datetime(value: object) -> dt.datetime:
+    """A timestamp as the database driver takes it (pandas keeps them as its own type)."""
+    return value.to_pydatetime() if isinstance(value, pd.Timestamp) else value  # type: ignore[return-value]
+
+
+def _from_wide(
+    read: "_ZipContent", tidy: pd.DataFrame, long_people: pd.DataFrame, instruments: dict[str, Instrument]
+) -> tuple[pd.DataFrame, list[tuple[str, str, object, str | None]]]:
+    """Respondents and answers of a /3 export from its wide files, checked against the long file."""
+    parts = [import_wide.decode(wide_file, instruments[wide_file.version], long_people) for wide_file in read.wide]
+    people = pd.concat([part.people for part in parts])
+    repeated = people.index.duplicated()
+    if repeated.any():
+        rid = people.index[repeated][0]
+        raise ImportError_(f"respondent {rid}: in more than one wide file ({', '.join(people.loc[[rid], 'file'])})")
+    decoded = import_wide.Decoded(people, [answer for part in parts for answer in part.answers])
+    import_wide.check_long_agrees(tidy, read.data_file, decoded, instruments)
+    # tidy_from_answers has no study or period, so the long file's are compared here.
+    shared = long_people.index.intersection(people.index)
+    for column in ("study", "period"):
+        differs = long_people.loc[shared, column].astype(str) != people.loc[shared, column].astype(str)
+        if differs.any():
+            rid = differs.index[differs.to_numpy()][0]
+            raise ImportError_(
+                f"{read.data_file} and {people.loc[rid, 'file']} disagree: respondent {rid}, column '{column}': "
+                f"{long_people.loc[rid, column]!r} in {read.data_file}, {people.loc[rid, column]!r} in {people.loc[rid, 'file']} "
+                f"(row {people.loc[rid, 'line']})"
+            )
+    starts = {}
+    for period in people["period"].unique():
+        try:
+            starts[period] = period_start(str(period))
+        except ValueError:
+            rows = people.loc[people["period"] == period, "line"]
+            raise ImportError_(f"{people.loc[rows.index[0], 'file']}, row {rows.iloc[0]}, column 'period': expected YYYY-Qn (quarter) or YYYY-Www (ISO week)") from None
+    people["submitted_at"] = people["period"].map(starts)
+    people["started_at"] = [
+        import_wide.started_at(at, bool(fast), int(n)) for at, fast, n in zip(people["submitted_at"], people["flag_fast"], people["answers"], strict=True)
+    ]
+    return people, decoded.answers
+
+
 async def import_export(path: Path, limits: ImportLimits = ImportLimits()) -> ImportReport:
     """Import the export zip at `path` within `limits`; raise ImportError_ naming file, row and reason."""
     try:
@@ -248,11 +303,21 @@ async def import_export(path: Path, limits: ImportLimits = ImportLimits()) -> Im
     empty_study = extra["study"].isna() | (extra["study"].astype(str) == "")
     if empty_study.any():
         _fail(frame.index[empty_study.to_numpy()], "study: must not be empty")
-    studies = sorted(str(s) for s in extra["study"].unique())
-    answers = _answers_for(tidy, instruments)
+    long_people = (
+        tidy.assign(study=extra["study"].astype(str), period=extra["period"].astype(str))
+        .drop_duplicates("respondent")
+        .set_index("respondent")[["study", "site", "setting", "group", "instrument_version", "period"]]
+    )
+    if read.wide:
+        people, answers = _from_wide(read, tidy, long_people, instruments)
+    else:
+        # A /2 export (or a hand-made zip): what the long file holds comes back.
+        answers = _answers_for(tidy, instruments)
+        people = long_people.assign(design_slot=0)
+        people["submitted_at"] = people["period"].map(starts)
+        people["started_at"] = people["submitted_at"]
+    studies = sorted(set(people["study"]))
 
-    respondents = tidy.drop_duplicates("respondent")
-    study_of = dict(zip(tidy["respondent"], extra["study"].astype(str), strict=True))
     async with write_transaction():
         for study_code in studies:
             if await Study.exists().where(Study.code == study_code):
@@ -269,27 +334,27 @@ async def import_export(path: Path, limits: ImportLimits = ImportLimits()) -> Im
             code: (await Study.insert(Study(code=code, name=code, is_open=False)).returning(Study.id))[0]["id"] for code in studies
         }
         site_ids = {}
-        with_study = respondents.assign(study=respondents["respondent"].map(study_of))
-        for study_code, site, setting in with_study[["study", "site", "setting"]].drop_duplicates(["study", "site"]).itertuples(index=False):
+        for study_code, site, setting in people[["study", "site", "setting"]].drop_duplicates(["study", "site"]).itertuples(index=False):
             site_ids[(study_code, site)] = (
                 await Site.insert(Site(study=study_ids[study_code], code=site, name=site, setting=setting)).returning(Site.id)
             )[0]["id"]
-        new_ids = {r: uuid.uuid4() for r in respondents["respondent"]}
-        period_of = dict(zip(tidy["respondent"], extra["period"], strict=True))
+        new_ids = {r: uuid.uuid4() for r in people.index}
+        submitted = {rid: _datetime(at) for rid, at in people["submitted_at"].items()}
         language = {v: (inst.languages[0] if inst.languages else "da") for v, inst in instruments.items()}
         response_rows = [
             Response(
-                id=new_ids[row.respondent],
-                study=study_ids[study_of[row.respondent]],
-                site=site_ids[(study_of[row.respondent], row.site)],
+                id=new_ids[row.Index],
+                study=study_ids[row.study],
+                site=site_ids[(row.study, row.site)],
                 instrument_version=version_ids[row.instrument_version],
                 respondent_group=row.group,
                 setting=row.setting,
                 language=language[row.instrument_version],
-                started_at=starts[period_of[row.respondent]],
-                submitted_at=starts[period_of[row.respondent]],
+                design_slot=int(row.design_slot),
+                started_at=_datetime(row.started_at),
+                submitted_at=_datetime(row.submitted_at),
             )
-            for row in respondents.itertuples(index=False)
+            for row in people.itertuples()
         ]
         for start in range(0, len(response_rows), 500):
             await Response.insert(*response_rows[start : start + 500]).run()
@@ -299,7 +364,7 @@ async def import_export(path: Path, limits: ImportLimits = ImportLimits()) -> Im
                 item=item,
                 value=None if value is None else msgspec.json.encode(value).decode(),
                 missing=missing,
-                answered_at=starts[period_of[respondent]],
+                answered_at=submitted[respondent],
             )
             for respondent, item, value, missing in answers
         ]
