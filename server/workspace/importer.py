@@ -73,6 +73,10 @@ class ImportReport(msgspec.Struct, frozen=True):
     verified_files: int | None = None
 
 
+FREE_TEXT = "free_text.csv"
+#: Longest free-text answer an import takes (the questionnaires allow 1000 characters).
+MAX_FREE_TEXT = 5000
+
 #: The columns an import reads; anything else in the data file is ignored.
 _KNOWN_COLUMNS = frozenset({*COLUMNS, "study", "period", "week"})
 
@@ -88,6 +92,8 @@ class _ZipContent(msgspec.Struct):
     data_file: str = "data.csv"
     #: The wide files of a /3 export (empty for /2 and hand-made zips).
     wide: list[import_wide.WideFile] = []
+    #: free_text.csv of an admin export (respondent, item, text; indexed by file line), or None.
+    free_text: pd.DataFrame | None = None
 
 
 def _data_frame(archive: zipfile.ZipFile, names: set[str], limits: ImportLimits) -> tuple[pd.DataFrame, str]:
@@ -138,7 +144,8 @@ def _read_zip(path: Path, limits: ImportLimits) -> _ZipContent:
         if import_wide.wide_members(names):
             decoded = {version: _instrument(version, text) for version, text in instruments.items()}
             wide_files = import_wide.read_wide(archive, names, decoded, limits)
-    return _ZipContent(frame=frame, instruments=instruments, seal=seal, data_file=data_file, wide=wide_files)
+        free_text = csv_frame(archive, FREE_TEXT, limits) if FREE_TEXT in names else None
+    return _ZipContent(frame=frame, instruments=instruments, seal=seal, data_file=data_file, wide=wide_files, free_text=free_text)
 
 
 def _instrument(version: str, content: str) -> Instrument:
@@ -223,13 +230,45 @@ def _answers_for(tidy: pd.DataFrame, instruments: dict[str, Instrument]) -> list
     return out
 
 
+def _free_text_answers(
+    texts: pd.DataFrame, people: pd.DataFrame, instruments: dict[str, Instrument], limits: ImportLimits
+) -> list[tuple[str, str, object, str | None]]:
+    """The free-text answers of free_text.csv (an admin export), checked: known respondent,
+    a free-text item of their questionnaire, once each, within the item's length, no
+    control characters but line breaks and tabs."""
+    texts = texts.copy()
+    texts.index = pd.RangeIndex(2, len(texts) + 2)
+    if list(texts.columns) != ["respondent", "item", "text"]:
+        raise ImportError_(f"{FREE_TEXT}, header: expected the columns respondent, item, text")
+    check_text(texts[["respondent", "item"]], FREE_TEXT, limits)
+    out: list[tuple[str, str, object, str | None]] = []
+    seen: set[tuple[str, str]] = set()
+    for line, rid, item, text in texts.itertuples():
+        where = f"{FREE_TEXT}, row {line}"
+        if rid not in people.index:
+            raise ImportError_(f"{where}, column 'respondent': {rid!r} is no respondent of the data files")
+        found = next((i for i in instruments[people.loc[rid, "instrument_version"]].items if i.code == item), None)
+        if found is None or found.type != "text":
+            raise ImportError_(f"{where}, column 'item': {item!r} is no free-text item of the respondent's questionnaire")
+        longest = min(found.max_length or MAX_FREE_TEXT, MAX_FREE_TEXT)
+        if len(text) > longest:
+            raise ImportError_(f"{where}, column 'text': longer than {longest} characters")
+        if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text):
+            raise ImportError_(f"{where}, column 'text': control characters (such as NUL) are not allowed")
+        if (rid, item) in seen:
+            raise ImportError_(f"{where}: respondent {rid} answers {item} twice")
+        seen.add((rid, item))
+        out.append((rid, item, text, None))
+    return out
+
+
 def _datetime(value: object) -> dt.datetime:
     """A timestamp as the database driver takes it (pandas keeps them as its own type)."""
     return value.to_pydatetime() if isinstance(value, pd.Timestamp) else value  # type: ignore[return-value]
 
 
 def _from_wide(
-    read: "_ZipContent", tidy: pd.DataFrame, long_people: pd.DataFrame, instruments: dict[str, Instrument]
+    read: "_ZipContent", tidy: pd.DataFrame, long_people: pd.DataFrame, instruments: dict[str, Instrument], limits: ImportLimits
 ) -> tuple[pd.DataFrame, list[tuple[str, str, object, str | None]]]:
     """Respondents and answers of a /3 export from its wide files, checked against the long file."""
     parts = [import_wide.decode(wide_file, instruments[wide_file.version], long_people) for wide_file in read.wide]
@@ -258,11 +297,17 @@ def _from_wide(
         except ValueError:
             rows = people.loc[people["period"] == period, "line"]
             raise ImportError_(f"{people.loc[rows.index[0], 'file']}, row {rows.iloc[0]}, column 'period': expected YYYY-Qn (quarter) or YYYY-Www (ISO week)") from None
+    answers = decoded.answers
+    if read.free_text is not None:
+        # Free text counts among the stored answers that flag_fast divides by.
+        texts = _free_text_answers(read.free_text, people, instruments, limits)
+        people["answers"] = people["answers"] + pd.Series([t[0] for t in texts], dtype=object).value_counts().reindex(people.index, fill_value=0)
+        answers = [*answers, *texts]
     people["submitted_at"] = people["period"].map(starts)
     people["started_at"] = [
         import_wide.started_at(at, bool(fast), int(n)) for at, fast, n in zip(people["submitted_at"], people["flag_fast"], people["answers"], strict=True)
     ]
-    return people, decoded.answers
+    return people, answers
 
 
 async def import_export(path: Path, limits: ImportLimits = ImportLimits()) -> ImportReport:
@@ -309,13 +354,15 @@ async def import_export(path: Path, limits: ImportLimits = ImportLimits()) -> Im
         .set_index("respondent")[["study", "site", "setting", "group", "instrument_version", "period"]]
     )
     if read.wide:
-        people, answers = _from_wide(read, tidy, long_people, instruments)
+        people, answers = _from_wide(read, tidy, long_people, instruments, limits)
     else:
         # A /2 export (or a hand-made zip): what the long file holds comes back.
         answers = _answers_for(tidy, instruments)
         people = long_people.assign(design_slot=0)
         people["submitted_at"] = people["period"].map(starts)
         people["started_at"] = people["submitted_at"]
+        if read.free_text is not None:
+            answers += _free_text_answers(read.free_text, people, instruments, limits)
     studies = sorted(set(people["study"]))
 
     async with write_transaction():

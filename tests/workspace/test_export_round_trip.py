@@ -88,15 +88,16 @@ _MAY_DIFFER = ("created_on", "anonymisation", "anonymisation_steps")
 async def test_export_import_export_gives_identical_data_files(engine: Engine, empty_database_url: str, tmp_path: Path) -> None:
     registry = InstrumentRegistry()
     await registry.register_current()
-    await seed(registry, 200, seed=29, demographics=True)
+    await seed(registry, 200, seed=29, demographics=True, text=True)
     # Everyone at one site answered in ten seconds: flag_fast must survive the round trip.
     site = await Site.select(Site.id).where(Site.code == "ward-a").first()
     assert site is not None
     fast_start = dt.datetime(2026, 3, 4, 10, 11, 50, tzinfo=dt.timezone.utc)
     await Response.update({Response.started_at: fast_start}).where(Response.site == site["id"])
     first = tmp_path / "first.zip"
-    manifest = await build_export(registry, ExportSettings(), first)
-    assert manifest.format == "leastmeans.export/3"
+    settings = ExportSettings(include_free_text=True)
+    manifest = await build_export(registry, settings, first)
+    assert manifest.format == "leastmeans.export/3" and manifest.free_text_rows > 0
     # The case the round trip must survive: k-anonymity generalised and suppressed cells.
     assert sum(manifest.anonymisation.generalised.values()) > 0
 
@@ -107,7 +108,7 @@ async def test_export_import_export_gives_identical_data_files(engine: Engine, e
         await target_registry.register_current()
         report = await import_export(first)
         second = tmp_path / "second.zip"
-        again = await build_export(target_registry, ExportSettings(), second)
+        again = await build_export(target_registry, settings, second)
     finally:
         use_database(engine)
 

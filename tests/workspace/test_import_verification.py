@@ -294,3 +294,32 @@ async def test_every_answer_comes_back_from_the_wide_files(engine: Engine, tmp_p
     print(f"age bands stored after import: {dict(bands)}; suppressed: {sum(r['item'] == 'background.age_band' and r['missing'] == 'suppressed' for r in after)}")
     assert generalised <= {"18-49", "50+"}
     assert generalised or not manifest.anonymisation.generalised.get("age_band", 0)
+
+
+async def test_free_text_of_an_admin_export_comes_back_and_is_checked(engine: Engine, tmp_path: Path) -> None:
+    registry = InstrumentRegistry()
+    await registry.register_current()
+    await seed(registry, 12, seed=53, demographics=False, sites=("w",), text=True)
+    path = tmp_path / "export.zip"
+    manifest = await build_export(registry, ExportSettings(formats=("parquet",), include_free_text=True), path)
+    with zipfile.ZipFile(path) as archive:
+        rows = list(csv.reader(io.StringIO(archive.read("free_text.csv").decode())))
+    assert manifest.free_text_rows == len(rows) - 1 > 0
+    foreign = [list(r) for r in rows]
+    foreign[1][1] = "rating.belt_long"
+    nul = [list(r) for r in rows]
+    nul[2][2] = "a\x00b"
+    await _refusals(engine, tmp_path, [
+        ("a rating in free_text.csv", _copy(path, tmp_path / "foreign.zip", {"free_text.csv": _csv_bytes(foreign), "manifest.json": None}),
+         "free_text.csv, row 2, column 'item': 'rating.belt_long' is no free-text item"),
+        ("a NUL in a comment", _copy(path, tmp_path / "nul.zip", {"free_text.csv": _csv_bytes(nul), "manifest.json": None}),
+         "free_text.csv, row 3, column 'text': control characters"),
+    ])
+    use_database(engine_for_url(f"sqlite:///{tmp_path / 'good.sqlite3'}"))
+    try:
+        await migrate()
+        await import_export(path)
+        comments = [_value(r["value"]) for r in await Answer.select(Answer.value).where(Answer.item == rows[1][1])]
+    finally:
+        use_database(engine)
+    assert sorted(comments) == sorted(r[2] for r in rows[1:] if r[1] == rows[1][1])
