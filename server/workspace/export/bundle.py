@@ -187,7 +187,9 @@ class _Collected:
 def _stored_answers(answers: pd.DataFrame) -> dict[str, dict[str, tuple[object, str | None]]]:
     """Each respondent's stored answers: item -> (decoded value, missing code)."""
     out: dict[str, dict[str, tuple[object, str | None]]] = {}
-    for rid, item, raw, missing in zip(answers["respondent"], answers["item"], answers["raw"], answers["missing"], strict=True):
+    # Whole columns to lists first: iterating Arrow-backed text cell by cell is slow.
+    columns = [answers[c].tolist() for c in ("respondent", "item", "raw", "missing")]
+    for rid, item, raw, missing in zip(*columns, strict=True):
         out.setdefault(str(rid), {})[str(item)] = (raw, missing if isinstance(missing, str) else None)
     return out
 
@@ -196,7 +198,7 @@ def _background(answers: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
     """Per respondent (index `ids`), the answered value of each background kind (NA:
     not answered, a missing code, or not in the questionnaire)."""
     frame = pd.DataFrame(index=pd.Index(ids, name="respondent"))
-    answered = answers["missing"].map(lambda m: not isinstance(m, str))
+    answered = answers["missing"].isna()
     for kind in _BACKGROUND:
         rows = answers[(answers["kind"] == kind) & answered]
         values = pd.Series(rows["raw"].map(str).to_numpy(), index=rows["respondent"].astype(str).to_numpy(), dtype=object)
@@ -216,18 +218,25 @@ async def _collect(registry: InstrumentRegistry, batch: SourceBatch, people: pd.
     straight = quality.straightline(ratings.astype({"respondent": str}), ids)
     fast = quality.fast(seconds, counts)
     long_digests = respondent_digests(pa.Table.from_pandas(tidy, preserve_index=False)) if len(tidy) else {}
-    for n, (rid, row) in enumerate(people.iterrows()):
-        version = str(row["instrument_version"])
-        layout = await collected.layout(registry, version, int(row["version_id"]))
-        features = _FREE_TEXT if bool(row["free_text"]) else _NO_FEATURES
-        encoded = wide.encode(layout, stored.get(str(rid), {}), str(row["setting"]), int(row["design_slot"] or 0), features)
-        flags = np.array([fast[n], straight[n], quality.nonresponse(np.array([encoded.shown]), np.array([encoded.without_value]))[0]])
-        collected.ids.setdefault(version, []).append(str(rid))
-        collected.values.setdefault(version, []).append(encoded.values)
-        collected.flags.setdefault(version, []).append(flags)
-        respondent = [version, *(str(row[c]) for c in ("study", "site", "setting", "group", "period"))]
-        text = "\x1d".join([long_digests.get(str(rid), ""), wide.row_text(encoded.values, flags, respondent)])
-        collected.content_before[str(rid)] = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    columns = ("instrument_version", "version_id", "free_text", "setting", "design_slot", "study", "site", "group", "period")
+    shown, without = np.zeros(len(ids), dtype=np.int64), np.zeros(len(ids), dtype=np.int64)
+    values: list[np.ndarray] = []
+    for n, (rid, version, version_id, free_text, setting, slot, *rest) in enumerate(zip(ids, *(people[c].tolist() for c in columns), strict=True)):
+        layout = await collected.layout(registry, str(version), int(version_id))
+        features = _FREE_TEXT if bool(free_text) else _NO_FEATURES
+        encoded = wide.encode(layout, stored.get(str(rid), {}), str(setting), int(slot or 0), features)
+        values.append(encoded.values)
+        shown[n], without[n] = encoded.shown, encoded.without_value
+    nonresponse = quality.nonresponse(shown, without)
+    for n, (rid, version, *respondent) in enumerate(
+        zip(ids, *(people[c].tolist() for c in ("instrument_version", "study", "site", "setting", "group", "period")), strict=True)
+    ):
+        flags = np.array([fast[n], straight[n], nonresponse[n]], dtype="float64")
+        collected.ids.setdefault(str(version), []).append(str(rid))
+        collected.values.setdefault(str(version), []).append(values[n])
+        collected.flags.setdefault(str(version), []).append(flags)
+        row = wide.row_bytes(values[n], flags, [str(version), *(str(v) for v in respondent)])
+        collected.content_before[str(rid)] = hashlib.sha256(long_digests.get(str(rid), "").encode("ascii") + b"\x1d" + row).hexdigest()
     background = _background(batch.answers, ids)
     patterns = kanon.experience_patterns(tidy)
     background[kanon.EXPERIENCE_PATTERN] = pd.Series(patterns, dtype=object).reindex(ids).fillna("").to_numpy()
@@ -396,10 +405,11 @@ def _content_digests(
             free[str(rid)] = "\x1e".join(f"{i}\x1f{t}" for i, t in zip(rows["item"], rows["text"], strict=True))
     out: dict[str, str] = {}
     for version, (ids, values, flags, meta) in wide_rows.items():
+        columns = [meta[c].astype(str).tolist() for c in wide.RESPONDENT_COLUMNS if c != "respondent"]
         for n, rid in enumerate(ids):
-            respondent = [version, *(str(meta.iloc[n][c]) for c in wide.RESPONDENT_COLUMNS if c != "respondent")]
-            text = "\x1d".join([long_digests.get(rid, ""), wide.row_text(values[n], flags[n], respondent), free.get(rid, "")])
-            out[rid] = hashlib.sha256(text.encode("utf-8")).hexdigest()
+            row = wide.row_bytes(values[n], flags[n], [version, *(column[n] for column in columns)])
+            parts = [long_digests.get(rid, "").encode("ascii"), row, free.get(rid, "").encode("utf-8")]
+            out[rid] = hashlib.sha256(b"\x1d".join(parts)).hexdigest()
     return out
 
 
