@@ -2,6 +2,7 @@
 files are the codebook's, identical across formats and across exports of different data,
 and every missing kind is a user-missing (SPSS) or extended missing (Stata) value."""
 
+import datetime as dt
 import io
 import json
 import zipfile
@@ -241,5 +242,7 @@ def test_labelled_writer_round_trips_codes_labels_and_missing_kinds(tmp_path: Pa
     dta, meta = pyreadstat.read_dta(str(tmp_path / "w.dta"), user_missing=True)
     assert dta["age"].tolist() == [3.0, 22.0, "p", "s", "n", "u"] and dta["rating"].tolist()[:2] == [55.0, "d"]
     assert meta.variable_value_labels["age"]["s"] == "Udeladt af hensyn til anonymitet" and meta.variable_value_labels["age"][22] == "18–49 år"
+    # A fixed creation time in both headers: the same data give the same bytes.
+    assert meta.creation_time == pyreadstat.read_sav(str(tmp_path / "w.sav"))[1].creation_time == dt.datetime(1980, 1, 1)
     with pytest.raises(LabelledError, match="'rating': -3 is negative but no missing kind"):
         write_labelled(frame.assign(rating=-3.0), columns, tmp_path / "bad.dta", "dta")

@@ -330,11 +330,6 @@ async def test_two_exports_are_byte_identical_whatever_the_database_order(
     assert not any("shuffled" in step or "random" in step.split(";")[0] for step in manifest.anonymisation_steps)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the labelled writer stamps the creation time into the .sav and .dta headers (requested in notes/requests.md); "
-    "remove this mark when it writes a fixed time",
-)
 async def test_statistics_files_are_byte_identical_too(registry: InstrumentRegistry, tmp_path: Path) -> None:
     await seed(registry, 10, seed=42, demographics=False, sites=("w",))
     settings = ExportSettings(formats=("sav", "dta"))

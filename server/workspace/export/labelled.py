@@ -15,6 +15,9 @@ Per format:
 - Stata (.dta): each missing kind as its extended missing value (-1 -> .d, -2 -> .p,
   -7 -> .s, -8 -> .n, -9 -> .u), value labels on the valid codes and on those letters,
   variable labels (cut to Stata's 80 characters).
+
+SPSS and Stata headers get a fixed creation time (1980-01-01), so the same data always
+give the same bytes.
 """
 
 import json
@@ -197,6 +200,34 @@ def _dta(frame: pd.DataFrame, columns: Sequence[ColumnSpec], path: Path, languag
     )
 
 
+#: The creation time written into every SPSS and Stata header, so the same data give the
+#: same bytes (export -> import -> export is byte-identical); the zip entries use 1980 too.
+SAV_DATE, SAV_TIME = b"01 Jan 80", b"00:00:00"
+DTA_TIMESTAMP = b"01 Jan 1980 00:00"
+#: Where the SPSS header keeps its creation date and time ("$FL2"/"$FL3" record).
+_SAV_DATE_AT, _SAV_TIME_AT = 92, 101
+
+
+def fix_header_time(path: Path, fmt: str) -> None:
+    """Replace the creation time the writer put into a .sav or .dta header with the fixed one."""
+    with path.open("r+b") as handle:
+        if fmt == "sav":
+            head = handle.read(_SAV_TIME_AT + len(SAV_TIME))
+            if head[:4] not in (b"$FL2", b"$FL3") or head[_SAV_TIME_AT + 2 : _SAV_TIME_AT + 3] != b":":
+                raise LabelledError(f"{path.name}: not an SPSS header this writer knows; cannot fix its creation time")
+            handle.seek(_SAV_DATE_AT)
+            handle.write(SAV_DATE + SAV_TIME)
+        elif fmt == "dta":
+            head = handle.read(512)
+            at = head.find(b"<timestamp>")
+            # Stata 13+ headers: <timestamp>, one length byte, then "dd Mon yyyy hh:mm" (or nothing).
+            if at < 0 or head[at + 11] not in (0, len(DTA_TIMESTAMP)):
+                raise LabelledError(f"{path.name}: not a Stata header this writer knows; cannot fix its timestamp")
+            if head[at + 11] == len(DTA_TIMESTAMP):
+                handle.seek(at + 12)
+                handle.write(DTA_TIMESTAMP)
+
+
 def write_labelled(frame: pd.DataFrame, columns: Sequence[ColumnSpec], path: Path, fmt: Format, language: str = "da") -> Path:
     """Write `frame`'s `columns` (in this order) to `path` as `fmt`, labels in `language`."""
     if fmt == "csv":
@@ -206,8 +237,10 @@ def write_labelled(frame: pd.DataFrame, columns: Sequence[ColumnSpec], path: Pat
         pq.write_table(_arrow(frame, columns, language, metadata=True), path, compression="zstd")
     elif fmt == "sav":
         _sav(frame, columns, path, language)
+        fix_header_time(path, fmt)
     elif fmt == "dta":
         _dta(frame, columns, path, language)
+        fix_header_time(path, fmt)
     else:
         raise LabelledError(f"unknown format '{fmt}' (expected one of {', '.join(FORMATS)})")
     return path
