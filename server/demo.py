@@ -5,8 +5,13 @@ restraint most intrusive, area restriction least, clusters in between); women an
 with experience of a measure rate it as more intrusive, and staff accept forced
 medication more than patients and relatives do. A new user thus sees a meaningful
 gradation without real data. Every answer takes the same code path as a real one.
+Answering takes milliseconds here, so each questionnaire's start is moved back by a
+plausible time to answer (a few minutes; about one in thirty implausibly fast), drawn
+from its own random stream so the answers stay those of the seed; the data-quality
+report and the export's fast flag then show what real fieldwork looks like.
 """
 
+import datetime as dt
 import math
 import random
 from dataclasses import dataclass
@@ -14,7 +19,7 @@ from dataclasses import dataclass
 from server.instrument_registry import InstrumentRegistry
 from server.respondent import service
 from server.respondent.schemas import AnswerIn, ItemOut, StartRequest
-from server.storage.tables import Study
+from server.storage.tables import Response, Study
 from server.studies import ensure_study
 
 DEMO_STUDY = "demo"
@@ -28,6 +33,8 @@ DEMO_SITES = [
 DEMO_DATA_CONTROLLER = "Region Hovedstadens Psykiatri"
 DEMO_CONTACT = "Projektleder, tlf. 3864 0000, mindstemiddel@example.dk"
 GROUP_WEIGHTS = {"patient": 0.6, "relative": 0.15, "staff": 0.25}
+#: Share of demo questionnaires answered implausibly fast (under a minute in all).
+FAST_SHARE = 1 / 30
 
 #: Plausible population means on the 0–100 scale, by measure code.
 TRUE_MEANS: dict[str, float] = {
@@ -107,8 +114,19 @@ def synthetic_answer(item: ItemOut, profile: RespondentProfile, rng: random.Rand
     return AnswerIn(value=rng.choice(codes)) if codes else None
 
 
-async def answer_everything(registry: InstrumentRegistry, request: StartRequest, rng: random.Random) -> None:
-    """Start, answer every item the skip logic shows (in order), and submit."""
+def answering_time(rng: random.Random) -> dt.timedelta:
+    """A plausible time from start to submit: log-normal around nine minutes, or under a
+    minute for the FAST_SHARE who click through."""
+    if rng.random() < FAST_SHARE:
+        return dt.timedelta(seconds=rng.uniform(20, 60))
+    return dt.timedelta(seconds=min(3600.0, rng.lognormvariate(math.log(540), 0.4)))
+
+
+async def answer_everything(
+    registry: InstrumentRegistry, request: StartRequest, rng: random.Random, timing: random.Random | None = None
+) -> None:
+    """Start, answer every item the skip logic shows (in order), and submit; with `timing`,
+    the start is moved back by a plausible answering time (see the module docstring)."""
     started = await service.start_response(registry, request)
     profile = _profile(request.group, rng)
     done: set[str] = set()
@@ -124,6 +142,11 @@ async def answer_everything(registry: InstrumentRegistry, request: StartRequest,
             await service.save_answer(registry, started.id, started.session_key, item.code, body)
             response = await service.get_response(registry, started.id, started.session_key)
     await service.submit_response(started.id, started.session_key)
+    if timing is not None:
+        submitted = await Response.select(Response.submitted_at).where(Response.id == started.id).first()
+        if submitted is not None and submitted["submitted_at"] is not None:
+            start = submitted["submitted_at"] - answering_time(timing)
+            await Response.update({Response.started_at: start}).where(Response.id == started.id)
 
 
 async def generate_demo(registry: InstrumentRegistry, respondents: int, seed: int = 2025) -> int:
@@ -135,6 +158,7 @@ async def generate_demo(registry: InstrumentRegistry, respondents: int, seed: in
     )
     await Study.update({Study.contact: DEMO_CONTACT}).where((Study.code == DEMO_STUDY) & (Study.contact == ""))
     rng = random.Random(seed)
+    timing = random.Random(seed + 1)
     groups, weights = zip(*GROUP_WEIGHTS.items(), strict=True)
     for _ in range(respondents):
         site_code, _, setting = rng.choice(DEMO_SITES)
@@ -144,5 +168,5 @@ async def generate_demo(registry: InstrumentRegistry, respondents: int, seed: in
             study=DEMO_STUDY, site=site_code, group=group, setting=setting,  # type: ignore[arg-type]
             language="da", consent=True,
         )
-        await answer_everything(registry, request, rng)
+        await answer_everything(registry, request, rng, timing)
     return respondents
