@@ -1,5 +1,6 @@
 """Anonymised export and import: formats, labels, anonymisation, k-anonymity, round trip."""
 
+import hashlib
 import io
 import zipfile
 from pathlib import Path
@@ -62,6 +63,14 @@ async def test_export_files_open_with_labels_and_hold_nothing_identifying(regist
     names = zipfile.ZipFile(out).namelist()
     assert {"manifest.json", "data.csv", "data.parquet", "data.dta", "data.sav", "codebook/codebook.csv"} <= set(names)
     assert "free_text.csv" not in names and manifest.free_text_rows == 0
+    # Format /3: one wide file per version in every format, every file listed with its checksum.
+    assert manifest.format == "leastmeans.export/3" and len(manifest.wide) == 1
+    assert {f"{manifest.wide[0].name}.{ext}" for ext in ("csv", "parquet", "sav", "dta")} <= set(names)
+    listed = {entry.name: entry for entry in manifest.files}
+    assert set(listed) == set(names) - {"manifest.json"}
+    for name, entry in listed.items():
+        content = _read(out, name)
+        assert (len(content), hashlib.sha256(content).hexdigest()) == (entry.bytes, entry.sha256), name
 
     parquet = _data(out)
     csv = pd.read_csv(io.BytesIO(_read(out, "data.csv")), dtype=str)

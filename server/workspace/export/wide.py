@@ -83,6 +83,12 @@ class WideLayout:
     experience_columns: list[int]
     #: `items` by item code.
     by_code: dict[str, _ItemColumns] = field(default_factory=dict)
+    #: Items whose answer a skip rule reads, in a fixed order.
+    controlling: tuple[str, ...] = ()
+    #: Items asked, by plan and answers to `controlling` (see `encode`).
+    visible_cache: dict[tuple[Any, ...], list[str]] = field(default_factory=dict)
+    #: The plans named in `visible_cache`, kept alive so their ids stay theirs.
+    plans: dict[int, Any] = field(default_factory=dict)
 
 
 def _coding(item: Item, labels: Sequence[Any]) -> dict[str, int]:
@@ -134,7 +140,10 @@ def layout_for(instrument: Instrument, codebook: Codebook) -> WideLayout:
             background.setdefault(item.kind, spec)
         if item.kind in EXPERIENCE_KINDS:
             experience.extend(columns)
-    return WideLayout(instrument, codebook.version, names, items, background, experience, {spec.item.code: spec for spec in items})
+    controlling = tuple(sorted({c.item for item in instrument.items for c in item.show_if}))
+    return WideLayout(
+        instrument, codebook.version, names, items, background, experience, {spec.item.code: spec for spec in items}, controlling
+    )
 
 
 @dataclass(frozen=True)
@@ -179,6 +188,17 @@ def _fill(spec: _ItemColumns, raw: Any, row: list[float]) -> bool:
     return number >= 0
 
 
+#: Distinct (plan, skip-rule answers) combinations remembered per layout.
+_VISIBLE_CACHE_SIZE: Final = 20_000
+
+
+def _frozen(saved: tuple[Any, str | None] | None) -> Any:
+    if saved is None:
+        return None
+    value, missing = saved
+    return (tuple(value) if isinstance(value, list) else value, missing)
+
+
 def encode(
     layout: WideLayout, answers: Mapping[str, tuple[Any, str | None]], setting: str, slot: int, features: frozenset[str]
 ) -> Encoded:
@@ -186,7 +206,16 @@ def encode(
     (item -> (decoded value, missing code)) and the session's setting, design slot and
     study features."""
     plan = route_plan(layout.instrument, Context(setting=setting, slot=slot, features=features))
-    visible = visible_codes(plan, answers)
+    # What is asked depends on the plan and on the answers that skip rules read, which
+    # most respondents share: cache it by those (plans are cached and shared, so `id`
+    # names one for as long as the layout lives).
+    key = (id(plan), *(_frozen(answers.get(code)) for code in layout.controlling))
+    visible = layout.visible_cache.get(key)
+    if visible is None:
+        visible = visible_codes(plan, answers)
+        if len(layout.visible_cache) < _VISIBLE_CACHE_SIZE:
+            layout.visible_cache[key] = visible
+            layout.plans[id(plan)] = plan
     by_code = layout.by_code
     # A list, not an array: setting Python floats one by one is several times faster.
     row: list[float] = [float(NOT_ASKED)] * len(layout.names)
