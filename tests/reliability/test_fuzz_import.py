@@ -65,7 +65,7 @@ def _write_zip(source: Path, target: Path, rows: list[list[str]]) -> None:
                 out.writestr(name, text.getvalue() if name == "data.csv" else original.read(name))
 
 
-@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("bare_engine", ["sqlite"], indirect=True)
 async def test_malformed_csv_rows_are_refused_whole_and_by_row(engine: Engine, tmp_path: Path) -> None:
     registry = InstrumentRegistry()
     await registry.register_current()

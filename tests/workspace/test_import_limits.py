@@ -129,7 +129,7 @@ def _csv_with(rows: list[list[str]], line: int, column: str, text: str) -> bytes
     return out.getvalue().encode()
 
 
-@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("bare_engine", ["sqlite"], indirect=True)
 async def test_bad_text_and_foreign_files_are_refused_by_file_row_and_column(engine: Engine, tmp_path: Path) -> None:
     registry = InstrumentRegistry()
     await registry.register_current()

@@ -24,7 +24,8 @@ from server.storage.tables import Answer, InstrumentVersion, Response, Site, Stu
 from server.workspace.export.bundle import ExportSettings, build_export
 from server.workspace.importer import ImportError_, import_export
 
-pytestmark = pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+#: The checks are the same on every database, so one (SQLite) is enough.
+pytestmark = pytest.mark.parametrize("bare_engine", ["sqlite"], indirect=True)
 
 
 def _copy(source: Path, target: Path, replace: dict[str, bytes | None], reseal: bool = False) -> Path:
