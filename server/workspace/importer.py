@@ -19,9 +19,10 @@ spreadsheet would take for formulas (`server.workspace.export.spreadsheet`), so 
 import gives back exactly the exported text.
 
 Before any row is read, every file is verified against manifest.json (size and sha256;
-a file listed but absent, or present but not listed, is refused), and data.csv and
+a file listed but absent, or present but not listed, is refused), data.csv and
 data.parquet, when both are there, must hold the same rows
-(`server.workspace.import_verification`). A zip without a manifest is imported
+(`server.workspace.import_verification`), and the manifest's data_sha256 must be the
+data hash (`analysis.snapshot.data_hash`) of the rows read. A zip without a manifest is imported
 unverified, and the report says so.
 
 The zip is read within `ImportLimits` (`server.workspace.import_archive`): sizes, member
@@ -40,6 +41,7 @@ from pathlib import Path
 import msgspec
 import pandas as pd
 
+from analysis.snapshot import data_hash
 from analysis.tidy import COLUMNS, TidyDataError, validate_tidy
 from server.storage.database import write_transaction
 from server.storage.tables import Answer, InstrumentVersion, Response, Site, Study
@@ -73,6 +75,8 @@ class ImportReport(msgspec.Struct, frozen=True):
     verified_files: int | None = None
 
 
+#: Formats whose manifest `data_sha256` is `analysis.snapshot.data_hash` of the long file.
+HASHED_FORMATS = ("leastmeans.export/2", "leastmeans.export/3")
 FREE_TEXT = "free_text.csv"
 #: Longest free-text answer an import takes (the questionnaires allow 1000 characters).
 MAX_FREE_TEXT = 5000
@@ -334,6 +338,15 @@ async def import_export(path: Path, limits: ImportLimits = ImportLimits()) -> Im
     except TidyDataError as exc:
         raise ImportError_(f"{exc}") from None
     tidy.index = frame.index
+    seal = read.seal
+    if seal is not None and seal.data_sha256 and seal.format in HASHED_FORMATS:
+        # The files match their checksums; this catches a manifest whose data hash was
+        # not written from these rows (edited by hand, or another export's manifest).
+        actual = data_hash(tidy)
+        if actual != seal.data_sha256:
+            raise ImportError_(
+                f"manifest.json: data_sha256 ({seal.data_sha256[:12]}…) is not the hash of the rows of {read.data_file} ({actual[:12]}…)"
+            )
     for column in ("study", "period"):
         varies = extra.groupby(tidy["respondent"])[column].nunique() > 1
         if varies.any():

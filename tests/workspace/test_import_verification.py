@@ -100,6 +100,8 @@ async def test_a_tampered_or_incomplete_export_is_refused_naming_the_file(engine
         instrument = next(n for n in archive.namelist() if n.startswith("instruments/"))
     tampered = _ratings_at_100(parquet)
     assert tampered != parquet
+    with zipfile.ZipFile(good) as archive:
+        other_hash = json.dumps({**json.loads(archive.read("manifest.json")), "data_sha256": "0" * 64}).encode()
     # One character changed, same size: only the checksum can tell.
     line = data_csv.index(b"\n") + 1
     flipped = data_csv[:line] + (b"S" if data_csv[line:line + 1] != b"S" else b"T") + data_csv[line + 1 :]
@@ -116,6 +118,8 @@ async def test_a_tampered_or_incomplete_export_is_refused_naming_the_file(engine
          "data2.csv: in the zip but not listed in manifest.json"),
         ("a manifest that is no manifest", _copy(good, tmp_path / "manifest.zip", {"manifest.json": b"[1, 2]"}),
          "manifest.json: not the manifest of an export"),
+        ("another data hash in the manifest", _copy(good, tmp_path / "hash.zip", {"manifest.json": other_hash}),
+         "manifest.json: data_sha256 (000000000000…) is not the hash of the rows of data.parquet"),
     ]
     await _refusals(engine, tmp_path, cases)
 
