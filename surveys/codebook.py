@@ -386,12 +386,14 @@ def codebook_json(codebook: Codebook) -> bytes:
 
 
 def _labels(values: list[ValueLabel], lang: str) -> str:
-    return "; ".join(f"{x.numeric}={x.code}={x.label.get(lang, '')}" for x in values)
+    # Code first: a cell starting with a negative number would look like a formula to a
+    # spreadsheet and be neutralised with an apostrophe.
+    return "; ".join(f"{x.code}={x.numeric}={x.label.get(lang, '')}" for x in values)
 
 
 def codebook_csv(codebook: Codebook) -> str:
     """The codebook as CSV, one row per variable (respondent columns, items, flags) with
-    both languages; value labels and missing codes as `numeric=code=label; ...`."""
+    both languages; value labels and missing codes as `code=numeric=label; ...`."""
     buffer = io.StringIO()
     languages = codebook.languages
     header = ["instrument", "version", "variable", "item", "option", *[f"label_{lang}" for lang in languages], "type", "kind",

@@ -1,5 +1,7 @@
 """Content-hash versions, stable item codes, the codebook and the author CLI."""
 
+import csv
+import io
 import json
 import re
 import shutil
@@ -84,6 +86,10 @@ def test_codebook_names_labels_types_value_labels_and_missing_codes() -> None:
     rows = codebook_csv(book).splitlines()
     assert rows[0].startswith("instrument,version,variable,item,option,label_da,label_en,type,kind,measure_level")
     assert len(rows) == len(wide_variables(book, include_text=True)) + 1
+    # No cell a spreadsheet would take for a formula (so none needs an apostrophe in exports).
+    cells = [cell for row in csv.reader(io.StringIO(codebook_csv(book))) for cell in row]
+    assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@")]
+    assert "dont_know=-1=Don't know" in codebook_csv(book)
 
 
 def test_codes_are_the_catalogue_s_whatever_the_version_offers() -> None:
