@@ -1,10 +1,14 @@
 """Anonymised data delivery: `export` a zip, `import` one."""
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from server.cli.database import run_with_database
+
+if TYPE_CHECKING:
+    from server.workspace.export.bundle import Manifest
 
 _OUT = click.Path(dir_okay=False, path_type=Path)
 
@@ -20,6 +24,23 @@ def _destination(positional: Path | None, option: Path | None) -> Path:
         # Checked before the export's work, not after it.
         raise click.BadParameter(f"{out}: there is no folder {out.parent}", param_hint="--out")
     return out
+
+
+def export_summary(out: Path, manifest: "Manifest") -> str:
+    """What the export wrote and what k-anonymity changed, per variable that changed (counts only)."""
+    a = manifest.anonymisation
+    # The experience pattern is never widened, only emptied (see kanon.py).
+    changed = [
+        f"experience emptied for {v.generalised}" if v.field == "experience" else f"{v.field} {v.generalised} widened, {v.suppressed} suppressed"
+        for v in a.variables
+        if v.generalised or v.suppressed
+    ]
+    return (
+        f"wrote {out}: {manifest.respondents} respondents, {manifest.rows} rows; k={a.k}: "
+        f"{a.suppressed_respondents} respondents left out"
+        + (f"; {'; '.join(changed)}" if changed else "; nothing generalised")
+        + " (the manifest says why)"
+    )
 
 
 @click.command("export")
@@ -73,11 +94,7 @@ def export_command(
             actor, Action.EXPORT, f"study:{study or '*'}", via="command line", respondents=manifest.respondents,
             rows=manifest.rows, k=k, free_text=include_free_text, data_sha256=manifest.data_sha256,
         )
-        a = manifest.anonymisation
-        return (
-            f"wrote {out}: {manifest.respondents} respondents, {manifest.rows} rows; "
-            f"k={k}: {a.suppressed_respondents} suppressed, generalised {a.generalised}"
-        )
+        return export_summary(out, manifest)
 
     try:
         click.echo(run_with_database(work))
@@ -98,7 +115,12 @@ def import_command(path: Path) -> None:
         with working(f"import of {path}"):
             report = await import_export(path)
         await audit.record("", Action.IMPORT, f"study:{report.study}", via="command line", respondents=report.respondents)
-        return f"imported study '{report.study}': {report.respondents} respondents, {report.answers} answers"
+        checked = (
+            f"{report.verified_files} files verified against manifest.json"
+            if report.verified_files is not None
+            else "no manifest.json in the zip: checksums not verified"
+        )
+        return f"imported study '{report.study}': {report.respondents} respondents, {report.answers} answers; {checked}"
 
     try:
         click.echo(run_with_database(work))

@@ -1,6 +1,7 @@
 """`leastmeans export` and `leastmeans import` end to end, as an operator runs them."""
 
 import asyncio
+import json
 import subprocess
 import sqlite3
 import sys
@@ -37,11 +38,14 @@ def test_export_then_import_through_the_command_line(tmp_path: Path) -> None:
     # As the README writes it: --out names the zip (a plain name as the argument works too, above).
     done = _run(f"sqlite:///{source}", "export", "--out", str(out), "--study", "bench", "--formats", "csv,parquet")
     assert done.returncode == 0, done.stderr
-    assert "8 respondents" in done.stdout
+    assert "8 respondents" in done.stdout and "respondents left out" in done.stdout
     assert {"data.csv", "data.parquet", "manifest.json"} <= set(zipfile.ZipFile(out).namelist())
 
     imported = _run(f"sqlite:///{target}", "import", str(out))
     assert imported.returncode == 0, imported.stderr
+    # The operator is told that the zip was checked, file by file.
+    listed = len(json.loads(zipfile.ZipFile(out).read("manifest.json"))["files"])
+    assert f"{listed} files verified against manifest.json" in imported.stdout
     again = _run(f"sqlite:///{target}", "import", str(out))
     assert again.returncode != 0 and "already exists" in again.stderr
     with sqlite3.connect(source) as db:
