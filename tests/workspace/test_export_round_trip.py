@@ -15,9 +15,10 @@ from analysis.snapshot import data_hash
 from bench.export_bench import seed
 from server.instrument_registry import InstrumentRegistry
 from server.storage.database import engine_for_url, migrate, use_database
-from server.storage.tables import Response, Site
+from server.storage.tables import Answer, Response, Site
 from server.workspace.export.bundle import ExportSettings, build_export
 from server.workspace.importer import import_export
+from surveys import codes
 
 
 def _long_hash(path: Path) -> tuple[str, int]:
@@ -116,12 +117,23 @@ async def test_export_import_export_gives_identical_data_files(engine: Engine, e
         target_registry = InstrumentRegistry()
         await target_registry.register_current()
         report = await import_export(first)
+        bands = await Answer.select(Answer.value, Answer.missing).where(Answer.item == "background.age_band")
         second = tmp_path / "second.zip"
         again = await build_export(target_registry, settings, second)
     finally:
         use_database(engine)
 
     one, two = _members(first), _members(second)
+    # Generalised age bands are stored as given and suppressed ones as suppressed answers.
+    wide_file = next(name for name in one if name.startswith("wide/") and name.endswith(".parquet"))
+    cells = pd.read_parquet(io.BytesIO(one[wide_file]))["bg_age_band"].tolist()
+    wider = {value: code for value, code in codes.option_codes("age_band").items() if value in codes.generalised_values("age_band")}
+    stored = [json.loads(r["value"]) if isinstance(r["value"], str) else r["value"] for r in bands]
+    print(f"age bands: {sum(c in wider.values() for c in cells)} generalised, {cells.count(-7)} suppressed in the export")
+    assert sum(c in wider.values() for c in cells) > 0
+    for value, code in wider.items():
+        assert stored.count(value) == cells.count(code), value
+    assert sum(r["missing"] == "suppressed" for r in bands) == cells.count(-7)
     print(f"{report.respondents} respondents, {report.answers} answers, {len(one)} files, data hash {manifest.data_sha256[:12]} -> {again.data_sha256[:12]}")
     assert report.verified_files == len(one) - 1
     assert again.data_sha256 == manifest.data_sha256
