@@ -4,11 +4,13 @@ names the file (and for a disagreement both files, the row and the column) and s
 nothing; a hand-made zip without a manifest is imported unverified and says so."""
 
 import csv
+import datetime as dt
 import hashlib
-from collections import Counter
 import io
 import json
+import uuid
 import zipfile
+from collections import Counter
 from pathlib import Path
 
 import pyarrow as pa
@@ -21,8 +23,10 @@ from bench.export_bench import seed
 from server.instrument_registry import InstrumentRegistry
 from server.storage.database import engine_for_url, migrate, use_database
 from server.storage.tables import Answer, InstrumentVersion, Response, Site, Study
+from server.studies import ensure_study
 from server.workspace.export.bundle import ExportSettings, build_export
 from server.workspace.importer import ImportError_, import_export
+from surveys import codes
 
 #: The checks are the same on every database, so one (SQLite) is enough.
 pytestmark = pytest.mark.parametrize("bare_engine", ["sqlite"], indirect=True)
@@ -328,3 +332,41 @@ async def test_free_text_of_an_admin_export_comes_back_and_is_checked(engine: En
     finally:
         use_database(engine)
     assert sorted(comments) == sorted(r[2] for r in rows[1:] if r[1] == rows[1][1])
+
+
+async def test_routing_on_a_generalised_age_band_is_accepted(engine: Engine, tmp_path: Path) -> None:
+    """The youth questionnaire asks about sedation in danger only from age 15. The one
+    12-14-year-old among fifteen-to-seventeens has their age band generalised, yet the
+    export marks their sedation items "not asked" (decided on the true band): the import
+    takes that (-8 and -9 both store nothing) instead of refusing the file."""
+    registry = InstrumentRegistry()
+    await registry.register_current()
+    study = await ensure_study("youth", "Youth", [("y", "y", "child_adolescent")])
+    site = await Site.select(Site.id).where(Site.code == "y").first()
+    assert site is not None
+    version_id, _, instrument = registry.current["patient_youth"]
+    when = dt.datetime(2026, 3, 4, 10, 0, tzinfo=dt.timezone.utc)
+    for n, band in enumerate(["12-14", *["15-17"] * 9]):
+        rid = uuid.UUID(int=n + 1, version=4)
+        await Response.insert(Response(id=rid, study=study, site=site["id"], instrument_version=version_id, respondent_group="patient",
+                                       setting="child_adolescent", language="da", started_at=when, submitted_at=when + dt.timedelta(minutes=9))).run()
+        answers = [Answer(response=rid, item="background.age_band", value=json.dumps(band))]
+        for item in instrument.items_for("child_adolescent"):
+            if item.kind == "rating" and not (band == "12-14" and item.measure == "sedation_danger"):
+                answers.append(Answer(response=rid, item=item.code, value=json.dumps(40 + n)))
+        await Answer.insert(*answers).run()
+    path = tmp_path / "youth.zip"
+    manifest = await build_export(registry, ExportSettings(formats=("parquet",)), path)
+    rating = _wide_cell(path, "rating_sedation_danger")
+    band = _wide_cell(path, "bg_age_band")
+    twelve = codes.option_code("age_band", "12-14")
+    assert twelve not in band and -8 in rating, f"the case is not exercised (k-anonymity report: {manifest.anonymisation.generalised})"
+    use_database(engine_for_url(f"sqlite:///{tmp_path / 'target.sqlite3'}"))
+    try:
+        await migrate()
+        report = await import_export(path)
+        stored = await Answer.select(Answer.item).where(Answer.item == "rating.sedation_danger")
+    finally:
+        use_database(engine)
+    assert report.respondents == 10
+    assert len(stored) == sum(v >= 0 for v in rating) == 9
