@@ -68,7 +68,9 @@ def recomputed_group_sizes(data: pd.DataFrame) -> pd.Series:
     return key.map(key.value_counts())
 
 
-def rewritten_zip(source: Path, target: Path, replacements: dict[str, bytes], drop: list[str] = ()) -> Path:  # type: ignore[assignment]
+def rewritten_zip(
+    source: Path, target: Path, replacements: dict[str, bytes], drop: list[str] = (), manifest_fields: dict[str, object] | None = None  # type: ignore[assignment]
+) -> Path:
     """A copy of an export zip with some files replaced or left out and the manifest's list
     updated: a consistent zip whose content is what the test wants (as another
     installation might send), not a tampered one."""
@@ -79,6 +81,7 @@ def rewritten_zip(source: Path, target: Path, replacements: dict[str, bytes], dr
     files.update(replacements)
     manifest = json.loads(files["manifest.json"])
     manifest["files"] = [entry for entry in manifest["files"] if entry["name"] not in drop]
+    manifest.update(manifest_fields or {})
     for entry in manifest["files"]:
         if entry["name"] in replacements:
             entry["bytes"] = len(files[entry["name"]])
@@ -160,7 +163,9 @@ async def _payload_zip(registry: InstrumentRegistry, tmp_path: Path) -> Path:
                 for label in variable["value_labels"]:
                     label["code"] = renamed[label["code"]]
         replacements[name] = json.dumps(book, indent=2).encode()
-    return rewritten_zip(clean, tmp_path / "payload.zip", replacements)
+    from analysis.snapshot import data_hash
+
+    return rewritten_zip(clean, tmp_path / "payload.zip", replacements, manifest_fields={"data_sha256": data_hash(frame)})
 
 
 async def test_csv_cells_cannot_be_formulas_and_import_gives_the_text_back(

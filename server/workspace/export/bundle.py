@@ -285,11 +285,11 @@ def _respondent_lookup(kept: pd.DataFrame, export_ids: dict[str, str], pattern_b
     columns: dict[str, list[object]] = {"id": ids, "respondent": [export_ids[i] for i in ids]}
     for column in ("age_band", "gender", "period", "study"):
         values = kept[column].reindex(ids) if column in kept.columns else pd.Series([None] * len(ids))
-        columns[column] = [_text_or_none(v) for v in values]
+        columns[column] = [_text_or_none(v) for v in values.tolist()]
     table = pa.table({name: pa.array(values, type=pa.string()) for name, values in columns.items()})
-    after = kept[kanon.EXPERIENCE_PATTERN].reindex(ids)
-    shown = [after[i] == pattern_before[i] for i in ids]
-    return table.append_column("experience_shown", pa.array(shown, type=pa.bool_()))
+    after = kept[kanon.EXPERIENCE_PATTERN].reindex(ids).to_numpy(dtype=object)
+    shown = after == np.array([pattern_before[i] for i in ids], dtype=object)
+    return table.append_column("experience_shown", pa.array(shown.astype(bool), type=pa.bool_()))
 
 
 def _anonymised(batch: pa.Table, lookup: pa.Table) -> tuple[pa.Table, pa.Array, int]:
@@ -430,6 +430,8 @@ def _wide_rows(
         kept_ids = [rid for rid, k in zip(ids, keep, strict=True) if k]
         values = np.vstack(collected.values[version])[keep] if ids else np.empty((0, len(layout.names)))
         flags = np.vstack(collected.flags[version])[keep] if ids else np.empty((0, 3))
+        # The per-respondent rows are not needed again; the stacked copy replaces them.
+        collected.values[version], collected.flags[version] = [], []
         rows = kept.loc[kept_ids]
         before = qi.loc[kept_ids]
         background = {kind: rows[kind].tolist() for kind in wide.BACKGROUND_KINDS if kind in rows.columns}
@@ -444,6 +446,8 @@ def _wide_rows(
                 "setting": rows["setting"].astype(str).map(settings).to_numpy(dtype="int64"),
                 "group": rows["group"].astype(str).map(groups).to_numpy(dtype="int64"),
                 "period": rows["period"].astype(str).to_numpy(dtype=object),
+                "study_code": rows["study"].astype(str).to_numpy(dtype=object),
+                "site_code": rows["site"].astype(str).to_numpy(dtype=object),
             }
         )
         out[version] = (kept_ids, values, flags, meta)
@@ -616,16 +620,21 @@ def _write_wide(
     (out_dir / "wide").mkdir()
     paths: list[Path] = []
     entries: list[WideEntry] = []
+    # The codebook as the export's codebook files give it: with the export's study and
+    # site numbers, so the statistics files label them.
+    studies = sorted({str(s) for _, _, _, meta in wide_rows.values() for s in meta["study_code"]}) if wide_rows else []
+    sites = sorted({str(s) for _, _, _, meta in wide_rows.values() for s in meta["site_code"]}) if wide_rows else []
     for version in sorted(wide_rows):
         ids, values, flags, meta = wide_rows[version]
         if not ids:
             continue
         layout = collected.layouts[version]
-        written = meta.assign(respondent=[export_ids[i] for i in ids])
+        written = meta.drop(columns=["study_code", "site_code"]).assign(respondent=[export_ids[i] for i in ids])
         order = np.argsort(written["respondent"].to_numpy(dtype=str), kind="stable")
         frame = wide.frame(layout, written.iloc[order].reset_index(drop=True), values[order], flags[order], quality.FLAG_COLUMNS)
         stem = f"{layout.instrument.code}-{version[:12]}"
-        written_paths = wide.write_files(frame, collected.codebooks[version], out_dir / "wide", stem, settings.formats, settings.language)
+        book = build_codebook(layout.instrument, version, studies, sites)
+        written_paths = wide.write_files(frame, book, out_dir / "wide", stem, settings.formats, settings.language)
         paths += written_paths
         entries.append(WideEntry(instrument=layout.instrument.code, version=version, name=f"wide/{stem}", respondents=len(ids), variables=len(layout.names)))
     return paths, entries
