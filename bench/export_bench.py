@@ -1,10 +1,14 @@
 """Export benchmark: 1,000,000 answers to each format, wall time and peak memory.
 
-Run with `python -m bench` (all benchmarks) or `python -m bench.export_bench`. The data
-are synthetic respondents written straight into a fresh SQLite file (the export reads the
-same tables whatever wrote them). Peak memory is the process's maximum resident set size
-after each export, in a fresh child process per format, so one format's peak does not hide
-another's. Goal: CSV and Parquet under 30 s on 2 cores, memory flat in data size.
+Run with `python -m bench` (all benchmarks) or `python -m bench.export_bench [answers]`. The
+data are synthetic respondents written straight into a fresh SQLite file (the export reads
+the same tables whatever wrote them). Peak memory is the process's maximum resident set
+size after each export, in a fresh child process per format, so one format's peak does not
+hide another's. Each export writes the long file and the wide file of that format (format
+leastmeans.export/3: every respondent's wide row built through routing, ids numbered by
+content, long rows sorted through bucket files on disk). Goal: CSV and Parquet under 30 s
+on 2 cores, memory flat in the number of answers (the wide values, ~1 KB a respondent, are
+held in memory; see server/workspace/export/bundle.py).
 """
 
 import asyncio
