@@ -115,15 +115,16 @@ def _data_frame(archive: zipfile.ZipFile, names: set[str], limits: ImportLimits)
         frames["data.csv"] = csv_frame(archive, "data.csv", limits)
     if not frames:
         raise ImportError_("the zip holds neither data.parquet nor data.csv")
-    for file, frame in frames.items():
+    for frame in frames.values():
         # Row n of the data is line n + 2 of data.csv (line 1 is the header), and the same
         # number is used for Parquet so messages agree whichever file was read.
         frame.index = pd.RangeIndex(2, len(frame) + 2)
-        check_text(frame, file, limits)
-    if len(frames) == 2:
-        check_agreement(frames["data.csv"], frames["data.parquet"], "data.csv", "data.parquet")
     file = "data.parquet" if "data.parquet" in frames else "data.csv"
     frame = frames[file]
+    # The text of the file read is checked; the other must agree with it cell by cell.
+    check_text(frame, file, limits)
+    if len(frames) == 2:
+        check_agreement(frames["data.csv"], frames["data.parquet"], "data.csv", "data.parquet")
     frame = frame[[c for c in frame.columns if c in _KNOWN_COLUMNS]]
     if file == "data.csv" and "value" in frame.columns:
         # Keep text that is not a number, so validate_tidy names the row.
