@@ -56,7 +56,7 @@ from server.gradation.snapshot import tidy_from_answers
 from server.workspace.export import wide
 from server.workspace.import_archive import ImportError_, ImportLimits, check_text, csv_frame, parquet_frame, read_member
 from server.workspace.import_verification import check_agreement
-from surveys.codebook import Codebook, Variable, build_codebook, item_variables
+from surveys.codebook import Codebook, CodebookError, Variable, build_codebook, item_variables
 from surveys.codes import MISSING_KINDS
 from surveys.design import assigned_pairs, pair_cycle
 from surveys.model import Instrument
@@ -343,7 +343,10 @@ def decode(wide_file: WideFile, instrument: Instrument, long_people: pd.DataFram
 
     # Rebuild the design slot from the pairs asked, then check that the export's own
     # encoding of the decoded answers gives back every cell of the row.
-    layout = wide.layout_for(instrument, book)
+    try:
+        layout = wide.layout_for(instrument, book)
+    except (wide.WideError, CodebookError) as exc:
+        raise ImportError_(f"codebook/{wide_file.stem}.json: does not fit questionnaire {instrument.code} ({exc})") from None
     values = np.column_stack([numbers[name] for name in layout.names]) if layout.names else np.empty((len(frame), 0))
     pairs = [(item.code, per_item[item.code][0].name) for item in instrument.items if item.type == "paired" and item.code in per_item]
     settings = people["setting"].astype(str).to_numpy()
@@ -367,7 +370,11 @@ def decode(wide_file: WideFile, instrument: Instrument, long_people: pd.DataFram
         candidates = _slots(instrument, setting, shown, answered, cache)
         encoded = None
         for slot in candidates:
-            attempt = wide.encode(layout, stored[row], setting, slot, frozenset())
+            try:
+                attempt = wide.encode(layout, stored[row], setting, slot, frozenset())
+            except wide.WideError as exc:
+                # A value the zip's codebook decoded but the catalogue has no code for.
+                raise ImportError_(f"{_where(wide_file, lines[[row]], 'respondent')}: {exc}") from None
             differs = attempt.values != values[row]
             unasked = np.isin(attempt.values, (NOT_ASKED, NOT_ANSWERED)) & np.isin(values[row], (NOT_ASKED, NOT_ANSWERED))
             if not (differs & ~(loose & unasked)).any():
@@ -384,8 +391,8 @@ def decode(wide_file: WideFile, instrument: Instrument, long_people: pd.DataFram
             differs = differs if len(differs) else np.flatnonzero(attempt.values != values[row])
             column = layout.names[int(differs[0])]
             raise ImportError_(
-                f"{_where(wide_file, lines[[row]], column)}: {values[row][differs[0]]:g} disagrees with the row's other answers "
-                f"and the questionnaire's routing, which give {attempt.values[differs[0]]:g}"
+                f"{_where(wide_file, lines[[row]], column)}: {values[row][differs[0]]:g} in the file, but the answers decoded "
+                f"from the row give {attempt.values[differs[0]]:g} under the questionnaire's coding and routing"
             )
     people["design_slot"] = slots
     people["flag_fast"] = flags["flag_fast"].astype(bool)

@@ -230,6 +230,12 @@ async def test_wide_files_that_contradict_themselves_or_the_long_file_are_refuse
     csv_only = _wide_edit(good, rated, "rating_belt_long", 100 if ratings[rated] != 100 else 99)
     with zipfile.ZipFile(good) as archive:
         long_at_100 = _ratings_at_100(archive.read("data.parquet"))
+        book_name = next(n for n in archive.namelist() if n.startswith("codebook/") and n.endswith(".json"))
+        book = json.loads(archive.read(book_name))
+    # A codebook that swaps the numbers of two genders decodes every gender wrongly.
+    gender = next(v for v in book["variables"] if v["name"] == "bg_gender")
+    gender["value_labels"][0]["numeric"], gender["value_labels"][1]["numeric"] = gender["value_labels"][1]["numeric"], gender["value_labels"][0]["numeric"]
+    swapped_row = next(n for n, g in enumerate(genders) if g in (gender["value_labels"][0]["numeric"], gender["value_labels"][1]["numeric"]))
     cases = [
         ("every rating 100 in data.parquet, no manifest",
          _copy(good, tmp_path / "long.zip", {"data.parquet": long_at_100, "data.csv": None, "manifest.json": None}),
@@ -249,6 +255,9 @@ async def test_wide_files_that_contradict_themselves_or_the_long_file_are_refuse
         ("suppressed where no value can be suppressed",
          _copy(good, tmp_path / "suppressed.zip", {**_wide_edit(good, rated, "rating_belt_long", -7), "manifest.json": None}),
          f"{parquet_name}, row {rated + 2}, column 'rating_belt_long': -7 is no missing code of this variable"),
+        ("a codebook that swaps two codes",
+         _copy(good, tmp_path / "book.zip", {book_name: json.dumps(book).encode(), "manifest.json": None}),
+         f"{parquet_name}, row {swapped_row + 2}, column 'bg_gender': "),
         ("straight-lining flagged though the ratings differ",
          _copy(good, tmp_path / "straight.zip", {**_wide_edit(good, rated, "flag_straightline", 1), "manifest.json": None}),
          f"{parquet_name}, row {rated + 2}, column 'flag_straightline': 1, but the row's"),
