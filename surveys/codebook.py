@@ -40,7 +40,9 @@ MISSING_VALUE_CODES: dict[str, int] = {code: kind.numeric for code, kind in MISS
 SUPPRESSIBLE_KINDS: tuple[str, ...] = ("age_band", "gender", "profession", "years_experience", "relation", "experience", "coercion_any")
 #: What a valid variable name looks like in SPSS, Stata and R alike.
 NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,31}$")
-MAX_NAME = 32
+#: Longest derived name. Stata allows 32 characters, but the writer names each value label
+#: set after its variable plus a running number (up to 4 digits), which must fit in 32 too.
+MAX_NAME = 28
 
 _CHOSEN: tuple[Text, Text] = ({"da": "Ikke valgt", "en": "Not chosen"}, {"da": "Valgt", "en": "Chosen"})
 _NO_YES: tuple[Text, Text] = ({"da": "Nej", "en": "No"}, {"da": "Ja", "en": "Yes"})

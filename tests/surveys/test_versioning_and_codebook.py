@@ -124,6 +124,8 @@ def test_names_are_stat_safe_unique_and_stable_across_versions(tmp_path: Path) -
     names = [v.name for v in wide_variables(after, include_text=True)]
     assert len(set(names)) == len(names)
     assert all(re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,31}", n) for n in names)
+    # Room for the 4-digit number a Stata writer appends to name a variable's value labels.
+    assert max(len(n) for n in names) <= 28
     assert [(v.name, v.item, v.option) for v in after.variables] == [(v.name, v.item, v.option) for v in before.variables]
     assert [v.name for v in after.respondent_variables] == ["respondent", "study", "site", "setting", "group", "period"]
     flags = {v.name: v for v in after.flag_variables}

@@ -40,8 +40,9 @@ from surveys.model import Text
 
 Format = Literal["csv", "parquet", "sav", "dta"]
 FORMATS: tuple[str, ...] = ("csv", "parquet", "sav", "dta")
-#: Stata's limit on a variable label.
+#: Stata's limit on a variable label, and on a variable or value label set name.
 STATA_LABEL_LENGTH = 80
+STATA_NAME_LENGTH = 32
 #: Stata letter of each missing code, and back.
 STATA_LETTERS: dict[int, str] = {kind.numeric: kind.stata for kind in MISSING_KINDS.values()}
 
@@ -185,6 +186,13 @@ def _dta(frame: pd.DataFrame, columns: Sequence[ColumnSpec], path: Path, languag
         for code, text in sorted(spec.value_labels.items()):
             labels[STATA_LETTERS[code] if code < 0 else code] = spec.text(text, language)
         if labels:
+            # pyreadstat names the value label set `<variable><running number>`, and Stata
+            # refuses a name over 32 characters with a message that names nothing.
+            if len(spec.name) + len(str(len(value_labels))) > STATA_NAME_LENGTH:
+                raise LabelledError(
+                    f"column '{spec.name}': too long to carry value labels in Stata "
+                    f"(at most {STATA_NAME_LENGTH - len(str(len(value_labels)))} characters here)"
+                )
             value_labels[spec.name] = labels
         missing[spec.name] = [kind.stata for kind in MISSING_KINDS.values()]
         if _integral(numbers):
