@@ -157,7 +157,7 @@ def _text_or_none(value: object) -> str | None:
     if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
         return None
     text = str(value)
-    return None if text == "suppressed" else text
+    return None if text == kanon.SUPPRESSED or text.startswith(_MISSING_VALUE_PREFIX) else text
 
 
 class _Collected:
@@ -194,14 +194,23 @@ def _stored_answers(answers: pd.DataFrame) -> dict[str, dict[str, tuple[object, 
     return out
 
 
+#: How a background answer given as a missing kind reaches k-anonymity: a value of its own
+#: (no option code has a colon), because the wide file shows "prefer not to answer" apart
+#: from "not answered"; the long file shows neither (see `_text_or_none`).
+_MISSING_VALUE_PREFIX = "missing:"
+
+
 def _background(answers: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
-    """Per respondent (index `ids`), the answered value of each background kind (NA:
-    not answered, a missing code, or not in the questionnaire)."""
+    """Per respondent (index `ids`), the value of each background kind: the answer, or
+    `missing:<kind>` for a missing code (NA: not answered, or not in the questionnaire)."""
     frame = pd.DataFrame(index=pd.Index(ids, name="respondent"))
-    answered = answers["missing"].isna()
     for kind in _BACKGROUND:
-        rows = answers[(answers["kind"] == kind) & answered]
-        values = pd.Series(rows["raw"].map(str).to_numpy(), index=rows["respondent"].astype(str).to_numpy(), dtype=object)
+        rows = answers[answers["kind"] == kind]
+        given = [
+            str(raw) if not isinstance(missing, str) else _MISSING_VALUE_PREFIX + missing
+            for raw, missing in zip(rows["raw"].tolist(), rows["missing"].tolist(), strict=True)
+        ]
+        values = pd.Series(given, index=rows["respondent"].astype(str).to_numpy(), dtype=object)
         frame[kind] = values[~values.index.duplicated()].reindex(ids).to_numpy()
     return frame
 
@@ -221,11 +230,13 @@ async def _collect(registry: InstrumentRegistry, batch: SourceBatch, people: pd.
     columns = ("instrument_version", "version_id", "free_text", "setting", "design_slot", "study", "site", "group", "period")
     shown, without = np.zeros(len(ids), dtype=np.int64), np.zeros(len(ids), dtype=np.int64)
     values: list[np.ndarray] = []
+    routing: list[str] = []
     for n, (rid, version, version_id, free_text, setting, slot, *rest) in enumerate(zip(ids, *(people[c].tolist() for c in columns), strict=True)):
         layout = await collected.layout(registry, str(version), int(version_id))
         features = _FREE_TEXT if bool(free_text) else _NO_FEATURES
         encoded = wide.encode(layout, stored.get(str(rid), {}), str(setting), int(slot or 0), features)
         values.append(encoded.values)
+        routing.append(encoded.background_routing)
         shown[n], without[n] = encoded.shown, encoded.without_value
     nonresponse = quality.nonresponse(shown, without)
     for n, (rid, version, *respondent) in enumerate(
@@ -240,6 +251,7 @@ async def _collect(registry: InstrumentRegistry, batch: SourceBatch, people: pd.
     background = _background(batch.answers, ids)
     patterns = kanon.experience_patterns(tidy)
     background[kanon.EXPERIENCE_PATTERN] = pd.Series(patterns, dtype=object).reindex(ids).fillna("").to_numpy()
+    background[kanon.ROUTING] = routing
     collected.qi.append(background.reset_index())
 
 
@@ -480,7 +492,7 @@ async def build_export(registry: InstrumentRegistry, settings: ExportSettings, o
     with tempfile.TemporaryDirectory(prefix="leastmeans-export-") as tmp:
         workdir = Path(tmp)
         spool_path, text_path, collected = await _read(registry, responses, settings, workdir)
-        qi = pd.concat(collected.qi, ignore_index=True) if collected.qi else pd.DataFrame(columns=["respondent", *_BACKGROUND, kanon.EXPERIENCE_PATTERN])
+        qi = pd.concat(collected.qi, ignore_index=True) if collected.qi else pd.DataFrame(columns=["respondent", *_BACKGROUND, kanon.EXPERIENCE_PATTERN, kanon.ROUTING])
         qi = qi.join(respondent_columns, on="respondent")
         pattern_before = dict(zip(qi["respondent"].astype(str), qi[kanon.EXPERIENCE_PATTERN], strict=True))
         # k-anonymity breaks ties by the respondent column: it gets the stored content's

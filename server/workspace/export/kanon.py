@@ -8,8 +8,12 @@ which coercive measures they met. An export carries, per respondent:
   (`FIXED_IDENTIFIERS`, never changed: the analysis is per group and site and the import
   needs them; the period is a calendar quarter or ISO week, see
   `server.workspace.export.period`);
+- the questions a skip rule on a background answer hid (`ROUTING`: a youth questionnaire does
+  not ask 12-14-year-olds about sedation because of danger, so its "not asked" tells the age
+  band that widening or suppressing would hide); never changed, like the fixed identifiers;
 - the background answers age band, gender, profession, years of experience and relation to
-  the patient (`BACKGROUND`; a questionnaire that does not ask one leaves it empty, and empty
+  the patient (`BACKGROUND`; "prefer not to answer" is a value of its own, since the export
+  shows it apart from "not answered"; a questionnaire that does not ask one leaves it empty, and empty
   counts as one value of its own, as does a column absent from the input);
 - the experience pattern: the respondent's experience (none / witnessed / experienced) of
   each measure, repeated on that measure's rows. Over a dozen measures this pattern alone
@@ -95,8 +99,10 @@ from surveys import codes as catalogue
 #: "measure=experience" pairs joined by ";" ("" when no row carries an experience).
 EXPERIENCE_PATTERN: Final = "experience_pattern"
 
+#: The questions a skip rule on a background answer hid from the respondent, as one text.
+ROUTING: Final = "background_routing"
 #: Respondent columns that are never changed (a respondent is only ever left out whole).
-FIXED_IDENTIFIERS: Final = ("study", "site", "setting", "group", "instrument_version", "period")
+FIXED_IDENTIFIERS: Final = ("study", "site", "setting", "group", "instrument_version", "period", ROUTING)
 #: Background answers that are generalised or suppressed, cell by cell, where a combination is rare.
 BACKGROUND: Final = ("age_band", "gender", "profession", "years_experience", "relation")
 #: The columns the export copies from each respondent to their rows (same as `BACKGROUND`).

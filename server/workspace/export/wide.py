@@ -33,7 +33,7 @@ from server.workspace.export.labelled import ColumnSpec, write_labelled
 from surveys import codes
 from surveys.codebook import Codebook, wide_variables
 from surveys.model import Instrument, Item
-from surveys.routing import Context, route_plan, visible_codes
+from surveys.routing import Context, RouteStep, route_plan, visible_codes
 
 #: Numeric code of each missing kind.
 MISSING: Final = {kind.code: kind.numeric for kind in codes.MISSING_KINDS.values()}
@@ -89,6 +89,13 @@ class WideLayout:
     visible_cache: dict[tuple[Any, ...], list[str]] = field(default_factory=dict)
     #: The plans named in `visible_cache`, kept alive so their ids stay theirs.
     plans: dict[int, Any] = field(default_factory=dict)
+    #: First column of each item a skip rule on a background answer can hide: its "not
+    #: asked" tells that answer, so k-anonymity must see it (see `background_routing`).
+    background_routed: dict[str, int] = field(default_factory=dict)
+    #: The codes of the background items (their answers are what `background_routed` tells).
+    background_items: frozenset[str] = frozenset()
+    #: The steps of each plan in `plans` that are in `background_routed`, by the plan's id.
+    routed_steps: dict[int, list[RouteStep]] = field(default_factory=dict)
 
 
 def _coding(item: Item, labels: Sequence[Any]) -> dict[str, int]:
@@ -141,9 +148,14 @@ def layout_for(instrument: Instrument, codebook: Codebook) -> WideLayout:
         if item.kind in EXPERIENCE_KINDS:
             experience.extend(columns)
     controlling = tuple(sorted({c.item for item in instrument.items for c in item.show_if}))
+    background_items = {item.code for item in instrument.items if item.kind in BACKGROUND_KINDS}
+    routed = {spec.item.code: spec.columns[0] for spec in items if any(c.item in background_items for c in spec.item.show_if)}
     return WideLayout(
-        instrument, codebook.version, names, items, background, experience, {spec.item.code: spec for spec in items}, controlling
+        instrument, codebook.version, names, items, background, experience, {spec.item.code: spec for spec in items}, controlling,
+        background_routed=routed, background_items=frozenset(background_items),
     )
+
+
 
 
 @dataclass(frozen=True)
@@ -153,6 +165,10 @@ class Encoded:
     values: np.ndarray
     shown: int
     without_value: int
+    #: The items the setting and design gave this respondent but a skip rule on a
+    #: background answer hid, joined by ";": a quasi-identifier, since "not asked" there
+    #: gives the background answer back (items the design did not assign tell nothing).
+    background_routing: str = ""
 
 
 def _fill(spec: _ItemColumns, raw: Any, row: list[float]) -> bool:
@@ -216,6 +232,8 @@ def encode(
         if len(layout.visible_cache) < _VISIBLE_CACHE_SIZE:
             layout.visible_cache[key] = visible
             layout.plans[id(plan)] = plan
+    # Kept alive with its id, so the id keeps naming this plan's codes.
+    layout.plans.setdefault(id(plan), plan)
     by_code = layout.by_code
     # A list, not an array: setting Python floats one by one is several times faster.
     row: list[float] = [float(NOT_ASKED)] * len(layout.names)
@@ -240,7 +258,33 @@ def encode(
                 row[column] = MISSING[missing]
         elif _fill(spec, raw, row) and code in asked:
             without -= 1
-    return Encoded(np.array(row, dtype="float64"), shown, without)
+    routing = ""
+    if layout.background_routed:
+        steps = layout.routed_steps.get(id(plan))
+        if steps is None:
+            steps = layout.routed_steps[id(plan)] = [step for step in plan if step.code in layout.background_routed]
+        routing = ";".join(step.code for step in steps if _hidden_by_background(step, layout.background_items, answers))
+    return Encoded(np.array(row, dtype="float64"), shown, without, routing)
+
+
+def _hidden_by_background(step: RouteStep, background_items: frozenset[str], answers: Mapping[str, tuple[Any, str | None]]) -> bool:
+    """Whether a condition of `step` on a background answer fails (as surveys.routing reads
+    it: background items come first and are always asked); conditions on other answers,
+    such as "ever met coercion", tell nothing about the background and are not read."""
+    for condition in step.show_if:
+        if condition.item not in background_items:
+            continue
+        saved = answers.get(condition.item)
+        answered = saved is not None and saved[1] is None
+        value = saved[0] if answered else None  # type: ignore[index]
+        values = value if isinstance(value, list) else [value]
+        if condition.none_of:
+            holds = not (answered and any(v in condition.none_of for v in values))
+        else:
+            holds = answered and any(v in condition.any_of for v in values)
+        if not holds:
+            return True
+    return False
 
 
 def anonymise(
