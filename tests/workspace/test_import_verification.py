@@ -343,11 +343,31 @@ async def test_free_text_of_an_admin_export_comes_back_and_is_checked(engine: En
     assert sorted(comments) == sorted(r[2] for r in rows[1:] if r[1] == rows[1][1])
 
 
+def _generalised(path: Path, target: Path, column: str, long_column: str, value: str, wider: str, option_set: str) -> Path:
+    """The zip with `value` widened to `wider` in the wide and the long Parquet files, as
+    k-anonymity writes it, and without a manifest."""
+    parquet_name, _ = _wide_names(path)
+    with zipfile.ZipFile(path) as archive:
+        wide_table = pq.read_table(io.BytesIO(archive.read(parquet_name)))
+        long_table = pq.read_table(io.BytesIO(archive.read("data.parquet")))
+    code, wider_code = codes.option_code(option_set, value), codes.option_code(option_set, wider)
+    cells = [wider_code if c == code else c for c in wide_table[column].to_pylist()]
+    wide_table = wide_table.set_column(wide_table.schema.get_field_index(column), wide_table.schema.field(column), pa.array(cells, wide_table.schema.field(column).type))
+    texts = [wider if t == value else t for t in long_table[long_column].to_pylist()]
+    long_table = long_table.set_column(long_table.schema.get_field_index(long_column), long_table.schema.field(long_column), pa.array(texts, pa.string()))
+    files = {}
+    for name, table in ((parquet_name, wide_table), ("data.parquet", long_table)):
+        buffer = io.BytesIO()
+        pq.write_table(table, buffer)
+        files[name] = buffer.getvalue()
+    return _copy(path, target, {**files, "manifest.json": None})
+
+
 async def test_routing_on_a_generalised_age_band_is_accepted(engine: Engine, tmp_path: Path) -> None:
-    """The youth questionnaire asks about sedation in danger only from age 15. The one
-    12-14-year-old among fifteen-to-seventeens has their age band generalised, yet the
-    export marks their sedation items "not asked" (decided on the true band): the import
-    takes that (-8 and -9 both store nothing) instead of refusing the file."""
+    """The youth questionnaire asks about sedation in danger only from age 15. Where
+    k-anonymity widens 12-14 to 12-17, the export still marks those items "not asked"
+    (decided on the true band, and shared by at least k): the import takes that (-8 and
+    -9 both store nothing) instead of refusing the file."""
     registry = InstrumentRegistry()
     await registry.register_current()
     study = await ensure_study("youth", "Youth", [("y", "y", "child_adolescent")])
@@ -355,7 +375,7 @@ async def test_routing_on_a_generalised_age_band_is_accepted(engine: Engine, tmp
     assert site is not None
     version_id, _, instrument = registry.current["patient_youth"]
     when = dt.datetime(2026, 3, 4, 10, 0, tzinfo=dt.timezone.utc)
-    for n, band in enumerate(["12-14", *["15-17"] * 9]):
+    for n, band in enumerate(["12-14"] * 6 + ["15-17"] * 6):
         rid = uuid.UUID(int=n + 1, version=4)
         await Response.insert(Response(id=rid, study=study, site=site["id"], instrument_version=version_id, respondent_group="patient",
                                        setting="child_adolescent", language="da", started_at=when, submitted_at=when + dt.timedelta(minutes=9))).run()
@@ -364,18 +384,20 @@ async def test_routing_on_a_generalised_age_band_is_accepted(engine: Engine, tmp
             if item.kind == "rating" and not (band == "12-14" and item.measure == "sedation_danger"):
                 answers.append(Answer(response=rid, item=item.code, value=json.dumps(40 + n)))
         await Answer.insert(*answers).run()
-    path = tmp_path / "youth.zip"
-    manifest = await build_export(registry, ExportSettings(formats=("parquet",)), path)
-    rating = _wide_cell(path, "rating_sedation_danger")
-    band = _wide_cell(path, "bg_age_band")
+    exported = tmp_path / "youth.zip"
+    await build_export(registry, ExportSettings(formats=("parquet",)), exported)
+    rating, band = _wide_cell(exported, "rating_sedation_danger"), _wide_cell(exported, "bg_age_band")
     twelve = codes.option_code("age_band", "12-14")
-    assert twelve not in band and -8 in rating, f"the case is not exercised (k-anonymity report: {manifest.anonymisation.generalised})"
+    assert [r for r, b in zip(rating, band, strict=True) if b == twelve] == [-8] * 6, "the case is not exercised"
+    widened = _generalised(exported, tmp_path / "widened.zip", "bg_age_band", "age_band", "12-14", "12-17", "age_band")
     use_database(engine_for_url(f"sqlite:///{tmp_path / 'target.sqlite3'}"))
     try:
         await migrate()
-        report = await import_export(path)
+        report = await import_export(widened)
+        bands = Counter(_value(r["value"]) for r in await Answer.select(Answer.value).where(Answer.item == "background.age_band"))
         stored = await Answer.select(Answer.item).where(Answer.item == "rating.sedation_danger")
     finally:
         use_database(engine)
-    assert report.respondents == 10
-    assert len(stored) == sum(v >= 0 for v in rating) == 9
+    assert report.respondents == 12
+    assert bands == {"12-17": 6, "15-17": 6}
+    assert len(stored) == sum(v >= 0 for v in rating) == 6
