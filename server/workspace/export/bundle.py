@@ -47,7 +47,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from analysis.gradation import software_version
+from analysis.versions import library_versions, software_version
 from analysis.snapshot import HASH_VERSION
 from server.instrument_registry import InstrumentRegistry
 from server.storage.tables import InstrumentVersion
@@ -127,6 +127,8 @@ class Manifest(msgspec.Struct, frozen=True):
     spreadsheet_note: str = spreadsheet.NOTE
     #: The wide files: one set per questionnaire version (`wide/<instrument>-<hash12>.*`).
     wide: list["WideEntry"] = []
+    #: The numerical libraries the files were written with (numpy, pandas, pyarrow, ...).
+    library_versions: dict[str, str] = {}
 
 
 def _sha256(path: Path) -> str:
@@ -589,6 +591,7 @@ async def build_export(registry: InstrumentRegistry, settings: ExportSettings, o
         manifest = Manifest(
             format=EXPORT_FORMAT,
             software_version=software_version(),
+            library_versions=library_versions(),
             created_on=dt.date.today().isoformat(),
             settings=settings,
             study=settings.study,
