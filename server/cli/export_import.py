@@ -59,7 +59,7 @@ def export_command(
     include_free_text: bool, as_admin: str | None, formats: str,
 ) -> None:
     """Write an anonymised export zip (data, codebook, manifest) to OUT or --out."""
-    from server.cli.progress import working
+    from server.cli.progress import progress_bar
     from server.cli.studies import require_study
     from server.instrument_registry import InstrumentRegistry
     from server.storage.workspace_tables import StaffUser
@@ -88,8 +88,13 @@ def export_command(
             actor = as_admin or ""
         registry = InstrumentRegistry()
         await registry.register_current()
-        with working(f"export to {out}"):
-            manifest = await build_export(registry, settings, out)
+        with progress_bar(f"export to {out}", unit=" respondents") as bar:
+
+            def advance(done: int, total: int) -> None:
+                bar.total = total
+                bar.update(done - bar.n)
+
+            manifest = await build_export(registry, settings, out, progress=advance)
         await audit.record(
             actor, Action.EXPORT, f"study:{study or '*'}", via="command line", respondents=manifest.respondents,
             rows=manifest.rows, k=k, free_text=include_free_text, data_sha256=manifest.data_sha256,

@@ -39,6 +39,8 @@ def test_export_then_import_through_the_command_line(tmp_path: Path) -> None:
     done = _run(f"sqlite:///{source}", "export", "--out", str(out), "--study", "bench", "--formats", "csv,parquet")
     assert done.returncode == 0, done.stderr
     assert "8 respondents" in done.stdout and "respondents left out" in done.stdout
+    # Progress counts respondents; without a terminal it is whole log lines, the last complete.
+    assert "\r" not in done.stderr and "8/8" in done.stderr.splitlines()[-1]
     assert {"data.csv", "data.parquet", "manifest.json"} <= set(zipfile.ZipFile(out).namelist())
 
     imported = _run(f"sqlite:///{target}", "import", str(out))

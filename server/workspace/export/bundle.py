@@ -36,7 +36,7 @@ import io
 import tempfile
 import zipfile
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Literal
 
@@ -262,7 +262,8 @@ _NO_FEATURES: frozenset[str] = frozenset()
 
 
 async def _read(
-    registry: InstrumentRegistry, responses: pd.DataFrame, settings: ExportSettings, workdir: Path
+    registry: InstrumentRegistry, responses: pd.DataFrame, settings: ExportSettings, workdir: Path,
+    progress: Callable[[int], None] | None = None,
 ) -> tuple[Path | None, Path | None, _Collected]:
     """Pass 1: tidy rows to a spool file (one row group per batch of whole respondents),
     free text to another, and per respondent what `_Collected` keeps."""
@@ -283,6 +284,8 @@ async def _read(
             text_table = pa.Table.from_pandas(batch.free_text, preserve_index=False)
             text_spool = text_spool or pq.ParquetWriter(text_path, text_table.schema)
             text_spool.write_table(text_table)
+        if progress is not None:
+            progress(len(chunk))
     if spool is not None:
         spool.close()
     if text_spool is not None:
@@ -468,8 +471,11 @@ def _wide_rows(
     return out
 
 
-async def build_export(registry: InstrumentRegistry, settings: ExportSettings, out: Path) -> Manifest:
-    """Write the export zip to `out` and return its manifest."""
+async def build_export(
+    registry: InstrumentRegistry, settings: ExportSettings, out: Path, progress: Callable[[int, int], None] | None = None
+) -> Manifest:
+    """Write the export zip to `out` and return its manifest; `progress(done, total)` is
+    called as batches of respondents are read (the long part of an export)."""
     if settings.k < MIN_K:
         raise ValueError(f"k: must be at least {MIN_K} (got {settings.k})")
     if settings.period not in PERIOD_UNITS:
@@ -493,7 +499,15 @@ async def build_export(registry: InstrumentRegistry, settings: ExportSettings, o
 
     with tempfile.TemporaryDirectory(prefix="leastmeans-export-") as tmp:
         workdir = Path(tmp)
-        spool_path, text_path, collected = await _read(registry, responses, settings, workdir)
+        done = 0
+
+        def read_some(count: int) -> None:
+            nonlocal done
+            done += count
+            if progress is not None:
+                progress(done, len(responses))
+
+        spool_path, text_path, collected = await _read(registry, responses, settings, workdir, read_some)
         qi = pd.concat(collected.qi, ignore_index=True) if collected.qi else pd.DataFrame(columns=["respondent", *_BACKGROUND, kanon.EXPERIENCE_PATTERN, kanon.ROUTING])
         qi = qi.join(respondent_columns, on="respondent")
         pattern_before = dict(zip(qi["respondent"].astype(str), qi[kanon.EXPERIENCE_PATTERN], strict=True))
