@@ -88,7 +88,7 @@ def export_command(
             actor = as_admin or ""
         registry = InstrumentRegistry()
         await registry.register_current()
-        with progress_bar(f"export to {out}", unit=" respondents") as bar:
+        with progress_bar(f"export to {out.name}", unit=" respondents") as bar:
 
             def advance(done: int, total: int) -> None:
                 bar.total = total
