@@ -455,6 +455,10 @@ def _wide_rows(
         original = {kind: before[kind].tolist() for kind in wide.BACKGROUND_KINDS}
         hidden = (rows[kanon.EXPERIENCE_PATTERN].to_numpy() != before[kanon.EXPERIENCE_PATTERN].to_numpy()) if kept_ids else np.zeros(0, bool)
         values = wide.anonymise(values, layout, background, original, hidden)
+        if len(values):
+            # From the cells as exported (k-anonymity may have changed them), so that
+            # export -> import -> export reproduces the flag (see wide.nonresponse_counts).
+            flags[:, quality.FLAG_COLUMNS.index("flag_nonresponse")] = quality.nonresponse(*wide.nonresponse_counts(layout, values))
         meta = pd.DataFrame(
             {
                 "respondent": kept_ids,

@@ -318,6 +318,22 @@ def anonymise(
     return out
 
 
+def nonresponse_counts(layout: WideLayout, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of exported wide values: items asked (a cell other than not asked) and, of
+    those, items without a value (not answered, don't know, prefer not to answer; a
+    suppressed cell held a value). Read from the cells the export shows, so an import
+    that restores the cells gives the same flag_nonresponse."""
+    shown = np.zeros(len(values), dtype=np.int64)
+    without = np.zeros(len(values), dtype=np.int64)
+    for spec in layout.items:
+        cells = values[:, spec.columns]
+        asked = ~(cells == NOT_ASKED).all(axis=1)
+        has_value = ((cells >= 0) | (cells == SUPPRESSED)).any(axis=1)
+        shown += asked
+        without += asked & ~has_value
+    return shown, without
+
+
 def frame(
     layout: WideLayout, respondent: pd.DataFrame, values: np.ndarray, flags: np.ndarray, flag_names: Sequence[str]
 ) -> pd.DataFrame:
