@@ -455,13 +455,15 @@ def check_long_agrees(long: pd.DataFrame, long_file: str, decoded: Decoded, inst
         only_wide = sorted(set(keys_expected) - set(keys_actual))
         if only_long:
             rid, item = only_long[0].split("\x1f")
-            where = f"respondent {rid}, item {item}: a row in {long_file} for which the wide file holds no answer"
+            line = actual["line"][(keys_actual == only_long[0]).to_numpy()].iloc[0]
+            where = f"row {line} of {long_file} (respondent {rid}, item {item}): the wide file holds no such answer"
         elif only_wide:
             rid, item = only_wide[0].split("\x1f")
             line = people.loc[rid, "line"]
             where = f"respondent {rid}, item {item}: answered in the wide file (row {line}) but no row in {long_file}"
         else:
-            where = "a row is repeated"
+            repeated = actual["line"][keys_actual.duplicated().to_numpy()]
+            where = f"row {repeated.iloc[0]} of {long_file} repeats an earlier row" if len(repeated) else "a row is repeated"
         raise ImportError_(f"{both}: {where}")
     for column in columns:
         left, right = expected[column], actual[column]

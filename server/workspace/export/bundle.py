@@ -518,9 +518,9 @@ async def build_export(
         # k-anonymity breaks ties by the respondent column: it gets the stored content's
         # digest first, so its choices follow the data, never database ids or order (the
         # stored id only separates respondents whose content is identical).
-        keyed = qi.assign(respondent=qi["respondent"].map(collected.content_before) + "/" + qi["respondent"])
+        keyed = qi.assign(respondent=[f"{collected.content_before[r]}/{r}" for r in qi["respondent"].astype(str)])
         kept, report = kanon.enforce(keyed[["respondent", *kanon.QUASI_IDENTIFIERS]], settings.k)
-        kept = kept.assign(respondent=kept["respondent"].str.split("/", n=1).str[1]).set_index("respondent")
+        kept = kept.assign(respondent=[str(r).split("/", 1)[1] for r in kept["respondent"]]).set_index("respondent")
         # Columns k-anonymity does not look at (and so never changes) come from the response.
         for column in ("study", "site", "setting", "group", "period"):
             if column not in kept.columns:
