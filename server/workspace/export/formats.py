@@ -36,7 +36,7 @@ EXPORT_COLUMNS = [
 #: and `chosen`, so each has one meaning and one coding.
 LONG_LABELS: dict[str, Text] = {
     "study": {"da": "Undersøgelse (nummereret pr. udtrækning)", "en": "Study code (numbered per export)"},
-    "respondent": {"da": "Respondent (id udstedt kun til denne udtrækning)", "en": "Respondent (random id issued for this export only)"},
+    "respondent": {"da": "Respondent (id udstedt kun til denne udtrækning)", "en": "Respondent (id issued for this export only)"},
     "period": {"da": "Periode for indsendelse: kvartal (2026-Q1) eller ISO-uge (2026-W10)",
                "en": "Period of submission: calendar quarter (2026-Q1) or ISO week (2026-W10)"},
     "group": {"da": "Respondentgruppe", "en": "Respondent group"},
