@@ -30,6 +30,8 @@ import msgspec
 import numpy as np
 import pandas as pd
 
+# The manifest lists files as the export writes them.
+from server.workspace.export.bundle import FileEntry
 from server.workspace.import_archive import ImportError_, ImportLimits, read_member
 
 MANIFEST: Final = "manifest.json"
@@ -38,19 +40,11 @@ READABLE_FORMATS: Final = ("leastmeans.export/1", "leastmeans.export/2", "leastm
 _SHA256: Final = re.compile(r"[0-9a-f]{64}")
 
 
-class SealedFile(msgspec.Struct, frozen=True):
-    """One file as manifest.json lists it."""
-
-    name: str
-    bytes: int
-    sha256: str
-
-
 class Seal(msgspec.Struct, frozen=True):
     """The part of manifest.json the import verifies against (other fields are ignored)."""
 
     format: str
-    files: list[SealedFile]
+    files: list[FileEntry]
     data_sha256: str | None = None
 
 

@@ -231,8 +231,7 @@ def encode(
         visible = visible_codes(plan, answers)
         if len(layout.visible_cache) < _VISIBLE_CACHE_SIZE:
             layout.visible_cache[key] = visible
-            layout.plans[id(plan)] = plan
-    # Kept alive with its id, so the id keeps naming this plan's codes.
+    # Kept alive with the layout, so its id keeps naming it in the caches keyed by plan id.
     layout.plans.setdefault(id(plan), plan)
     by_code = layout.by_code
     # A list, not an array: setting Python floats one by one is several times faster.
