@@ -2,7 +2,12 @@
 
 Modelled on statsmodels results classes: attributes for the numbers, a
 ``summary()`` for people and a ``to_json()`` for machines, in the
-``leastmeans.gradation/2`` schema (docs/gradation-schema.md).
+``leastmeans.gradation/3`` schema (docs/gradation-schema.md).
+
+Tiers are numbered from 1 (1 = least intrusive) in the JSON, the API and the report;
+the Python objects keep 0-based positions (``Tier.index``, ``MeasureSummary.tier``) and
+:meth:`GradationResult.to_dict` adds one. Schema /2 documents stored earlier are 0-based
+(:func:`server.publication.tier_numbering.first_tier` tells a reader which).
 """
 
 from __future__ import annotations
@@ -20,7 +25,9 @@ from analysis.reference import ReferenceComparison
 from analysis.settings import GradationSettings
 from analysis.verdict_sensitivity import CellSensitivity
 
-SCHEMA: Final = "leastmeans.gradation/2"
+SCHEMA: Final = "leastmeans.gradation/3"
+#: The number of the least intrusive tier in the JSON (objects count from 0).
+FIRST_TIER: Final = 1
 
 
 class Snapshot(msgspec.Struct, frozen=True):
@@ -172,6 +179,17 @@ def _rounded(obj: Any, digits: int) -> Any:
     return obj
 
 
+def _numbered_from_one(document: dict[str, Any]) -> dict[str, Any]:
+    # One numbering for every reader of the JSON: the least intrusive tier is 1.
+    for group in document["groups"]:
+        for tier in group["tiers"]:
+            tier["index"] += FIRST_TIER
+        for measure in group["measures"]:
+            if measure["tier"] is not None:
+                measure["tier"] += FIRST_TIER
+    return document
+
+
 class GradationResult(msgspec.Struct, frozen=True):
     """Result of :func:`analysis.gradation.analyse`."""
 
@@ -199,11 +217,11 @@ class GradationResult(msgspec.Struct, frozen=True):
         raise KeyError((group, setting))
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain builtins with floats rounded to ``settings.float_digits``."""
-        return _rounded(msgspec.to_builtins(self), self.settings.float_digits)
+        """Plain builtins with floats rounded to ``settings.float_digits``; tiers numbered from 1."""
+        return _numbered_from_one(_rounded(msgspec.to_builtins(self), self.settings.float_digits))
 
     def to_json(self) -> bytes:
-        """JSON in the ``leastmeans.gradation/2`` schema; same input, same bytes."""
+        """JSON in the ``leastmeans.gradation/3`` schema; same input, same bytes."""
         return msgspec.json.encode(self.to_dict(), order="sorted")
 
     def summary(self) -> str:

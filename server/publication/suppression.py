@@ -1,4 +1,4 @@
-"""Small-cell suppression of a `leastmeans.gradation/2` document before it leaves.
+"""Small-cell suppression of a `leastmeans.gradation` document before it leaves.
 
 Everything meant for others (the authority API, the public page, the report) is built
 from the suppressed document, so suppression happens once, here, at publication time.
@@ -7,7 +7,8 @@ A cell is suppressed when fewer than `min_cell` respondents stand behind it:
 - a group x setting with too few respondents is removed whole;
 - a measure rated by too few is removed from the table, the tiers, the pairs and the
   reference comparison (emptied tiers disappear; the boundary that spans the gap is
-  `undetermined` unless both neighbours were `separated`);
+  `undetermined` unless both neighbours were `separated`; the tiers left are numbered
+  again without gaps, from the document's first tier number, and the measures' tiers follow);
 - a pair compared by too few, and a yes/no/don't-know item answered by too few, is removed;
 - a Bradley-Terry or Plackett-Luce fit flagged `small_cell` is removed, and with it its
   comparisons in the source agreement; the agreement's listed disagreements leave out
@@ -17,10 +18,12 @@ Each removal is listed in `notes`, so a reader knows what is missing and why.
 
 from typing import Any
 
+from server.publication.tier_numbering import first_tier
+
 SUPPRESSED_PREFIX = "suppressed (fewer than {min_cell} respondents): "
 
 
-def _merge_tiers(tiers: list[dict[str, Any]], hidden: set[str]) -> list[dict[str, Any]]:
+def _merge_tiers(tiers: list[dict[str, Any]], hidden: set[str], first: int) -> list[dict[str, Any]]:
     kept: list[dict[str, Any]] = []
     pending_boundary: str | None = None
     for tier in tiers:
@@ -36,7 +39,9 @@ def _merge_tiers(tiers: list[dict[str, Any]], hidden: set[str]) -> list[dict[str
         pending_boundary = None
         # A tie stays a tie without some of its members; one member left is a single.
         status = "single" if len(members) == 1 else tier.get("status", "undetermined")
-        kept.append({"index": len(kept), "measures": members, "boundary_above": tier["boundary_above"], "status": status})
+        # A tier that lost members is no longer the tier whose stability was measured.
+        stability = tier.get("stability") if len(members) == len(tier["measures"]) else None
+        kept.append({**tier, "index": first + len(kept), "measures": members, "status": status, "stability": stability})
     if kept:
         kept[-1]["boundary_above"] = None
     return kept
@@ -58,7 +63,8 @@ def _suppress_reference(reference: dict[str, Any] | None, hidden: set[str]) -> d
 
 
 def suppress_small_cells(document: dict[str, Any], min_cell: int) -> dict[str, Any]:
-    """A copy of `document` (a decoded gradation/2 JSON) without cells under `min_cell`."""
+    """A copy of `document` (a decoded gradation JSON) without cells under `min_cell`."""
+    first = first_tier(document)
     notes = list(document.get("notes", []))
     prefix = SUPPRESSED_PREFIX.format(min_cell=min_cell)
     groups: list[dict[str, Any]] = []
@@ -84,11 +90,14 @@ def suppress_small_cells(document: dict[str, Any], min_cell: int) -> dict[str, A
             notes.append(prefix + f"{cell}: rankings")
             plackett_luce = None
         gone = {source for source, fit in (("pairs", group.get("bradley_terry")), ("rankings", group.get("plackett_luce"))) if fit is not None and fit.get("small_cell")}
+        tiers = _merge_tiers(group["tiers"], hidden, first)
+        tier_of = {m: t["index"] for t in tiers for m in t["measures"]}
         groups.append(
             {
                 **group,
-                "measures": [m for m in group["measures"] if m["measure"] not in hidden],
-                "tiers": _merge_tiers(group["tiers"], hidden),
+                # A measure's tier follows its tier's new number when a tier below it emptied.
+                "measures": [{**m, "tier": tier_of.get(m["measure"])} for m in group["measures"] if m["measure"] not in hidden],
+                "tiers": tiers,
                 "pairwise": [
                     p
                     for p in group["pairwise"]

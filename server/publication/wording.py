@@ -1,6 +1,7 @@
 """Danish and English wording of figures, report and public page (measure labels come
 from the survey catalogue; this is only the surrounding text)."""
 
+import re
 from functools import lru_cache
 
 from surveys.loader import load_catalogue
@@ -46,3 +47,112 @@ def legal_today() -> dict[str, bool]:
 def measure_label(code: str, language: str) -> str:
     """The catalogue label of a measure (its code if the catalogue lacks it)."""
     return _labels().get(code, {}).get(language, code)
+
+
+# --- Notes and departures -------------------------------------------------------------
+# The analysis writes its notes and plan departures in English (they are part of the
+# JSON, which is language-neutral data). The report prints them in its own language:
+# each known pattern is rewritten with its numbers, cells and measures carried over;
+# measure codes become catalogue labels and "group / setting" cells become words.
+
+_CELL = r"(?P<group>[a-z_]+) / (?P<setting>[a-z_]+)"
+_NOTE_PATTERNS: list[tuple[re.Pattern[str], dict[str, str]]] = [
+    (
+        re.compile(rf"^suppressed \(fewer than (?P<k>\d+) respondents\): {_CELL}$"),
+        {"da": "udeladt (færre end {k} respondenter): {cell}", "en": "left out (fewer than {k} respondents): {cell}"},
+    ),
+    (
+        re.compile(rf"^suppressed \(fewer than (?P<k>\d+) respondents\): {_CELL}: ratings of (?P<measures>.+)$"),
+        {"da": "udeladt (færre end {k} respondenter): {cell}: vurderinger af {measures}", "en": "left out (fewer than {k} respondents): {cell}: ratings of {measures}"},
+    ),
+    (
+        re.compile(rf"^suppressed \(fewer than (?P<k>\d+) respondents\): {_CELL}: allowed\? answers on (?P<measures>.+)$"),
+        {"da": "udeladt (færre end {k} respondenter): {cell}: svar på »bør det være tilladt?« om {measures}", "en": "left out (fewer than {k} respondents): {cell}: “should it be allowed?” answers on {measures}"},
+    ),
+    (
+        re.compile(rf"^suppressed \(fewer than (?P<k>\d+) respondents\): {_CELL}: paired comparisons$"),
+        {"da": "udeladt (færre end {k} respondenter): {cell}: parvise valg", "en": "left out (fewer than {k} respondents): {cell}: paired comparisons"},
+    ),
+    (
+        re.compile(rf"^suppressed \(fewer than (?P<k>\d+) respondents\): {_CELL}: rankings$"),
+        {"da": "udeladt (færre end {k} respondenter): {cell}: rangordninger", "en": "left out (fewer than {k} respondents): {cell}: rankings"},
+    ),
+    (
+        re.compile(r"^no tiers: (?P<n>\d+) respondents? rated measures here, fewer than the planned minimum of (?P<k>\d+) for tiering; descriptives only$"),
+        {"da": "ingen trin: {n} respondent(er) vurderede tiltag her, færre end det planlagte minimum på {k} for trininddeling; kun beskrivende tal", "en": "no tiers: {n} respondent(s) rated measures here, fewer than the planned minimum of {k} for tiering; descriptives only"},
+    ),
+    (
+        re.compile(r"^descriptives only \(fewer than (?P<k>\d+) ratings, left out before tiering\): (?P<counted>.+)$"),
+        {"da": "kun beskrivende tal (færre end {k} vurderinger, udeladt før trininddelingen): {counted}", "en": "descriptives only (fewer than {k} ratings, left out before tiering): {counted}"},
+    ),
+    (
+        re.compile(r"^ratings from (?P<n>\d+) sites? \(fewer than (?P<k>\d+)\): intervals and tests are respondent-level, i\.e\. conditional on these sites$"),
+        {"da": "vurderinger fra {n} afdeling(er) (færre end {k}): intervaller og test er på respondentniveau, dvs. betinget af netop disse afdelinger", "en": "ratings from {n} site(s) (fewer than {k}): intervals and tests are respondent-level, i.e. conditional on these sites"},
+    ),
+    (
+        re.compile(r"^(?P<n>\d+) sites? \(fewer than (?P<k>\d+)\): intervals are clustered by respondent and do not reflect variation between sites$"),
+        {"da": "{n} afdeling(er) (færre end {k}): intervallerne er klyngede på respondent og afspejler ikke variation mellem afdelinger", "en": "{n} site(s) (fewer than {k}): intervals are clustered by respondent and do not reflect variation between sites"},
+    ),
+    (
+        re.compile(r"^item kinds not used by the gradation: (?P<kinds>.+)$"),
+        {"da": "spørgsmålstyper, som graderingen ikke bruger: {kinds}", "en": "item kinds not used by the gradation: {kinds}"},
+    ),
+    (
+        re.compile(r"^settings\.(?P<field>\w+): (?P<used>.+) instead of the planned (?P<planned>.+)$"),
+        {"da": "settings.{field}: {used} i stedet for det planlagte {planned}", "en": "settings.{field}: {used} instead of the planned {planned}"},
+    ),
+    (
+        re.compile(r"^(?P<setting>[a-z_]+): the (?P<model>mixed model|ordinal model) was not fitted \((?P<error>.*)\)$"),
+        {"da": "{setting_word}: {model_word} blev ikke estimeret ({error})", "en": "{setting_word}: the {model} was not fitted ({error})"},
+    ),
+    (
+        re.compile(r"^(?P<setting>[a-z_]+): the (?P<model>mixed model|ordinal model) was fitted on a random subset of (?P<n>\d+) respondents, not on all$"),
+        {"da": "{setting_word}: {model_word} blev estimeret på en tilfældig delmængde af {n} respondenter, ikke på alle", "en": "{setting_word}: the {model} was fitted on a random subset of {n} respondents, not on all"},
+    ),
+    (
+        re.compile(r"^(?P<setting>[a-z_]+): the (?P<model>mixed model|ordinal model) did not converge$"),
+        {"da": "{setting_word}: {model_word} konvergerede ikke", "en": "{setting_word}: the {model} did not converge"},
+    ),
+    (
+        re.compile(rf"^{_CELL}: fewer respondents than the planned minimum of (?P<k>\d+) for tiering; (?P<outcome>tiers were formed nevertheless|descriptives only)$"),
+        {"da": "{cell}: færre respondenter end det planlagte minimum på {k} for trininddeling; {outcome_da}", "en": "{cell}: fewer respondents than the planned minimum of {k} for tiering; {outcome}"},
+    ),
+    (
+        re.compile(rf"^{_CELL}: (?P<measures>.+) rated by fewer than the planned minimum of (?P<k>\d+) respondents$"),
+        {"da": "{cell}: {measures} vurderet af færre end det planlagte minimum på {k} respondenter", "en": "{cell}: {measures} rated by fewer than the planned minimum of {k} respondents"},
+    ),
+]
+_MODEL_WORDS = {"mixed model": "den lineære mixed model", "ordinal model": "den ordinale model"}
+_OUTCOME_DA = {"tiers were formed nevertheless": "trin blev dannet alligevel", "descriptives only": "kun beskrivende tal"}
+_COUNTED = re.compile(r"(?P<code>[a-z_]+) \(n=(?P<n>\d+)\)")
+
+
+def _measures_text(codes: str, language: str) -> str:
+    # Labels may hold commas ("Belt restraint, over 4 hours"): a semicolon separates them.
+    return "; ".join(measure_label(c.strip(), language) for c in codes.split(","))
+
+
+def translate_note(note: str, language: str) -> str:
+    """A note or plan departure of the analysis in `language`, codes as words.
+
+    Unknown notes are returned unchanged (the test of the Danish report lists every note
+    the analysis can write, so a new one shows up there untranslated)."""
+    for pattern, texts in _NOTE_PATTERNS:
+        match = pattern.match(note)
+        if match is None:
+            continue
+        parts = match.groupdict()
+        if "group" in parts:
+            parts["cell"] = f"{word(parts['group'], language)} / {word(parts['setting'], language)}"
+        if "setting" in parts:
+            parts["setting_word"] = word(parts["setting"], language)
+        if "measures" in parts:
+            parts["measures"] = _measures_text(parts["measures"], language)
+        if "counted" in parts:
+            parts["counted"] = "; ".join(f"{measure_label(m['code'], language)} (n = {m['n']})" for m in _COUNTED.finditer(parts["counted"]))
+        if "model" in parts:
+            parts["model_word"] = _MODEL_WORDS[parts["model"]]
+        if "outcome" in parts:
+            parts["outcome_da"] = _OUTCOME_DA[parts["outcome"]]
+        return texts.get(language, texts["en"]).format(**parts)
+    return note

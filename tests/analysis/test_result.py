@@ -26,7 +26,7 @@ REFERENCE = {
 def test_skeleton_ratings_only_without_models(ratings_only: pd.DataFrame) -> None:
     result = analyse(ratings_only, FAST)
     doc = json.loads(result.to_json())
-    assert doc["schema"] == "leastmeans.gradation/2"
+    assert doc["schema"] == "leastmeans.gradation/3"
     assert doc["software_version"]
     assert doc["snapshot"]["respondents"] == ratings_only["respondent"].nunique()
     assert doc["snapshot"]["answers"] == len(ratings_only)
