@@ -20,7 +20,7 @@ from server.instrument_registry import InstrumentRegistry
 from server.respondent import service
 from server.respondent.schemas import AnswerIn, ItemOut, StartRequest
 from server.storage.tables import Response, Study
-from server.studies import ensure_study
+from server.studies import ensure_study, mark_simulated
 
 DEMO_STUDY = "demo"
 DEMO_SITES = [
@@ -152,6 +152,7 @@ async def answer_everything(
 async def generate_demo(registry: InstrumentRegistry, respondents: int, seed: int = 2025) -> int:
     """Create the demo study and `respondents` submitted questionnaires; return how many."""
     await ensure_study(DEMO_STUDY, "Demonstration", DEMO_SITES)
+    await mark_simulated(DEMO_STUDY)
     # Only where not set yet, so running the demo again keeps what a researcher entered.
     await Study.update({Study.data_controller: DEMO_DATA_CONTROLLER}).where(
         (Study.code == DEMO_STUDY) & (Study.data_controller == "")

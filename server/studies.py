@@ -15,3 +15,10 @@ async def ensure_study(code: str, name: str, sites: list[tuple[str, str, str]]) 
             .run()
         )
     return study["id"]
+
+
+async def mark_simulated(code: str | None) -> None:
+    """Record that study `code` holds simulated answers (demo data or a demo-mode start):
+    no publication computed from it can ever be released."""
+    if code is not None:
+        await Study.update({Study.simulated: True}).where((Study.code == code) & (Study.simulated == False))  # noqa: E712

@@ -41,14 +41,17 @@ async def _with_progress(answering: Coroutine[Any, Any, int], respondents: int) 
 @click.option("--seed", type=int, default=2025, show_default=True)
 @click.option("--only-if-empty", is_flag=True, help="Do nothing if any response exists.")
 @click.option("--publish/--no-publish", default=True, show_default=True,
-              help="Publish the gradation afterwards, marked public (demo data only).")
+              help="Compute a draft publication of the demo study afterwards (simulated: never released).")
 def demo(respondents: int, seed: int, only_if_empty: bool, publish: bool) -> None:
     """Fill the database with synthetic respondents through the real answer path."""
     from analysis.settings import GradationSettings
     from server.cli.progress import analysis_progress
     from server.demo import generate_demo
     from server.instrument_registry import InstrumentRegistry
-    from server.publication.store import publish_database, set_public
+    from server.demo import DEMO_STUDY
+    from server.publication.release import Step
+    from server.publication.store import publish_database
+    from server.workspace import audit
     from server.storage.tables import Response
 
     async def work() -> str:
@@ -60,8 +63,11 @@ def demo(respondents: int, seed: int, only_if_empty: bool, publish: bool) -> Non
         if not (publish and made):
             return f"added {made} demo respondent(s)"
         with analysis_progress():
-            published = await publish_database(registry, GradationSettings(), actor="demo")
-        await set_public(published.number, True)
-        return f"added {made} demo respondent(s); published gradation number {published.number} at /gradation"
+            published = await publish_database(registry, GradationSettings(), actor="demo", studies=[DEMO_STUDY])
+        await audit.record("demo", Step.DRAFTED, f"publication:{published.number}", studies=[DEMO_STUDY], simulated=True)
+        return (
+            f"added {made} demo respondent(s); draft publication {published.number} of simulated data "
+            "(in the workspace under Publications; simulated data are never released)"
+        )
 
     click.echo(run_with_database(work))

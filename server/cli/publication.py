@@ -1,4 +1,5 @@
-"""Publications: `publish`, `publications`, `publication-public`, `report`, `figures`, `token`."""
+"""Publications: `publish` (a draft), `publications`, the release gate (`publication-review`,
+`publication-release`, `publication-public`), `report`, `figures`, `token`."""
 
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,96 +21,140 @@ def _settings(resamples: int | None, models: bool) -> "GradationSettings":
     return base if models else msgspec.structs.replace(base, mixed_model=False, ordinal_model=False)
 
 
-async def _audit_from_command_line(actor: str, target: str, **detail: object) -> None:
-    """Publications made on the command line are audited like those made in the workspace."""
-    from server.workspace import audit
-    from server.workspace.audit import Action
-
-    await audit.record(f"command line ({actor})" if actor else "command line", Action.PUBLICATION, target, **detail)
+def _actor(by: str) -> str:
+    """How the command line is named in the record: "command line (NAME)"."""
+    return f"command line ({by})" if by else "command line"
 
 
 @click.command()
+@click.option("--study", "studies", multiple=True, required=True, help="Code of a study to analyse (repeat for several).")
 @click.option("--resamples", type=click.IntRange(min=1), default=None, help="Bootstrap resamples (default: the method default).")
 @click.option("--models/--no-models", default=True, show_default=True, help="Fit the mixed and ordinal models.")
-@click.option("--by", "actor", default="", help="Who publishes (recorded with the publication).")
-def publish(resamples: int | None, models: bool, actor: str) -> None:
-    """Analyse all submitted responses and publish the result as the next numbered publication."""
+@click.option("--by", "actor", default="", help="Who computes the draft (recorded with it).")
+def publish(studies: tuple[str, ...], resamples: int | None, models: bool, actor: str) -> None:
+    """Analyse the submitted responses of the chosen studies into the next numbered draft.
+
+    A draft is not served to the authority: it needs `publication-review` by another person
+    and `publication-release`."""
     from server.cli.progress import analysis_progress
     from server.instrument_registry import InstrumentRegistry
     from server.publication.job import claim, release
+    from server.publication.release import Step
+    from server.publication.report_files import render_reports
     from server.publication.store import PublicationError, publish_database
+    from server.workspace import audit
 
     async def work():  # type: ignore[no-untyped-def]
         registry = InstrumentRegistry()
         await registry.register_current()
-        # One publication at a time per database, whether from here or the workspace.
+        # One publication job at a time per database, whether from here or the workspace.
         await claim(actor)
         try:
             with analysis_progress():
-                info = await publish_database(registry, _settings(resamples, models), actor)
+                info = await publish_database(registry, _settings(resamples, models), _actor(actor), list(studies))
+            await audit.record(
+                _actor(actor), Step.DRAFTED, f"publication:{info.number}", studies=info.studies, simulated=info.simulated,
+                data_sha256=info.data_sha256, respondents=info.respondents,
+            )
+            await render_reports(info.number)
         finally:
             await release()
-        await _audit_from_command_line(actor, f"publication:{info.number}", data_sha256=info.data_sha256, respondents=info.respondents)
         return info
 
     try:
         info = run_with_database(work)
     except PublicationError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"published number {info.number}: {info.respondents} respondents, data sha256 {info.data_sha256}")
+    note = " (simulated data: never released)" if info.simulated else ""
+    click.echo(f"draft number {info.number}{note}: {info.respondents} respondents from {', '.join(info.studies)}, data sha256 {info.data_sha256}")
 
 
 @click.command()
 def publications() -> None:
-    """List publications, newest first."""
+    """List publications with their status, newest first."""
     from server.publication.store import list_publications
 
     for info in run_with_database(list_publications):
-        click.echo(f"{info.number:>4}  {info.published_at:%Y-%m-%d %H:%M}  {info.respondents:>6} respondents  {'public' if info.is_public else 'not public'}  {info.published_by or '-'}")
+        simulated = " simulated" if info.simulated else ""
+        click.echo(f"{info.number:>4}  {info.status:<8}{simulated}  {info.published_at:%Y-%m-%d %H:%M}  {info.respondents:>6} respondents  {','.join(info.studies) or '-'}  {info.published_by or '-'}")
+
+
+def _gate_step(step):  # type: ignore[no-untyped-def]
+    """Run one step of the release gate, turning a refusal into a clear command-line error."""
+    from server.publication.store import PublicationError
+
+    try:
+        return run_with_database(step)
+    except PublicationError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.command(name="publication-review")
+@click.argument("number", type=click.IntRange(min=1))
+@click.option("--by", "actor", required=True, help="Who reviewed the draft's report (not who computed it).")
+def publication_review(number: int, actor: str) -> None:
+    """Mark draft NUMBER reviewed."""
+    from server.publication.release import review
+
+    info = _gate_step(lambda: review(number, _actor(actor)))
+    click.echo(f"publication {info.number} is reviewed by {info.reviewed_by}")
+
+
+@click.command(name="publication-release")
+@click.argument("number", type=click.IntRange(min=1))
+@click.option("--by", "actor", required=True, help="Who releases it.")
+@click.option("--reason", default="", help="Why, when the same data were released before with the same plan.")
+def publication_release(number: int, actor: str, reason: str) -> None:
+    """Release reviewed publication NUMBER to the authority (the API serves it from now on)."""
+    from server.publication.release import release
+    from server.publication.report_files import render_reports
+
+    async def work():  # type: ignore[no-untyped-def]
+        info = await release(number, _actor(actor), reason)
+        await render_reports(number)
+        return info
+
+    info = _gate_step(work)
+    click.echo(f"publication {info.number} is released to the authority at /api/v1/gradation/{info.number}")
 
 
 @click.command(name="publication-public")
 @click.argument("number", type=click.IntRange(min=1))
 @click.option("--off", is_flag=True, help="Take the publication off the public page.")
-def publication_public(number: int, off: bool) -> None:
-    """Show publication NUMBER on the public /gradation page (or stop showing it)."""
-    from server.publication.store import PublicationError, set_public
+@click.option("--by", "actor", default="", help="Who decides (recorded).")
+def publication_public(number: int, off: bool, actor: str) -> None:
+    """Show released publication NUMBER on the public /gradation page (or stop showing it)."""
+    from server.publication.release import set_public
 
-    async def work():  # type: ignore[no-untyped-def]
-        info = await set_public(number, not off)
-        await _audit_from_command_line("", f"publication:{number}", public=info.is_public)
-        return info
-
-    try:
-        info = run_with_database(work)
-    except PublicationError as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"publication {info.number} is {'public' if info.is_public else 'not public'}")
+    info = _gate_step(lambda: set_public(number, not off, _actor(actor)))
+    click.echo(f"publication {info.number} is {'public' if info.status == 'public' else 'not public'}")
 
 
 def _load(number: int | None):  # type: ignore[no-untyped-def]
-    from server.publication.store import latest_number, load_publication
+    from server.publication.store import latest_released_number, load_publication
 
     async def work():  # type: ignore[no-untyped-def]
-        chosen = number if number is not None else await latest_number()
+        chosen = number if number is not None else await latest_released_number()
         return None if chosen is None else await load_publication(chosen)
 
     publication = run_with_database(work)
     if publication is None:
-        raise click.ClickException("number: no such publication (run `leastmeans publish` first)")
+        raise click.ClickException("number: no such publication (without --number: none is released yet)")
     return publication
 
 
 @click.command()
-@click.option("--number", type=click.IntRange(min=1), default=None, help="Publication number (default: the latest).")
+@click.option("--number", type=click.IntRange(min=1), default=None, help="Publication number (default: the latest released).")
 @click.option("--language", type=click.Choice(["da", "en"]), default="da", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The HTML file to write.")
 @click.option("--pdf", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Also write a PDF here.")
 def report(number: int | None, language: str, out: Path, pdf: Path | None) -> None:
     """Write the report of a publication as self-contained HTML (and optionally PDF)."""
-    from server.publication.report import report_html, report_pdf
+    from server.publication.report import report_pdf
+    from server.publication.report_files import report_page
 
-    html = report_html(_load(number), language)
+    publication = _load(number)
+    html = run_with_database(lambda: report_page(publication, language))
     out.write_text(html, encoding="utf-8")
     click.echo(f"wrote {out}")
     if pdf is not None:
@@ -118,7 +163,7 @@ def report(number: int | None, language: str, out: Path, pdf: Path | None) -> No
 
 
 @click.command()
-@click.option("--number", type=click.IntRange(min=1), default=None, help="Publication number (default: the latest).")
+@click.option("--number", type=click.IntRange(min=1), default=None, help="Publication number (default: the latest released).")
 @click.option("--simulated", is_flag=True, help="Use the built-in simulated dataset instead of a publication (no database).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True)
 def figures(number: int | None, simulated: bool, out: Path) -> None:
@@ -185,4 +230,4 @@ def token_list() -> None:
         click.echo(f"{t.id:>4}  {t.created_at:%Y-%m-%d}  {'revoked' if t.revoked else 'active '}  {t.label}")
 
 
-PUBLICATION_COMMANDS = [publish, publications, publication_public, report, figures, token]
+PUBLICATION_COMMANDS = [publish, publications, publication_review, publication_release, publication_public, report, figures, token]

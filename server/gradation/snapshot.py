@@ -65,9 +65,10 @@ def empty_tidy() -> pd.DataFrame:
     return frame.astype({"value": "float64"})
 
 
-async def tidy_snapshot(registry: InstrumentRegistry) -> pd.DataFrame:
-    """The tidy frame of every submitted response (see the module docstring)."""
-    rows = await Answer.select(
+async def tidy_snapshot(registry: InstrumentRegistry, studies: list[str] | None = None) -> pd.DataFrame:
+    """The tidy frame of every submitted response (see the module docstring), or of the
+    responses to the studies with these codes."""
+    query = Answer.select(
         Answer.response.id.as_alias("respondent"),
         Answer.response.respondent_group.as_alias("group"),
         Answer.response.setting.as_alias("setting"),
@@ -78,6 +79,9 @@ async def tidy_snapshot(registry: InstrumentRegistry) -> pd.DataFrame:
         Answer.value,
         Answer.missing,
     ).where(Answer.response.submitted_at.is_not_null())
+    if studies is not None:
+        query = query.where(Answer.response.study.code.is_in(studies or [""]))
+    rows = await query
     if not rows:
         return empty_tidy()
     answers = pd.DataFrame.from_records(rows)

@@ -112,14 +112,18 @@ def iso_week(moment: dt.datetime) -> str:
     return f"{year}-W{week:02d}"
 
 
-async def database_timing() -> Timing:
-    """Counts from `response` and `answer` timestamps; nothing per person is returned."""
+async def database_timing(studies: list[str] | None = None) -> Timing:
+    """Counts from `response` and `answer` timestamps (of the studies with these codes, or
+    all); nothing per person is returned."""
     from server.storage.tables import Answer, Response
 
-    responses = await Response.select(Response.id, Response.site.code.as_alias("site"), Response.started_at, Response.submitted_at)
-    answer_counts = Counter(
-        str(row["response"]) for row in await Answer.select(Answer.response).where(Answer.response.submitted_at.is_not_null())
-    )
+    response_query = Response.select(Response.id, Response.site.code.as_alias("site"), Response.started_at, Response.submitted_at)
+    answer_query = Answer.select(Answer.response).where(Answer.response.submitted_at.is_not_null())
+    if studies is not None:
+        response_query = response_query.where(Response.study.code.is_in(studies or [""]))
+        answer_query = answer_query.where(Answer.response.study.code.is_in(studies or [""]))
+    responses = await response_query
+    answer_counts = Counter(str(row["response"]) for row in await answer_query)
     started: Counter[str] = Counter()
     submitted: Counter[str] = Counter()
     weeks: dict[str, Counter[str]] = {}

@@ -1,10 +1,12 @@
-"""Publishing in the background: one job per database, its analysis in a process of its own.
+"""Long publication work in the background: one job per database, in a process of its own.
 
-The analysis (reading every answer, the statistics, the report aggregates) is CPU-bound
-Python that would hold a serving worker's event loop for seconds, stalling the answer
-saves it serves. So the workspace's publish action only claims the job and starts
-`python -m server.publication.job_process`, which reads the database, publishes, audits
-and exits; the worker awaits that process without blocking and records the outcome.
+Two kinds of job: computing a draft for chosen studies (reading their answers, the
+statistics, the report aggregates, then its report PDFs), and rendering the report PDFs of
+a publication whose status changed (after release). Both are CPU-bound Python that would
+hold a serving worker's event loop for seconds, stalling the answer saves it serves. So
+the workspace only claims the job and starts `python -m server.publication.job_process`,
+which does the work, reports its stage as it goes, audits and exits; the worker awaits
+that process without blocking and records the outcome.
 
 The claim is a hold on a key of the database's `workspace_store` table (`claim_turn`),
 so whichever worker, host or command line publishes, only one publication is computed
@@ -39,6 +41,17 @@ class PublicationBusy(PublicationError):
     """Another publication of this database is being computed."""
 
 
+class JobRequest(msgspec.Struct, frozen=True):
+    """What the job process is asked to do (sent on its standard input)."""
+
+    kind: Literal["draft", "render"]
+    settings: GradationSettings | None = None
+    #: Study codes of a draft.
+    studies: list[str] = []
+    #: The publication whose PDFs a render job renders.
+    number: int | None = None
+
+
 class PublicationJob(msgspec.Struct, frozen=True):
     """The newest publication job of this database and how it ended (if it has)."""
 
@@ -49,6 +62,10 @@ class PublicationJob(msgspec.Struct, frozen=True):
     number: int | None = None
     respondents: int | None = None
     message: str = ""
+    kind: Literal["draft", "render"] = "draft"
+    studies: list[str] = []
+    #: What the job is doing now, in words (shown while it runs).
+    stage: str = ""
 
 
 class JobOutcome(msgspec.Struct, frozen=True):
@@ -96,6 +113,13 @@ async def _save(job: PublicationJob) -> None:
     await _store().set(_STATE, msgspec.json.encode(job), expires_in=KEEP_OUTCOME_S)
 
 
+async def report_stage(stage: str) -> None:
+    """Say what the running job is doing now (called by the job process)."""
+    job = await current_job()
+    if job is not None and job.state == "running":
+        await _save(msgspec.structs.replace(job, stage=stage))
+
+
 async def current_job() -> PublicationJob | None:
     """The newest job, or None; a running job whose hold has lapsed is shown as failed."""
     raw = await _store().get(_STATE)
@@ -112,26 +136,36 @@ async def current_job() -> PublicationJob | None:
 _running: set[asyncio.Task[None]] = set()
 
 
-async def start_publication(actor: str, settings: GradationSettings) -> PublicationJob:
-    """Claim the job and start publishing in a separate process; return at once.
+async def start_publication(actor: str, settings: GradationSettings, studies: list[str]) -> PublicationJob:
+    """Claim the job and start computing a draft of `studies` in a separate process;
+    return at once. Raises PublicationBusy when another job of this database runs."""
+    return await _start(actor, JobRequest(kind="draft", settings=settings, studies=sorted(studies)))
 
-    Raises PublicationBusy when another publication of this database is being computed.
-    """
+
+async def start_rendering(actor: str, number: int) -> PublicationJob:
+    """Claim the job and start rendering publication `number`'s report PDFs."""
+    return await _start(actor, JobRequest(kind="render", number=number))
+
+
+async def _start(actor: str, request: JobRequest) -> PublicationJob:
     await claim(actor)
-    job = PublicationJob(state="running", started_by=actor, started_at=_now())
+    job = PublicationJob(
+        state="running", started_by=actor, started_at=_now(), kind=request.kind, studies=request.studies, number=request.number,
+        stage="starting",
+    )
     try:
         await _save(job)
     except BaseException:
         await release()
         raise
-    task = asyncio.create_task(_supervise(job, settings, database_url()))
+    task = asyncio.create_task(_supervise(job, request, database_url()))
     # The loop holds tasks weakly; keep a reference until the job ends.
     _running.add(task)
     task.add_done_callback(_running.discard)
     return job
 
 
-async def _supervise(job: PublicationJob, settings: GradationSettings, url: str) -> None:
+async def _supervise(job: PublicationJob, request: JobRequest, url: str) -> None:
     """Run the publishing process, wait for it without blocking, and record how it ended."""
     outcome: JobOutcome | None = None
     message = ""
@@ -142,7 +176,7 @@ async def _supervise(job: PublicationJob, settings: GradationSettings, url: str)
             env={**os.environ, "DATABASE_URL": url},
         )
         try:
-            out, err = await asyncio.wait_for(process.communicate(msgspec.json.encode(settings)), MAX_SECONDS)
+            out, err = await asyncio.wait_for(process.communicate(msgspec.json.encode(request)), MAX_SECONDS)
         except TimeoutError:
             process.kill()
             await process.wait()
@@ -161,9 +195,9 @@ async def _supervise(job: PublicationJob, settings: GradationSettings, url: str)
         message = "the analysis failed unexpectedly; the server log has the details"
     finally:
         if outcome is not None and outcome.number is not None:
-            ended = msgspec.structs.replace(job, state="done", finished_at=_now(), number=outcome.number, respondents=outcome.respondents)
+            ended = msgspec.structs.replace(job, state="done", finished_at=_now(), number=outcome.number, respondents=outcome.respondents, stage="")
         else:
-            ended = msgspec.structs.replace(job, state="failed", finished_at=_now(), message=(outcome.refusal if outcome else "") or message)
+            ended = msgspec.structs.replace(job, state="failed", finished_at=_now(), message=(outcome.refusal if outcome else "") or message, stage="")
         try:
             await _save(ended)
         finally:

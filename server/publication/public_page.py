@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from server.publication.figures import group_figure
 from server.publication.rendering import render
-from server.publication.store import StoredPublication, latest_number, load_publication
+from server.publication.store import StoredPublication, latest_public_number, load_publication
 from server.publication.wording import LANGUAGES, measure_label, word
 
 Language = Annotated[str, QueryParameter(name="lang", description="da or en", pattern="^(da|en)$")]
@@ -52,7 +52,7 @@ class PublicGradationPage(Controller):
     @get("/")
     async def latest(self, lang: Language = "da") -> Response[str]:
         """The newest public publication."""
-        number = await latest_number(public_only=True)
+        number = await latest_public_number()
         publication = await load_publication(number) if number is not None else None
         status = 200 if publication is not None else 404
         return Response(public_html(publication, lang if lang in LANGUAGES else "da"), media_type="text/html", status_code=status, headers={"Cache-Control": "public, max-age=300"})

@@ -20,6 +20,7 @@ from server.credentials.errors import CredentialRequired, InvitationUsedUp, TooM
 from server.credentials.grant import grant_for, place_for
 from server.credentials.session_binding import SESSION_KEY_HEADER
 from server.instrument_registry import RegistryDep
+from server.studies import mark_simulated
 from server.respondent import service
 from server.respondent.schemas import (
     AnswerIn, AnswerSaved, ConsentOut, GroupCode, RefusalOut, ResponseOut, SettingCode, StartRequest, SubmitOut,
@@ -123,7 +124,11 @@ class ResponsesController(Controller):
                 data = msgspec.structs.replace(
                     data, study=place.site.study_code, site=place.site.site_code, setting=place.setting, group=place.group  # type: ignore[arg-type]
                 )
-            return await service.start_response(registry, data, grant.limits(settings.starts_per_window))
+            started = await service.start_response(registry, data, grant.limits(settings.starts_per_window))
+            if grant.kind == "demo":
+                # Anyone may answer anything in demo mode: the study's data are not real.
+                await mark_simulated(data.study)
+            return started
         except CredentialRequired as exc:
             raise NotAuthorizedException(detail=exc.reason, headers={"WWW-Authenticate": "Bearer"}) from None
         except TooManyStarts as exc:

@@ -27,6 +27,8 @@ class Study(Table, tablename="study"):
     #: whom to ask (free text, e.g. a role, a phone number and an e-mail address).
     data_controller = Varchar(length=200, default="")
     contact = Varchar(length=300, default="")
+    #: The study holds simulated answers (the demo): its data can never be released.
+    simulated = Boolean(default=False)
 
 
 class Site(Table, tablename="site"):

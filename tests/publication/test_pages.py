@@ -46,7 +46,7 @@ async def test_workspace_lists_publishes_and_serves_reports(client: AsyncClient,
     report = await authority.get("/workspace/publications/1/report?lang=en")
     assert report.status_code == 200 and "Gradation of coercive measures" in report.text
     as_json = await authority.get("/workspace/publications/1/gradation.json")
-    assert as_json.json()["schema"] == "leastmeans.gradation/2"
+    assert as_json.json()["schema"] == "leastmeans.gradation/3"
     # The authority may read but not publish or make public.
     assert (await authority.post("/workspace/publications/1/public", data={"public": "1"}, headers=csrf_headers(authority))).status_code == 403
     coordinator = await as_role(Role.COORDINATOR)

@@ -46,7 +46,7 @@ async def test_answers_reach_the_published_gradation_with_hand_checked_numbers(c
     served = await client.get("/api/v1/gradation", headers=headers)
     assert served.status_code == 200, served.text
     body = json.loads(served.content)
-    assert body["schema"] == "leastmeans.gradation/2"
+    assert body["schema"] == "leastmeans.gradation/3"
     assert body["snapshot"]["respondents"] == 6
     assert body["snapshot"]["answers"] == 16
     assert len(body["snapshot"]["sha256"]) == 64

@@ -95,7 +95,7 @@ async def test_a_server_error_on_a_page_shows_the_request_id(
     async def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(public_page, "latest_number", broken)
+    monkeypatch.setattr(public_page, "latest_public_number", broken)
     with caplog.at_level(logging.ERROR):
         failed = await client.get("/gradation")
     assert failed.status_code == 500 and failed.headers["content-type"].startswith("text/html")
