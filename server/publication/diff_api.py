@@ -1,0 +1,81 @@
+"""GET /api/v1/gradation/{a}/diff/{b}: what changed from released publication a to b.
+
+Same access rule as the rest of the authority API (`reader_guard`: an API token or a
+reader session). Both publications must be released; a draft or reviewed one is
+answered with 404 exactly like a number that does not exist, so the API does not reveal
+unreleased work. Released publications never change, so the diff of two of them never
+changes either; it still asks caches to revalidate (`no-cache`), because a later version
+of this software may describe the same changes better, and a strong ETag makes the
+revalidation cheap (304).
+"""
+
+import hashlib
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, Request, Response, get
+from litestar.exceptions import NotFoundException
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import Example
+from litestar.params import PathParameter
+
+from server.publication.access import reader_guard
+from server.publication.api import LATEST_CACHE, MAX_NUMBER, VARY, etag_matches
+from server.publication.diff import PublicationDiff, diff_documents
+from server.publication.store import StoredPublication, load_publication
+
+PublicationNumber = Annotated[int, PathParameter(ge=1, le=MAX_NUMBER, description="Publication number.", examples=[Example(value=1)])]
+
+DIFF_RESPONSES = {
+    200: ResponseSpec(data_container=PublicationDiff, generate_examples=False, description="The changes from publication a to b; headers ETag, Cache-Control."),
+    304: ResponseSpec(data_container=None, description="Not modified: the If-None-Match ETag is current."),
+    401: ResponseSpec(data_container=None, description="No valid API token or reader session."),
+    404: ResponseSpec(data_container=None, description="No such released publication."),
+}
+
+
+def is_released(publication: StoredPublication) -> bool:
+    """True when the authority may see the publication."""
+    # `released` comes with the release workflow; a store without it has no drafts,
+    # and the rest of the API serves every publication.
+    return bool(getattr(publication.info, "released", True))
+
+
+async def released_publication(number: int) -> StoredPublication:
+    """Publication `number` if it is released, else 404 (the same answer as for a missing one)."""
+    publication = await load_publication(number)
+    if publication is None or not is_released(publication):
+        raise NotFoundException(detail=f"No publication number {number}.")
+    return publication
+
+
+def diff_of(old: StoredPublication, new: StoredPublication) -> PublicationDiff:
+    """The diff of two stored publications' analysis documents."""
+    return diff_documents(msgspec.json.decode(old.gradation), msgspec.json.decode(new.gradation), old.info.number, new.info.number)
+
+
+def diff_etag(old: int, new: int, body: bytes) -> str:
+    """Strong ETag: both numbers and the sha256 of the bytes served."""
+    return f'"{old}-{new}-{hashlib.sha256(body).hexdigest()[:40]}"'
+
+
+class PublicationDiffApi(Controller):
+    """The diff of two released publications, for the authority's systems."""
+
+    path = "/api/v1/gradation"
+    guards = [reader_guard]
+    tags = ["gradation"]
+    security = [{"bearer": []}]
+
+    @get("/{a:int}/diff/{b:int}", summary="What changed between two publications", responses=DIFF_RESPONSES)
+    async def diff(self, request: Request, a: PublicationNumber, b: PublicationNumber) -> Response[bytes]:
+        """Tier moves, boundaries that became separated or undetermined, means that moved beyond
+        their intervals, measures and groups added or removed, and method, plan, data and
+        library changes, from publication `a` to publication `b` (either order)."""
+        old, new = await released_publication(a), await released_publication(b)
+        body = msgspec.json.encode(diff_of(old, new))
+        etag = diff_etag(a, b, body)
+        headers = {"ETag": etag, "Cache-Control": LATEST_CACHE, "Vary": VARY}
+        if etag_matches(request, etag):
+            return Response(content=b"", status_code=304, headers=headers)
+        return Response(content=body, media_type="application/json", headers=headers)

@@ -1,0 +1,83 @@
+"""The workspace's diff of two publications: /workspace/publications/{a}/diff/{b}.
+
+Mounted in `publication_router()` beside `PublicationPages` (same role guard and
+sessions). Readers (admin, researcher, authority) may diff released publications;
+staff (admin, researcher) may also diff drafts, to see what a draft would change
+before releasing it. The authority gets 404 for an unreleased number, as in the API.
+"""
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, get
+from litestar.exceptions import NotFoundException
+from litestar.params import PathParameter, QueryParameter
+from litestar.response import Redirect, Template
+
+from server.publication.diff import PublicationDiff, diff_documents
+from server.publication.diff_api import is_released
+from server.publication.rendering import fmt
+from server.publication.store import PublicationInfo, StoredPublication, list_publications, load_publication
+from server.publication.wording import measure_label, word
+from server.workspace.roles import STAFF, Role, allow
+
+BASE = "/workspace/publications"
+READERS = frozenset({Role.ADMIN, Role.RESEARCHER, Role.AUTHORITY})
+Number = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
+Choice = Annotated[int | None, QueryParameter(ge=1, le=2**31 - 1)]
+
+
+def _may_see_drafts(request: Request) -> bool:
+    return request.state.user["role"] in STAFF
+
+
+async def _visible(request: Request, number: int) -> StoredPublication:
+    publication = await load_publication(number)
+    if publication is None or not (is_released(publication) or _may_see_drafts(request)):
+        raise NotFoundException(detail=f"No publication number {number}.")
+    return publication
+
+
+async def _choices(request: Request) -> list[PublicationInfo]:
+    staff = _may_see_drafts(request)
+    return [p for p in await list_publications() if staff or getattr(p, "released", True)]
+
+
+def _page(request: Request, status_code: int = 200, **context: Any) -> Template:
+    user = request.state.get("user") if "user" in request.state else None
+    return Template(
+        template_name="publication/workspace_diff.html",
+        status_code=status_code,
+        context={
+            "user": user,
+            "role": user["role"] if user else None,
+            "Role": Role,
+            "label": lambda code: measure_label(code, "en"),
+            "word": lambda key: word(key, "en"),
+            "fmt": fmt,
+            "status_of": lambda info: getattr(info, "status", "released" if getattr(info, "is_public", False) else ""),
+            **context,
+        },
+    )
+
+
+class DiffPages(Controller):
+    """What changed between two publications, as a page."""
+
+    path = "/"
+
+    @get("/diff", opt=allow(READERS))
+    async def choose(self, request: Request, a: Choice = None, b: Choice = None) -> Template | Redirect:
+        """The form to choose two publications; with both chosen, their diff."""
+        if a is not None and b is not None:
+            return Redirect(f"{BASE}/{a}/diff/{b}", status_code=303)
+        choices = await _choices(request)
+        # Default: the newest against the one before it.
+        return _page(request, diff=None, choices=choices, a=choices[1].number if len(choices) > 1 else None, b=choices[0].number if choices else None)
+
+    @get("/{a:int}/diff/{b:int}", opt=allow(READERS))
+    async def diff(self, request: Request, a: Number, b: Number) -> Template:
+        """Tier moves, boundary changes, means beyond their intervals and method changes from `a` to `b`."""
+        old, new = await _visible(request, a), await _visible(request, b)
+        changes: PublicationDiff = diff_documents(msgspec.json.decode(old.gradation), msgspec.json.decode(new.gradation), a, b)
+        return _page(request, diff=changes, choices=await _choices(request), a=a, b=b, old=old.info, new=new.info)
