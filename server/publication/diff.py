@@ -2,7 +2,7 @@
 
 `diff_documents(old, new, old_number, new_number)` compares two analysis documents
 (`leastmeans.gradation/2` with tiers numbered from 0, or /3 numbered from 1; both are
-normalised to numbers from 1, so a /2 and a /3 document with the same content differ
+normalised to numbers from 1 with `tier_numbering.first_tier`, so a /2 and a /3 document with the same content differ
 only in their schema) and returns a `PublicationDiff`, JSON-encodable with msgspec.
 
 Per respondent group x setting present in both:
@@ -54,6 +54,8 @@ from itertools import combinations
 from typing import Any, Final
 
 import msgspec
+
+from server.publication.tier_numbering import first_tier
 
 #: Most measures the search for the simplest explanation treats as moved in one cell;
 #: beyond that, remaining changes are reported as boundary changes.
@@ -175,15 +177,6 @@ class PublicationDiff(msgspec.Struct, frozen=True):
     libraries: list[ValueChange]
     #: schema, plan_sha256, software_version, respondents, answers, data_sha256.
     provenance: list[ValueChange]
-
-
-def first_tier(document: dict[str, Any]) -> int:
-    """The number of the lowest tier in `document`: 0 for `leastmeans.gradation/2`, else 1."""
-    try:
-        from server.publication.tier_numbering import first_tier as shared
-    except ImportError:  # the shared helper is not in this checkout yet
-        return 0 if str(document.get("schema", "")).endswith("/2") else 1
-    return shared(document)
 
 
 # --- ladders -------------------------------------------------------------------------

@@ -35,10 +35,8 @@ DIFF_RESPONSES = {
 
 
 def is_released(publication: StoredPublication) -> bool:
-    """True when the authority may see the publication."""
-    # `released` comes with the release workflow; a store without it has no drafts,
-    # and the rest of the API serves every publication.
-    return bool(getattr(publication.info, "released", True))
+    """True when the authority may see the publication (released, public or not)."""
+    return publication.info.released
 
 
 async def released_publication(number: int) -> StoredPublication:

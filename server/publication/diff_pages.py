@@ -16,14 +16,12 @@ from litestar.response import Redirect, Template
 
 from server.publication.diff import PublicationDiff, diff_documents
 from server.publication.diff_api import is_released
-from server.publication.rendering import fmt
+from server.publication.rendering import number
 from server.publication.store import PublicationInfo, StoredPublication, list_publications, load_publication
 from server.publication.wording import measure_label, word
+from server.publication.workspace_pages import BASE, READERS, Number
 from server.workspace.roles import STAFF, Role, allow
 
-BASE = "/workspace/publications"
-READERS = frozenset({Role.ADMIN, Role.RESEARCHER, Role.AUTHORITY})
-Number = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
 Choice = Annotated[int | None, QueryParameter(ge=1, le=2**31 - 1)]
 
 
@@ -39,8 +37,7 @@ async def _visible(request: Request, number: int) -> StoredPublication:
 
 
 async def _choices(request: Request) -> list[PublicationInfo]:
-    staff = _may_see_drafts(request)
-    return [p for p in await list_publications() if staff or getattr(p, "released", True)]
+    return await list_publications(released_only=not _may_see_drafts(request))
 
 
 def _page(request: Request, status_code: int = 200, **context: Any) -> Template:
@@ -54,8 +51,7 @@ def _page(request: Request, status_code: int = 200, **context: Any) -> Template:
             "Role": Role,
             "label": lambda code: measure_label(code, "en"),
             "word": lambda key: word(key, "en"),
-            "fmt": fmt,
-            "status_of": lambda info: getattr(info, "status", "released" if getattr(info, "is_public", False) else ""),
+            "fmt": lambda value: number(value, 1, "en"),
             **context,
         },
     )
