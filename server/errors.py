@@ -6,6 +6,7 @@ internal code (those go to the server log, with nothing that identifies anyone).
 """
 
 import logging
+import re
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
@@ -44,22 +45,58 @@ def _tablet_error(request: Request, status: int, phrase: str, developer_reason: 
     return page("error.html", respondent_language(request), status_code=status, refusal=phrase, again=again)
 
 
+#: Methods whose requests carry no body: a field they refuse came in the URL.
+_BODILESS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
+#: Litestar's refusal of a missing parameter, which comes without `extra`.
+_MISSING = re.compile(r"Missing required (query|path|header|cookie) parameter '([^']+)'")
+
+
+def _source(request: Request, field: str, given: str | None) -> str:
+    """Where `field` was sent: "path", "query" or "body" ("body" was the default of every
+    refusal, which told an API client to look in a body its GET request never had)."""
+    if given and given != "body":
+        return given
+    # A refusal raised before routing (input screening) has no path parameters yet.
+    if field in (request.scope.get("path_params") or {}):
+        return "path"
+    if field in request.query_params or request.method in _BODILESS:
+        return "query"
+    return "body"
+
+
 def invalid_input(request: Request, exc: InvalidInput) -> Response | Template:
     """400, in the same shape as Litestar's own validation errors."""
     if _on_tablet_page(request):
         return _tablet_error(request, 400, refusal_phrase(exc.field), f"{exc.field}: {exc.reason}")
+    source = _source(request, exc.field, exc.source)
     return Response(
-        _body(400, f"Invalid {exc.field}: {exc.reason}", [{"key": exc.field, "message": exc.reason, "source": exc.source}]),
+        _body(400, f"Invalid {exc.field}: {exc.reason}", [{"key": exc.field, "message": exc.reason, "source": source}]),
         status_code=400,
     )
 
 
+def _validation_extra(request: Request, exc: ValidationException) -> list[dict[str, str]] | None:
+    """Litestar's `extra` with every entry's `source` set (it leaves some out, and gives
+    none at all for a missing parameter)."""
+    if isinstance(exc.extra, list):
+        extra = []
+        for entry in exc.extra:
+            if isinstance(entry, dict) and "key" in entry:
+                entry = {**entry, "source": _source(request, str(entry["key"]), entry.get("source"))}
+            extra.append(entry)
+        return extra
+    missing = _MISSING.search(str(exc.detail))
+    if missing:
+        return [{"key": missing.group(2), "message": "required", "source": missing.group(1)}]
+    return None
+
+
 def invalid_request(request: Request, exc: ValidationException) -> Response | Template:
-    """Litestar's own 400s: unchanged for the API, a page on the tablet."""
+    """Litestar's own 400s: the same shape as `invalid_input` for the API, a page on the tablet."""
     if _on_tablet_page(request):
         # Litestar's detail names the path, and with it the questionnaire's id.
         return _tablet_error(request, 400, refusal_phrase(""), "request validation failed")
-    return Response(_body(400, str(exc.detail), exc.extra if isinstance(exc.extra, list) else None), status_code=400)
+    return Response(_body(400, str(exc.detail), _validation_extra(request, exc)), status_code=400)
 
 
 def not_found(request: Request, exc: ResponseNotFound) -> Response | Template:

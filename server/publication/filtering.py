@@ -9,9 +9,9 @@ from server.respondent.errors import InvalidInput
 def check_filters(setting: str | None, group: str | None) -> None:
     """Refuse unknown setting or group codes, naming the allowed ones."""
     if setting is not None and setting not in SETTINGS:
-        raise InvalidInput("setting", f"'{setting}' is not one of {', '.join(SETTINGS)}")
+        raise InvalidInput("setting", f"'{setting}' is not one of {', '.join(SETTINGS)}", source="query")
     if group is not None and group not in GROUPS:
-        raise InvalidInput("group", f"'{group}' is not one of {', '.join(GROUPS)}")
+        raise InvalidInput("group", f"'{group}' is not one of {', '.join(GROUPS)}", source="query")
 
 
 def filter_document(document: dict[str, Any], setting: str | None, group: str | None) -> dict[str, Any]:
