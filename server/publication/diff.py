@@ -31,7 +31,9 @@ Per respondent group x setting present in both:
   measures plus the boundary changes that remain among the other measures, minimising
   (moved measures + boundary changes). On a tie the boundary explanation wins unless
   the measure's own mean changed beyond its intervals (then the measure moved); the
-  search considers at most `MAX_MOVERS` moved measures per cell.
+  search considers at most `MAX_MOVERS` moved measures per cell, fewer when so many
+  measures changed place that more would exceed `SEARCH_BUDGET` explanations (a
+  reshuffled ladder is then described mostly by its boundaries).
 - **Means beyond their intervals.** A measure's mean changed beyond its intervals when
   the new mean lies outside the old 95 % interval *and* the old mean lies outside the
   new one. This is a descriptive flag, not a test: two publications usually share
@@ -51,15 +53,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from itertools import combinations
+from math import comb
 from typing import Any, Final
 
 import msgspec
 
 from server.publication.tier_numbering import first_tier
 
-#: Most measures the search for the simplest explanation treats as moved in one cell;
+#: Most measures the search for the simplest explanation treats as moved in one cell, and
+#: most explanations it tries per cell (fewer movers when many measures changed place);
 #: beyond that, remaining changes are reported as boundary changes.
 MAX_MOVERS: Final = 4
+SEARCH_BUDGET: Final = 2000
 #: Boundary states.
 SEPARATED: Final = "separated"
 UNDETERMINED: Final = "undetermined"
@@ -260,7 +265,7 @@ def _movers(old: _Ladder, new: _Ladder, common: set[str], mean_moved: dict[str, 
     candidates = sorted(_relations_changed(old.tier_of(), new.tier_of(), sorted(common)))
     best: tuple[Any, ...] | None = None
     chosen: set[str] = set()
-    for size in range(0, min(len(candidates), MAX_MOVERS) + 1):
+    for size in range(0, _largest_search(len(candidates)) + 1):
         if best is not None and size > best[0]:
             break  # cost is at least the number of movers
         for subset in combinations(candidates, size):
@@ -271,6 +276,15 @@ def _movers(old: _Ladder, new: _Ladder, common: set[str], mean_moved: dict[str, 
             if best is None or key < best:
                 best, chosen = key, movers
     return chosen
+
+
+def _largest_search(candidates: int) -> int:
+    """The most movers to try so that all subsets up to that size fit the budget."""
+    size, tried = 0, 1
+    while size < min(candidates, MAX_MOVERS) and tried + comb(candidates, size + 1) <= SEARCH_BUDGET:
+        size += 1
+        tried += comb(candidates, size)
+    return size
 
 
 def _name_boundary(ladder: _Ladder, below: frozenset[str], above: frozenset[str], number: int) -> tuple[int, int, list[str], list[str], int]:

@@ -16,7 +16,7 @@ from litestar.response import Redirect, Template
 
 from server.publication.diff import PublicationDiff, diff_documents
 from server.publication.diff_api import is_released
-from server.publication.rendering import number
+from server.publication.rendering import interval, number
 from server.publication.store import PublicationInfo, StoredPublication, list_publications, load_publication
 from server.publication.wording import measure_label, word
 from server.publication.workspace_pages import BASE, READERS, Number
@@ -52,6 +52,7 @@ def _page(request: Request, status_code: int = 200, **context: Any) -> Template:
             "label": lambda code: measure_label(code, "en"),
             "word": lambda key: word(key, "en"),
             "fmt": lambda value: number(value, 1, "en"),
+            "span": lambda low, high: interval(low, high, 1, "en"),
             **context,
         },
     )
