@@ -7,6 +7,7 @@ measure or group that the JSON does not.
 from typing import Any
 
 from server.publication.ladder import MeasureBox, Panel, TierRow, ladder_svg
+from server.publication.tier_numbering import tier_number
 from server.publication.wording import legal_today, measure_label, word
 
 
@@ -39,20 +40,73 @@ def reference_panel(reference_tiers: list[list[str]], language: str, differs: se
     )
 
 
+SIMULATED_MARK = {"da": "SIMULEREDE DATA – MÅ IKKE BRUGES", "en": "SIMULATED DATA – NOT FOR USE"}
+
+
+def simulated_mark(document: dict[str, Any], language: str, simulated: bool = False) -> str:
+    """The watermark for figures of simulated data ("" for real data). A served document
+    says so itself (``publication.simulated``); for the analysis document the caller does."""
+    if simulated or bool((document.get("publication") or {}).get("simulated")):
+        return SIMULATED_MARK["da" if language == "da" else "en"]
+    return ""
+
+
+LADDER_TEXT = {
+    "order": {"da": "Trin fra mindst til mest indgribende", "en": "Tiers from least to most intrusive"},
+    "tier": {"da": "trin {k}", "en": "tier {k}"},
+    "tie": {"da": "lige indgribende", "en": "equally intrusive"},
+    "unsettled": {"da": "indbyrdes rækkefølge uafklaret", "en": "order within not settled"},
+    "separated": {"da": "adskilt grænse", "en": "separated boundary"},
+    "undetermined": {"da": "uafklaret grænse", "en": "undetermined boundary"},
+    "not_legal": {"da": "ingen lovhjemmel i dag", "en": "not legal today"},
+}
+
+
+def _say(key: str, language: str, **values: object) -> str:
+    return LADDER_TEXT[key]["da" if language == "da" else "en"].format(**values)
+
+
+def _measure_words(code: str, language: str, differs: set[str]) -> str:
+    notes = ([_say("not_legal", language)] if not legal_today().get(code, True) else []) + ([word("differs", language).split(": ", 1)[-1]] if code in differs else [])
+    return measure_label(code, language) + (f" ({', '.join(notes)})" if notes else "")
+
+
+def ladder_description(document: dict[str, Any], group: dict[str, Any], language: str, differs: set[str]) -> str:
+    """The measured ladder in words, least intrusive first, every boundary named: the
+    figure's text alternative (tagged PDF /Alt, aria-label)."""
+    parts = []
+    for tier in group["tiers"]:
+        status = {"tie": f" ({_say('tie', language)})", "undetermined": f" ({_say('unsettled', language)})"}.get(tier.get("status") or "", "")
+        members = "; ".join(_measure_words(m, language, differs) for m in tier["measures"])
+        text = f"{_say('tier', language, k=tier_number(document, tier['index']))}{status}: {members}"
+        if tier.get("boundary_above") in ("separated", "undetermined"):
+            text += f"; {_say(tier['boundary_above'], language)}"
+        parts.append(text)
+    return f"{_say('order', language)}. " + ". ".join(parts) + "." if parts else ""
+
+
 def figure_id(setting: str, group: str | None, language: str) -> str:
     """Stable id and file stem of a figure, e.g. ladder-general_adult-patient-da."""
     return "-".join(["ladder", setting] + ([group] if group else ["reference"]) + [language])
 
 
-def group_figure(document: dict[str, Any], group: dict[str, Any], language: str) -> str:
-    """Measured ladder of one group x setting beside the reference, differences highlighted."""
+def group_figure(document: dict[str, Any], group: dict[str, Any], language: str, simulated: bool = False) -> str:
+    """Measured ladder of one group x setting beside the reference, differences highlighted;
+    watermarked when the data are simulated."""
     differs = differing_measures(group)
     panels = [measured_panel(group, language, differs)]
     reference = (document.get("reference_gradation") or {}).get(group["setting"])
     if reference:
         panels.append(reference_panel(reference, language, differs))
     title = f"{word(group['setting'], language)}: {word(group['group'], language)}"
-    return ladder_svg(panels, language, title, figure_id(group["setting"], group["group"], language))
+    return ladder_svg(
+        panels,
+        language,
+        title,
+        figure_id(group["setting"], group["group"], language),
+        ladder_description(document, group, language, differs),
+        simulated_mark(document, language, simulated),
+    )
 
 
 def reference_figure(document: dict[str, Any], setting: str, language: str) -> str | None:
@@ -63,9 +117,9 @@ def reference_figure(document: dict[str, Any], setting: str, language: str) -> s
     return ladder_svg([reference_panel(reference, language, set())], language, word(setting, language), figure_id(setting, None, language))
 
 
-def all_figures(document: dict[str, Any], language: str) -> dict[str, str]:
+def all_figures(document: dict[str, Any], language: str, simulated: bool = False) -> dict[str, str]:
     """Figure id -> SVG for every published group x setting."""
-    return {figure_id(g["setting"], g["group"], language): group_figure(document, g, language) for g in document["groups"]}
+    return {figure_id(g["setting"], g["group"], language): group_figure(document, g, language, simulated) for g in document["groups"]}
 
 
 def svg_to_png(svg: str, scale: float = 2.0) -> bytes:

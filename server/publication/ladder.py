@@ -171,8 +171,24 @@ def _legend(y: float, width: float, language: str, show_differs: bool) -> str:
     return f'<g class="legend">{"".join(items)}</g>'
 
 
-def ladder_svg(panels: list[Panel], language: str, title: str, figure_id: str = "ladder") -> str:
-    """One figure of one or more ladders side by side, as an SVG document string."""
+def watermark_svg(width: float, height: float, text: str) -> str:
+    """A large, faint, diagonal text across a figure (simulated data): drawn with SVG
+    attributes only, so it survives PNG export and pages whose policy forbids inline CSS."""
+    size = max(14.0, min(width, height) / 9)
+    cx, cy = width / 2, height / 2
+    return (
+        f'<text class="watermark" aria-hidden="true" x="{cx:.1f}" y="{cy:.1f}" transform="rotate(-25 {cx:.1f} {cy:.1f})" '
+        f'font-family="{FONT}" font-size="{size:.0f}" font-weight="bold" text-anchor="middle" fill="#b91c1c" fill-opacity="0.2">{escape(text)}</text>'
+    )
+
+
+def ladder_svg(panels: list[Panel], language: str, title: str, figure_id: str = "ladder", description: str = "", watermark: str = "") -> str:
+    """One figure of one or more ladders side by side, as an SVG document string.
+
+    `watermark` (simulated data) is written across the figure. `description` (the tiers in words) joins the title as the figure's text alternative:
+    the SVG's <title> is what a tagged PDF gives as the figure's /Alt, and its
+    aria-label what a screen reader reads in the browser."""
+    label = f"{title}. {description}" if description else title
     rows = max((len(p.tiers) for p in panels), default=1) or 1
     widths = [panel_width(p) for p in panels]
     width = sum(widths) + PANEL_GAP * (len(panels) - 1)
@@ -186,10 +202,11 @@ def ladder_svg(panels: list[Panel], language: str, title: str, figure_id: str = 
     legend_y = TITLE_H + rows * ROW_H + 16
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="ladder" id="{escape(figure_id)}" lang="{language}" '
-        f'width="{width:.0f}" height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}" role="img" aria-label="{escape(title)}">'
-        f"<title>{escape(title)}</title>"
+        f'width="{width:.0f}" height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}" role="img" aria-label="{escape(label)}">'
+        f"<title>{escape(label)}</title>"
         f'<rect class="background" x="0" y="0" width="{width:.0f}" height="{height:.0f}" fill="#ffffff"/>'
         + "".join(body)
         + _legend(legend_y, width, language, show_differs)
+        + (watermark_svg(width, height, watermark) if watermark else "")
         + "</svg>"
     )

@@ -1,10 +1,109 @@
-"""The report's method section, written from the settings actually used."""
+"""The report's method section, written from the settings actually used and, where the
+document carries them, from the fitted models and each cell's design precision."""
+
+from typing import Any
 
 from analysis.settings import GradationSettings
+from server.publication.rendering import number, plain
+from server.publication.wording import word
+
+#: How the mixed model's standard errors were computed (``MixedModelResult.se_method``).
+SE_METHODS = {
+    "site_cv3": {
+        "da": "klyngerobuste på afdelingsniveau (leave-one-site-out jackknife, CV3) med t-fordeling på {df} frihedsgrader ({sites} afdelinger)",
+        "en": "cluster-robust by site (leave-one-site-out jackknife, CV3) with t quantiles on {df} degrees of freedom ({sites} sites)",
+    },
+    "site_cr1": {
+        "da": "klyngerobuste på afdelingsniveau (CR1-sandwich) med t-fordeling på {df} frihedsgrader ({sites} afdelinger)",
+        "en": "cluster-robust by site (CR1 sandwich) with t quantiles on {df} degrees of freedom ({sites} sites)",
+    },
+    "model": {
+        "da": "modellens egne (kun {sites} afdeling(er): betinget af netop disse afdelinger)",
+        "en": "the model's own ({sites} site(s) only: conditional on these sites)",
+    },
+}
 
 
-def method_paragraphs(settings: GradationSettings, language: str) -> list[str]:
-    """Paragraphs describing the analysis as run; every number comes from `settings`."""
+def group_difference_paragraphs(settings: GradationSettings, document: dict[str, Any], language: str) -> list[str]:
+    """Where the group differences of the report come from: the mixed model's contrasts
+    per setting, its random effects and standard errors, as fitted (or that there are none)."""
+    level = round(100 * (1 - settings.alpha))
+    fits = [(m["setting"], m["mixed"]) for m in document.get("models", []) if m.get("mixed")]
+    if not settings.mixed_model or not fits:
+        if language == "da":
+            return ["Forskelle mellem grupper vises kun som gennemsnit side om side; der er ikke fitted en model for gruppeforskelle, så de er ikke testet."]
+        return ["Differences between groups are shown only as means side by side; no model of group differences was fitted, so they are not tested."]
+    out = []
+    if language == "da":
+        out.append(
+            "Gruppeforskellene i tabellerne »Gruppe mod« er kontraster fra en lineær mixed model pr. område: vurderingen (0–100) modelleres "
+            "på tiltag × respondentgruppe samt køn, aldersgruppe og tidligere erfaring med tiltaget, med et tilfældigt intercept pr. respondent "
+            "(nogle vurderer generelt strengere end andre). En kontrast er forskellen mellem en gruppe og patienterne for ét tiltag "
+            f"(gruppens hovedeffekt plus dens interaktion med tiltaget) med {level} % konfidensinterval og p-værdi. Afdelingernes varianskomponent "
+            "angives kun beskrivende og indgår ikke i standardfejlene."
+        )
+    else:
+        out.append(
+            "The group differences in the \"Group vs\" tables are contrasts from a linear mixed model per setting: the rating (0-100) is "
+            "modelled on measure x respondent group plus gender, age band and prior experience of the measure, with a random intercept per "
+            "respondent (some people rate everything more harshly). A contrast is the difference between a group and patients for one "
+            f"measure (the group's main effect plus its interaction with the measure) with a {level}% confidence interval and p-value. "
+            "The site variance component is reported as a description only; it does not enter the standard errors."
+        )
+    for setting, fit in fits:
+        name = word(setting, language)
+        if fit.get("error"):
+            out.append(f"{name}: " + ("modellen kunne ikke estimeres" if language == "da" else "the model could not be fitted") + f" ({fit['error']}).")
+            continue
+        df = number(fit["df"], 0, language) if fit.get("df") is not None else "–"
+        se = SE_METHODS.get(fit.get("se_method", ""), {}).get(language, fit.get("se_method", ""))
+        se = se.format(df=df, sites=fit.get("sites", 0))
+        if language == "da":
+            text = f"{name}: {fit['respondents']} respondenter, {fit['observations']} vurderinger; standardfejlene er {se}"
+            text += ("; estimeret på en tilfældig delmængde af respondenterne" if fit.get("subsampled") else "") + ("." if fit.get("converged", True) else "; modellen konvergerede ikke.")
+        else:
+            text = f"{name}: {fit['respondents']} respondents, {fit['observations']} ratings; standard errors are {se}"
+            text += ("; fitted on a random subset of the respondents" if fit.get("subsampled") else "") + ("." if fit.get("converged", True) else "; the model did not converge.")
+        out.append(text)
+    return out
+
+
+def precision_paragraphs(document: dict[str, Any], language: str) -> list[str]:
+    """The design precision of each cell: the difference it could detect and the margin
+    within which it could show a tie (from ``sensitivity.precision``)."""
+    out = []
+    for group in document.get("groups", []):
+        precision = (group.get("sensitivity") or {}).get("precision")
+        if not precision or precision.get("detectable_difference") is None:
+            continue
+        cell = f"{word(group['group'], language)} – {word(group['setting'], language)}"
+        power = number(100 * precision["power"], 0, language)
+        alpha = plain(round(precision["alpha_family"], 5), language)
+        dd, dd_max = number(precision["detectable_difference"], 1, language), number(precision.get("detectable_difference_max"), 1, language)
+        margin = number(precision.get("provable_margin"), 1, language)
+        if language == "da":
+            out.append(
+                f"{cell}: med {group['respondents']} respondenter kan designet påvise en forskel på {dd} point mellem to tiltag "
+                f"(median over {precision['pairs']} par; {dd_max} for det mindst præcise par) med {power} % styrke ved α = {alpha} pr. par, "
+                f"og to lige indgribende tiltag kan kun vises ligeværdige inden for ±{margin} point (median)."
+            )
+        else:
+            out.append(
+                f"{cell}: with {group['respondents']} respondents the design detects a difference of {dd} points between two measures "
+                f"(median over {precision['pairs']} pairs; {dd_max} for the least precise pair) with {power}% power at alpha = {alpha} per pair, "
+                f"and two equally intrusive measures can be shown equivalent only within ±{margin} points (median)."
+            )
+    return out
+
+
+def method_paragraphs(settings: GradationSettings, language: str, document: dict[str, Any] | None = None) -> list[str]:
+    """Paragraphs describing the analysis as run; every number comes from `settings` or,
+    for the models and the precision, from `document`."""
+    extra = group_difference_paragraphs(settings, document, language) + precision_paragraphs(document, language) if document is not None else []
+    return _settings_paragraphs(settings, language) + extra
+
+
+def _settings_paragraphs(settings: GradationSettings, language: str) -> list[str]:
     level = round(100 * (1 - settings.alpha))
     if language == "da":
         out = [
@@ -13,8 +112,8 @@ def method_paragraphs(settings: GradationSettings, language: str) -> list[str]:
             f"(klyngerobust på afdelingsniveau, CR2 med Bell–McCaffrey-frihedsgrader; på respondentniveau i celler med færre end {settings.min_sites} afdelinger), median og antal svar. »Ved ikke« og »vil ikke svare« indgår ikke i gennemsnittet, men vises for sig.",
             f"Hvert par af tiltag sammenlignes inden for samme respondent, klyngerobust på samme måde. Alle domme i en celle aflæses af "
             f"Bonferroni-simultane intervaller: forskel, når ({level} %)-intervallet korrigeret for antallet af par udelukker 0, og ligeværdighed, når det "
-            f"tilsvarende TOST-interval ligger inden for ±{settings.margin:g} point, fastsat før data blev set. Sandsynligheden for mindst én forkert "
-            f"forskel og for mindst én forkert ligeværdighed i en celle er hver højst α = {settings.alpha:g}. Hvert par får dommen mindre, lige, mere eller uafklaret.",
+            f"tilsvarende TOST-interval ligger inden for ±{plain(settings.margin, 'da')} point, fastsat før data blev set. Sandsynligheden for mindst én forkert "
+            f"forskel og for mindst én forkert ligeværdighed i en celle er hver højst α = {plain(settings.alpha, 'da')}. Hvert par får dommen mindre, lige, mere eller uafklaret.",
             f"Tiltag vurderet af færre end {settings.min_measure_n} og celler med færre end {settings.min_cell_for_tiers} respondenter vises kun beskrivende "
             "og indgår ikke i trinene. Trinene dannes efter en fast regel: tiltagene ordnes efter gennemsnit, og der sættes kun en grænse, hvor hvert "
             "tiltag under den er vist mindre indgribende end hvert tiltag over den. Et trin er »lige«, når alle dets par er vist ligeværdige, og ellers "
@@ -22,7 +121,7 @@ def method_paragraphs(settings: GradationSettings, language: str) -> list[str]:
         ]
         if settings.bootstrap:
             out.append(f"Rangintervaller ({level} %) er fundet ved bootstrap på respondentniveau med {settings.bootstrap_resamples} gentagelser (seed {settings.seed}).")
-        models = [name for flag, name in ((settings.mixed_model, "lineær mixed model med respondent som tilfældig effekt"), (settings.ordinal_model, f"ordinal logit på {settings.ordinal_categories} kategorier som følsomhedsanalyse"), (settings.bradley_terry, "Bradley–Terry for parvise valg")) if flag]
+        models = [name for flag, name in ((settings.mixed_model, "lineær mixed model med et tilfældigt intercept pr. respondent"), (settings.ordinal_model, f"ordinal logit på {settings.ordinal_categories} kategorier som følsomhedsanalyse"), (settings.bradley_terry, "Bradley–Terry for parvise valg")) if flag]
         if models:
             out.append("Forskelle mellem grupper, køn, alder og erfaring er desuden modelleret med: " + "; ".join(models) + ".")
         out.append(

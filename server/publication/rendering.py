@@ -18,6 +18,8 @@ from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from jinja2.runtime import Context
 
+from server.publication.tier_numbering import tier_number
+
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 
 MINUS = "\u2212"
@@ -38,6 +40,12 @@ def number(value: float | None, digits: int = 1, language: str = "en") -> str:
     pattern = "0" if digits <= 0 else "0." + "0" * digits
     text = format_decimal(abs(rounded), format=pattern, locale=LOCALES.get(language, "en_GB"))
     return (MINUS + text) if rounded < 0 else text
+
+
+def plain(value: float, language: str = "en") -> str:
+    """A setting such as a margin or alpha as written ("0,05", "2,5", "5"): no fixed digits."""
+    text = format_decimal(abs(value), format="0.######", locale=LOCALES.get(language, "en_GB"))
+    return (MINUS + text) if value < 0 else text
 
 
 def interval(low: float | None, high: float | None, digits: int = 1, language: str = "en") -> str:
@@ -63,7 +71,8 @@ def percent(value: float | None, digits: int = 1, language: str = "en") -> str:
     """A share 0-1 as a percentage ("12,5 %" in Danish, "12.5%" in English)."""
     if value is None:
         return MISSING
-    return number(100 * value, digits, language) + (" %" if language == "da" else "%")
+    # Danish puts a (no-break) space before the sign, English none.
+    return number(100 * value, digits, language) + ("\u00a0%" if language == "da" else "%")
 
 
 def _language(context: Context) -> str:
@@ -94,6 +103,14 @@ def pval(context: Context, value: float | None) -> str:
     return p_value(value, _language(context))
 
 
+@pass_context
+def note(context: Context, text: str) -> str:
+    """Global: an analysis note or plan departure in the page's language."""
+    from server.publication.wording import translate_note  # the catalogue loads on first use only
+
+    return translate_note(text, _language(context))
+
+
 def count(value: int | None, min_cell: int = 5) -> str:
     """A count, or "<5" where it was suppressed."""
     return f"<{min_cell}" if value is None else str(value)
@@ -104,6 +121,9 @@ def environment() -> Environment:
     """The shared environment (templates are read once)."""
     env = Environment(loader=FileSystemLoader(TEMPLATE_DIR), autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
     env.filters.update(fmt=fmt, pct=pct, count=count, span=span, pval=pval)
+    # Templates print tiers numbered from 1 whatever the stored document's schema.
+    env.globals["tier_number"] = tier_number
+    env.globals["note"] = note
     return env
 
 

@@ -4,19 +4,35 @@ Everything printed comes from the stored publication (the suppressed gradation J
 report aggregates and the method settings), so a report of publication N prints the same
 numbers today and in ten years. Each printed number carries its full value in a
 `data-value` attribute, which is how tests compare it with the result object.
+
+Tiers are printed numbered from 1 (1 = least intrusive), as the JSON numbers them;
+a stored schema /2 document (numbered from 0) is read through
+:mod:`server.publication.tier_numbering`. Every tier table says, between two tiers,
+whether the boundary is separated or undetermined, and which tiers leave the order of
+their measures unsettled. Numbers follow the report's language (decimal comma in
+Danish). A draft or reviewed publication carries a "not released" banner, and one made
+from simulated data a watermark on every page.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 from markupsafe import Markup
 
-from server.publication.figures import differing_measures, group_figure, reference_figure
+from server.publication.figures import differing_measures, group_figure, reference_figure, simulated_mark
+from server.publication.forest import forest_svg
 from server.publication.method_text import method_paragraphs
 from server.publication.rendering import render
 from server.publication.store import StoredPublication
 from server.publication.subgroups import SPLITS
-from server.publication.wording import measure_label, word
+from server.publication.tier_numbering import tier_number
+from server.publication.wording import measure_label, translate_note, word
+
+if TYPE_CHECKING:
+    from server.publication.diff import PublicationDiff
+
+#: Publication statuses that are not (yet) released to the authority.
+UNRELEASED = ("draft", "reviewed")
 
 INVERSE = {"less": "more", "more": "less", "equivalent": "equivalent", "undetermined": "undetermined"}
 VERDICT_WORDS = {
@@ -58,13 +74,50 @@ def choice_view(group: dict[str, Any], order: list[str]) -> dict[str, Any] | Non
     }
 
 
-def _group_view(document: dict[str, Any], group: dict[str, Any], language: str) -> dict[str, Any]:
+def tier_blocks(document: dict[str, Any], group: dict[str, Any]) -> list[dict[str, Any]]:
+    """The measures table of one cell in blocks, least intrusive tier first: each tier's
+    printed number, status and measure rows, the status of the boundary to the block
+    before it ("separated"/"undetermined"), and a last block of measures without a tier."""
+    rows = {m["measure"]: m for m in group["measures"]}
+    blocks: list[dict[str, Any]] = []
+    previous: str | None = None
+    for tier in group["tiers"]:
+        blocks.append(
+            {
+                "number": tier_number(document, tier["index"]),
+                "status": tier.get("status") or "single",
+                "boundary_below": previous if blocks else None,
+                "measures": [rows[m] for m in tier["measures"] if m in rows],
+            }
+        )
+        previous = tier.get("boundary_above")
+    tiered = {m for t in group["tiers"] for m in t["measures"]}
+    rest = [m for m in group["measures"] if m["measure"] not in tiered]
+    if rest:
+        blocks.append({"number": None, "status": "untiered", "boundary_below": None, "measures": rest})
+    return blocks
+
+
+def tier_sequence(document: dict[str, Any], group: dict[str, Any]) -> list[tuple[int | None, str | None, str]]:
+    """(tier number, boundary to the next tier, tier status) for the summary's tier sequence."""
+    return [(tier_number(document, t["index"]), t.get("boundary_above"), t.get("status") or "single") for t in group["tiers"]]
+
+
+def _group_view(document: dict[str, Any], group: dict[str, Any], language: str, simulated: bool = False) -> dict[str, Any]:
     order, cells = verdict_matrix(group)
     reference = group.get("reference")
+    settings_alpha = (document.get("settings") or {}).get("alpha", 0.05)
     return {
         "group": group,
         "title": f"{word(group['group'], language)} – {word(group['setting'], language)}",
-        "figure": Markup(group_figure(document, group, language)),
+        "figure": Markup(group_figure(document, group, language, simulated)),
+        "forest": Markup(forest_svg(document, group, language, settings_alpha, simulated_mark(document, language, simulated))),
+        "blocks": tier_blocks(document, group),
+        "sequence": tier_sequence(document, group),
+        "boundaries": {
+            "separated": sum(t.get("boundary_above") == "separated" for t in group["tiers"]),
+            "undetermined": sum(t.get("boundary_above") == "undetermined" for t in group["tiers"]),
+        },
         "order": order,
         "cells": cells,
         "differs": sorted(differing_measures(group)),
@@ -102,10 +155,11 @@ def _subgroup_tables(report: Any) -> list[dict[str, Any]]:
     return tables
 
 
-def report_context(publication: StoredPublication, language: str) -> dict[str, Any]:
+def report_context(publication: StoredPublication, language: str, changes: "PublicationDiff | None" = None) -> dict[str, Any]:
     """Everything the report template prints."""
     document = msgspec.json.decode(publication.gradation)
     settings = publication.method_settings
+    simulated = bool(getattr(publication.info, "simulated", False))
     settings_without_groups = [
         s for s in (document.get("reference_gradation") or {}) if s not in {g["setting"] for g in document["groups"]}
     ]
@@ -115,26 +169,36 @@ def report_context(publication: StoredPublication, language: str) -> dict[str, A
         "document": document,
         "settings": settings,
         "settings_json": msgspec.json.format(msgspec.json.encode(settings), indent=2).decode(),
-        "groups": [_group_view(document, g, language) for g in document["groups"]],
+        "groups": [_group_view(document, g, language, simulated) for g in document["groups"]],
         "reference_only": [(s, Markup(reference_figure(document, s, language) or "")) for s in settings_without_groups],
         "comparison": _group_comparison(document),
         "subgroup_tables": _subgroup_tables(publication.report),
         "splits": SPLITS,
         "dq": publication.report.data_quality,
-        "method": method_paragraphs(settings, language),
+        "method": method_paragraphs(settings, language, document),
+        "notes": [translate_note(n, language) for n in document.get("notes", [])],
+        "departures": [translate_note(d, language) for d in document.get("departures", [])],
+        "status": getattr(publication.info, "status", None),
+        "unreleased": getattr(publication.info, "status", None) in UNRELEASED,
+        "simulated": simulated,
+        "changes": changes,
+        "level": round(100 * (1 - settings.alpha)),
+        "pct_sign": "\u00a0%" if language == "da" else "%",
         "label": lambda code: measure_label(code, language),
         "word": lambda key: word(key, language),
         "verdict_word": lambda v: VERDICT_WORDS.get(v, {}).get(language, v),
     }
 
 
-def report_html(publication: StoredPublication, language: str = "en") -> str:
-    """The report as one self-contained HTML document (inline CSS and SVG, no links out)."""
-    return render("publication/report.html", **report_context(publication, language))
+def report_html(publication: StoredPublication, language: str = "en", changes: "PublicationDiff | None" = None) -> str:
+    """The report as one self-contained HTML document (inline CSS and SVG, no links out);
+    with `changes`, a section on what changed since the publication they compare with."""
+    return render("publication/report.html", **report_context(publication, language, changes))
 
 
 def report_pdf(html: str) -> bytes:
-    """The report as PDF (WeasyPrint, A4 from the HTML's print stylesheet)."""
+    """The report as a tagged PDF (PDF/UA-1: structure tree, language, title, alt texts;
+    WeasyPrint, A4 from the HTML's print stylesheet)."""
     from weasyprint import HTML
 
-    return HTML(string=html).write_pdf()
+    return HTML(string=html).write_pdf(pdf_variant="pdf/ua-1")

@@ -122,6 +122,46 @@ _NOTE_PATTERNS: list[tuple[re.Pattern[str], dict[str, str]]] = [
         {"da": "{cell}: {measures} vurderet af færre end det planlagte minimum på {k} respondenter", "en": "{cell}: {measures} rated by fewer than the planned minimum of {k} respondents"},
     ),
 ]
+_NOTE_PATTERNS += [
+    (re.compile(r"^fewer than two measures were compared$"), {"da": "færre end to tiltag blev sammenlignet", "en": "fewer than two measures were compared"}),
+    (
+        re.compile(r"^every answered pair was \"don't know\", so no measure was judged more intrusive than another$"),
+        {"da": "alle besvarede par var »ved ikke«, så intet tiltag blev vurderet mere indgribende end et andet", "en": "every answered pair was “don't know”, so no measure was judged more intrusive than another"},
+    ),
+    (
+        re.compile(r"^the comparisons fall into (?P<n>\d+) unlinked groups \((?P<shown>.+)\); strengths in different groups are not comparable$"),
+        {"da": "sammenligningerne falder i {n} uforbundne grupper ({shown}); styrker i forskellige grupper kan ikke sammenlignes", "en": "the comparisons fall into {n} unlinked groups ({shown}); strengths in different groups are not comparable"},
+    ),
+    (
+        re.compile(r"^the (?P<what>likelihood maximisation|ranking model) did not converge \((?P<error>.*)\)$"),
+        {"da": "estimationen konvergerede ikke ({error})", "en": "the {what} did not converge ({error})"},
+    ),
+]
+_SEPARATION = "separation, so the strengths are unbounded and not estimated: "
+_SEPARATED_PART = re.compile(r"^(?P<measures>.+): always judged the (?P<side>more|less) intrusive against (?P<whom>every other measure it was compared with|every measure outside this group it was compared with)$")
+_SEPARATION_TEXT = {
+    "head": {"da": "adskillelse, så styrkerne er ubegrænsede og ikke estimeret: ", "en": "separation, so the strengths are unbounded and not estimated: "},
+    "more": {"da": "altid vurderet mest indgribende", "en": "always judged the more intrusive"},
+    "less": {"da": "altid vurderet mindst indgribende", "en": "always judged the less intrusive"},
+    "every other measure it was compared with": {"da": "over for alle tiltag, det blev sammenlignet med", "en": "against every other measure it was compared with"},
+    "every measure outside this group it was compared with": {"da": "over for alle tiltag uden for gruppen, de blev sammenlignet med", "en": "against every measure outside this group it was compared with"},
+}
+
+
+def _separation(note: str, language: str) -> str | None:
+    # "separation, ...: a, b: always judged the more intrusive against ...; c: ..."
+    if not note.startswith(_SEPARATION):
+        return None
+    lang = "da" if language == "da" else "en"
+    parts = []
+    for part in note[len(_SEPARATION) :].split("; "):
+        match = _SEPARATED_PART.match(part)
+        if match is None:
+            return None
+        parts.append(f"{_measures_text(match['measures'], language)}: {_SEPARATION_TEXT[match['side']][lang]} {_SEPARATION_TEXT[match['whom']][lang]}")
+    return _SEPARATION_TEXT["head"][lang] + "; ".join(parts)
+
+
 _MODEL_WORDS = {"mixed model": "den lineære mixed model", "ordinal model": "den ordinale model"}
 _OUTCOME_DA = {"tiers were formed nevertheless": "trin blev dannet alligevel", "descriptives only": "kun beskrivende tal"}
 _COUNTED = re.compile(r"(?P<code>[a-z_]+) \(n=(?P<n>\d+)\)")
@@ -137,6 +177,9 @@ def translate_note(note: str, language: str) -> str:
 
     Unknown notes are returned unchanged (the test of the Danish report lists every note
     the analysis can write, so a new one shows up there untranslated)."""
+    separated = _separation(note, language)
+    if separated is not None:
+        return separated
     for pattern, texts in _NOTE_PATTERNS:
         match = pattern.match(note)
         if match is None:
@@ -148,6 +191,8 @@ def translate_note(note: str, language: str) -> str:
             parts["setting_word"] = word(parts["setting"], language)
         if "measures" in parts:
             parts["measures"] = _measures_text(parts["measures"], language)
+        if "shown" in parts:
+            parts["shown"] = " | ".join(_measures_text(g, language) for g in parts["shown"].split(" | "))
         if "counted" in parts:
             parts["counted"] = "; ".join(f"{measure_label(m['code'], language)} (n = {m['n']})" for m in _COUNTED.finditer(parts["counted"]))
         if "model" in parts:

@@ -1,6 +1,7 @@
 """The report: numbers equal the result object's, small cells stay out, it prints to PDF."""
 
 import datetime as dt
+import functools
 import io
 import re
 
@@ -10,22 +11,47 @@ import tinyhtml5
 from PIL import Image
 
 from analysis.gradation import analyse
+from server.publication.rendering import interval, number
 from server.publication.report import report_html, report_pdf
 from server.publication.store import PreparedPublication, StoredPublication, prepare_publication
-from tests.publication.conftest import QUICK
+from tests.publication.conftest import QUICK, simulated
 
 H = "{http://www.w3.org/1999/xhtml}"
 PUBLISHED = dt.datetime(2026, 11, 20, 9, 30, tzinfo=dt.timezone.utc)
 
 
-@pytest.fixture(scope="module")
-def prepared(dataset, reference) -> PreparedPublication:
-    return prepare_publication(dataset, QUICK, reference)
+@functools.cache
+def prepared_publication() -> PreparedPublication:
+    """The conftest's simulated data, published once per test session (shared by the report tests)."""
+    from server.gradation.runner import reference_tiers
+
+    return prepare_publication(simulated(), QUICK, reference_tiers())
+
+
+@functools.cache
+def stored_publication() -> StoredPublication:
+    """Publication 3, a draft, as it reads back from the store."""
+    return prepared_publication().as_stored(3, PUBLISHED, "researcher1")
+
+
+def report_pdf_of(publication: StoredPublication, language: str) -> bytes:
+    """The PDF of a report, rendered once per session for each publication and language."""
+    return _pdf(msgspec.msgpack.encode(publication), language)
+
+
+@functools.cache
+def _pdf(publication: bytes, language: str) -> bytes:
+    return report_pdf(report_html(msgspec.msgpack.decode(publication, type=StoredPublication), language))
 
 
 @pytest.fixture(scope="module")
-def publication(prepared: PreparedPublication) -> StoredPublication:
-    return prepared.as_stored(3, PUBLISHED, "researcher1")
+def prepared() -> PreparedPublication:
+    return prepared_publication()
+
+
+@pytest.fixture(scope="module")
+def publication() -> StoredPublication:
+    return stored_publication()
 
 
 @pytest.fixture(scope="module", params=["en", "da"])
@@ -40,6 +66,7 @@ def _by_class(root, tag: str, cls: str) -> list:
 def test_report_prints_the_result_objects_numbers(html: str, dataset, reference) -> None:
     result = analyse(dataset, QUICK, reference=reference)
     root = tinyhtml5.parse(html)
+    language = next(root.iter(H + "html")).get("lang")
     tables = _by_class(root, "table", "measures")
     assert {(t.get("data-group"), t.get("data-setting")) for t in tables} == {("patient", "general_adult"), ("staff", "general_adult")}
     for table in tables:
@@ -50,10 +77,14 @@ def test_report_prints_the_result_objects_numbers(html: str, dataset, reference)
             cells = list(row.iter(H + "td"))
             assert int(cells[2].get("data-value")) == expected.n
             assert float(cells[3].get("data-value")) == round(expected.mean, 6)
-            assert cells[3].text == f"{expected.mean:.1f}"
+            # Printed in the report's language; the full value stays in data-value.
+            assert cells[3].text == number(expected.mean, 1, language)
+            assert ("," in cells[3].text) is (language == "da") and ("." in cells[3].text) is (language == "en")
             ci = cells[4]
             assert float(ci.get("data-low")) == round(expected.ci_low, 6) and float(ci.get("data-high")) == round(expected.ci_high, 6)
-            assert ci.text == f"{expected.ci_low:.1f}–{expected.ci_high:.1f}"
+            assert ci.text == interval(expected.ci_low, expected.ci_high, 1, language)
+            # Tiers are numbered from 1, as in the JSON.
+            assert row.get("data-tier") == str(expected.tier + 1)
             assert (int(cells[7].get("data-low")), int(cells[7].get("data-high"))) == (expected.rank_low, expected.rank_high)
     # The verdict matrix holds every pair's verdict, from both sides.
     matrix = next(t for t in _by_class(root, "table", "matrix") if t.get("data-group") == "patient")
@@ -86,7 +117,9 @@ def test_report_suppresses_small_cells_everywhere(html: str, publication: Stored
     assert dq.respondents == 403
     assert all(s.respondents is None or s.respondents >= 5 for s in dq.sites)
     assert all(r.n >= 5 for r in publication.report.subgroups)
-    assert "relative / forensic" in "".join(root.itertext())
+    # Named in the notes, in the report's words.
+    text = "".join(root.itertext())
+    assert "Pårørende / Retspsykiatri" in text or "Relatives / Forensic psychiatry" in text
 
 
 def test_report_is_self_contained_and_made_for_a4(html: str) -> None:
@@ -103,13 +136,14 @@ def test_report_is_self_contained_and_made_for_a4(html: str) -> None:
 
 def test_published_gradation_bytes_are_what_the_report_reads(publication: StoredPublication) -> None:
     document = msgspec.json.decode(publication.gradation)
-    assert document["schema"] == "leastmeans.gradation/2"
+    assert document["schema"] == "leastmeans.gradation/3"
+    assert [t["index"] for t in document["groups"][0]["tiers"]][:2] == [1, 2]
 
 
 def test_pdf_renders_and_page_one_is_not_blank(publication: StoredPublication) -> None:
     import pypdfium2
 
-    pdf = report_pdf(report_html(publication, "da"))
+    pdf = report_pdf_of(publication, "da")
     assert pdf.startswith(b"%PDF")
     document = pypdfium2.PdfDocument(pdf)
     assert len(document) >= 5

@@ -13,6 +13,7 @@ from analysis.simulate import Simulation, simulate_answers
 from analysis.tidy import STRING_COLUMNS
 from server.publication.report import report_html
 from server.publication.store import StoredPublication, prepare_publication
+from server.publication.wording import measure_label
 from tests.publication.conftest import TIERS
 
 H = "{http://www.w3.org/1999/xhtml}"
@@ -90,7 +91,9 @@ def test_report_prints_pairs_rankings_and_agreement_of_the_result(root, data, re
 def test_report_states_a_separated_ranking_instead_of_estimates(root) -> None:
     status = [p for p in _by_class(root, "p", "choice-status") if p.get("data-source") == "rankings"]
     assert len(status) == 1 and status[0].get("data-status") == "separated"
-    assert "sedation_danger" in "".join(status[0].itertext())
+    # The measure is named by its label, in the report's language.
+    language = next(root.iter(H + "html")).get("lang")
+    assert measure_label("sedation_danger", language) in "".join(status[0].itertext())
     staff = next(t for t in _by_class(root, "table", "choice-strengths") if t.get("data-group") == "staff")
     for row in (r for r in staff.iter(H + "tr") if r.get("data-measure")):
         assert list(row.iter(H + "td"))[2].get("data-value") is None
@@ -99,7 +102,7 @@ def test_report_states_a_separated_ranking_instead_of_estimates(root) -> None:
 def test_small_cell_rankings_are_suppressed(root, publication: StoredPublication) -> None:
     assert not [e for e in root.iter() if e.get("data-group") == "relative"]
     notes = " ".join("".join(li.itertext()) for li in _by_class(root, "li", "note"))
-    assert "relative / forensic" in notes
+    assert "Pårørende / Retspsykiatri" in notes or "Relatives / Forensic psychiatry" in notes
 
 
 def test_rankings_by_too_few_respondents_leave_the_document_with_their_comparisons() -> None:
