@@ -88,14 +88,11 @@ class TierMove(msgspec.Struct, frozen=True):
     #: ``moved``, ``renumbered`` (same neighbours) or ``regrouped`` (its tier split or merged);
     #: ``entered`` / ``left`` when tiered in only one of the two.
     kind: str
+    #: True for ``renumbered``: the same tier-mates and measures below, only the number changed.
+    same_neighbours: bool = False
     #: The other measures of its tier before and after (empty: alone, or not tiered).
     from_mates: list[str] = []
     to_mates: list[str] = []
-
-    @property
-    def same_neighbours(self) -> bool:
-        """Only the number changed."""
-        return self.kind == "renumbered"
 
 
 class BoundaryChange(msgspec.Struct, frozen=True):
@@ -312,7 +309,7 @@ def _group_diff(old_group: dict[str, Any], new_group: dict[str, Any], old_first:
     old_mates, new_mates = _mates(old_ladder), _mates(new_ladder)
 
     def move(name: str, before: int | None, after: int | None, kind: str) -> TierMove:
-        return TierMove(name, before, after, kind, old_mates.get(name, []), new_mates.get(name, []))
+        return TierMove(name, before, after, kind, kind == "renumbered", old_mates.get(name, []), new_mates.get(name, []))
 
     old_rows, new_rows = dict(_membership(old_ladder, kept)), dict(_membership(new_ladder, kept))
     for name in _in_order(new_ladder, old_ladder):

@@ -209,3 +209,14 @@ def test_new_and_removed_measures_groups_and_settings() -> None:
     assert (cell.measures_added, cell.measures_removed, cell.tier_moves, cell.boundary_changes) == (["d"], ["c"], [], [])
     assert [(c.group, c.setting) for c in changes.groups_added] == [("staff", "forensic")]
     assert changes.settings_added == ["forensic"] and changes.groups_removed == [] and changes.settings_removed == []
+
+
+def test_a_lone_measure_joining_the_tier_above_renumbers_the_rest_with_the_same_neighbours() -> None:
+    before = _document("a", "b", "c d", "e", means={"a": 10, "b": 20, "c": 30, "d": 31, "e": 40})
+    after = _document("a", "b c d", "e", means={"a": 10, "b": 30.5, "c": 30, "d": 31, "e": 40})
+    [cell] = diff_documents(before, after, 1, 2).groups
+    assert [(m.measure, m.from_tier, m.to_tier, m.kind, m.same_neighbours) for m in cell.tier_moves] == [
+        ("b", 2, 2, "moved", False), ("c", 3, 2, "renumbered", True), ("d", 3, 2, "renumbered", True), ("e", 4, 3, "renumbered", True),
+    ]
+    assert (cell.tier_moves[0].from_mates, cell.tier_moves[0].to_mates) == ([], ["c", "d"])
+    assert cell.boundary_changes == []
