@@ -162,3 +162,19 @@ def test_the_report_section_says_no_changes_when_nothing_changed(pair) -> None:
     before = msgspec.json.decode(pair[0].gradation)
     html = render("publication/report_changes.html", changes=diff_documents(before, before, 1, 1), language="da", label=str, word=str)
     assert 'data-unchanged="true"' in html and "Ingen ændringer" in html
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_the_full_report_carries_the_section(pair, language: str) -> None:
+    import datetime as dt
+
+    from server.publication.report import report_html
+
+    before, after = pair
+    stored = after.as_stored(2, dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc))
+    changes = diff_documents(msgspec.json.decode(before.gradation), msgspec.json.decode(after.gradation), 1, 2)
+    html = report_html(stored, language, changes=changes)
+    [section] = [s for s in tinyhtml5.parse(html).iter(H + "section") if s.get("id") == "changes"]
+    assert section.get("data-old") == "1"
+    assert [(r["data-measure"], r["data-from"], r["data-to"]) for r in _rows(html, "changes-moves")] == [(SHIFTED, "2", "3")] * 2
+    assert 'id="changes"' not in report_html(stored, language)
