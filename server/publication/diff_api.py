@@ -3,7 +3,8 @@
 Same access rule as the rest of the authority API (`reader_guard`: an API token or a
 reader session). Both publications must be released; a draft or reviewed one is
 answered with 404 exactly like a number that does not exist, so the API does not reveal
-unreleased work. Released publications never change, so the diff of two of them never
+unreleased work. It takes no query parameters: any is refused (400, naming it), as
+elsewhere in the API. Released publications never change, so the diff of two of them never
 changes either; it still asks caches to revalidate (`no-cache`), because a later version
 of this software may describe the same changes better, and a strong ETag makes the
 revalidation cheap (304).
@@ -22,6 +23,7 @@ from litestar.params import PathParameter
 from server.publication.access import reader_guard
 from server.publication.api import LATEST_CACHE, MAX_NUMBER, VARY, etag_matches
 from server.publication.diff import PublicationDiff, diff_documents
+from server.publication.query_parameters import strict_query_guard
 from server.publication.store import StoredPublication, load_publication
 
 PublicationNumber = Annotated[int, PathParameter(ge=1, le=MAX_NUMBER, description="Publication number.", examples=[Example(value=1)])]
@@ -29,6 +31,7 @@ PublicationNumber = Annotated[int, PathParameter(ge=1, le=MAX_NUMBER, descriptio
 DIFF_RESPONSES = {
     200: ResponseSpec(data_container=PublicationDiff, generate_examples=False, description="The changes from publication a to b; headers ETag, Cache-Control."),
     304: ResponseSpec(data_container=None, description="Not modified: the If-None-Match ETag is current."),
+    400: ResponseSpec(data_container=None, description="A query parameter (the route takes none), or a number out of range."),
     401: ResponseSpec(data_container=None, description="No valid API token or reader session."),
     404: ResponseSpec(data_container=None, description="No such released publication."),
 }
@@ -61,7 +64,7 @@ class PublicationDiffApi(Controller):
     """The diff of two released publications, for the authority's systems."""
 
     path = "/api/v1/gradation"
-    guards = [reader_guard]
+    guards = [reader_guard, strict_query_guard]
     tags = ["gradation"]
     security = [{"bearer": []}]
 

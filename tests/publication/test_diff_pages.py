@@ -83,6 +83,9 @@ async def test_the_json_diff_names_only_the_shifted_measure(client: httpx.AsyncC
     assert again.status_code == 304 and again.content == b""
     # Without a token or session: 401, as for the rest of the authority API.
     assert (await client.get("/api/v1/gradation/1/diff/2")).status_code == 401
+    # The route takes no query parameters; one is refused by name, not ignored.
+    refused = await client.get("/api/v1/gradation/1/diff/2?setting=forensic", headers=headers)
+    assert refused.status_code == 400 and "setting" in refused.text and "query" in refused.text
 
 
 async def test_the_json_diff_of_unreleased_publications_is_not_found(client: httpx.AsyncClient, pair) -> None:
