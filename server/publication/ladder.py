@@ -12,6 +12,7 @@ every part. Styling is in attributes, not CSS, so every renderer (browsers, cair
 WeasyPrint) draws the same picture.
 """
 
+import math
 from html import escape
 from textwrap import wrap
 
@@ -174,10 +175,12 @@ def _legend(y: float, width: float, language: str, show_differs: bool) -> str:
 def watermark_svg(width: float, height: float, text: str) -> str:
     """A large, faint, diagonal text across a figure (simulated data): drawn with SVG
     attributes only, so it survives PNG export and pages whose policy forbids inline CSS."""
-    size = max(14.0, min(width, height) / 9)
+    # Along the diagonal, sized so the text (about 0.62 em per character) stays inside.
+    angle = math.degrees(math.atan2(height, width))
+    size = max(10.0, min(0.8 * math.hypot(width, height) / (0.62 * max(len(text), 1)), height / 3))
     cx, cy = width / 2, height / 2
     return (
-        f'<text class="watermark" aria-hidden="true" x="{cx:.1f}" y="{cy:.1f}" transform="rotate(-25 {cx:.1f} {cy:.1f})" '
+        f'<text class="watermark" aria-hidden="true" x="{cx:.1f}" y="{cy:.1f}" transform="rotate({-angle:.1f} {cx:.1f} {cy:.1f})" '
         f'font-family="{FONT}" font-size="{size:.0f}" font-weight="bold" text-anchor="middle" fill="#b91c1c" fill-opacity="0.2">{escape(text)}</text>'
     )
 

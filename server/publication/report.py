@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 from markupsafe import Markup
 
-from server.publication.figures import differing_measures, group_figure, reference_figure, simulated_mark
+from server.publication.figures import differing_measures, group_figure, reference_figure
 from server.publication.forest import forest_svg
 from server.publication.method_text import method_paragraphs
 from server.publication.rendering import render
@@ -103,15 +103,16 @@ def tier_sequence(document: dict[str, Any], group: dict[str, Any]) -> list[tuple
     return [(tier_number(document, t["index"]), t.get("boundary_above"), t.get("status") or "single") for t in group["tiers"]]
 
 
-def _group_view(document: dict[str, Any], group: dict[str, Any], language: str, simulated: bool = False) -> dict[str, Any]:
+def _group_view(document: dict[str, Any], group: dict[str, Any], language: str) -> dict[str, Any]:
     order, cells = verdict_matrix(group)
     reference = group.get("reference")
     settings_alpha = (document.get("settings") or {}).get("alpha", 0.05)
     return {
         "group": group,
         "title": f"{word(group['group'], language)} – {word(group['setting'], language)}",
-        "figure": Markup(group_figure(document, group, language, simulated)),
-        "forest": Markup(forest_svg(document, group, language, settings_alpha, simulated_mark(document, language, simulated))),
+        # The report's own page watermark covers its figures; a second one inside would hide them.
+        "figure": Markup(group_figure(document, group, language)),
+        "forest": Markup(forest_svg(document, group, language, settings_alpha)),
         "blocks": tier_blocks(document, group),
         "sequence": tier_sequence(document, group),
         "boundaries": {
@@ -169,7 +170,7 @@ def report_context(publication: StoredPublication, language: str, changes: "Publ
         "document": document,
         "settings": settings,
         "settings_json": msgspec.json.format(msgspec.json.encode(settings), indent=2).decode(),
-        "groups": [_group_view(document, g, language, simulated) for g in document["groups"]],
+        "groups": [_group_view(document, g, language) for g in document["groups"]],
         "reference_only": [(s, Markup(reference_figure(document, s, language) or "")) for s in settings_without_groups],
         "comparison": _group_comparison(document),
         "subgroup_tables": _subgroup_tables(publication.report),

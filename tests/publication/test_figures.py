@@ -104,3 +104,77 @@ def test_every_figure_renders_to_a_png_that_is_not_blank(document: dict) -> None
         assert image.width > 400 and image.height > 400
         low, high = image.getextrema()
         assert high - low > 100  # ink on paper, not a blank page
+
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def _forest_rows(root: ET.Element) -> list[ET.Element]:
+    return [g for g in root.iter(SVG + "g") if "row" in _classes(g)]
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_forest_shows_each_mean_and_interval_in_tier_order_with_the_boundaries(document: dict, language: str) -> None:
+    import copy
+
+    from server.publication.forest import forest_svg
+    from server.publication.rendering import interval, number
+
+    document = copy.deepcopy(document)
+    group = next(g for g in document["groups"] if g["group"] == "patient")
+    group["tiers"][1]["boundary_above"] = "undetermined"
+    root = ET.fromstring(forest_svg(document, group, language))
+    rows = _forest_rows(root)
+    by_measure = {m["measure"]: m for m in group["measures"]}
+    # Drawn most intrusive at the top, like the ladder: tier numbers never rise going down.
+    tiers = [int(r.get("data-tier")) for r in rows]
+    assert tiers == sorted(tiers, reverse=True) and tiers[-1] == 1
+    assert [r.get("data-measure") for r in reversed(rows)] == [m["measure"] for m in group["measures"]]
+    for row in rows:
+        m = by_measure[row.get("data-measure")]
+        assert (float(row.get("data-mean")), float(row.get("data-low")), float(row.get("data-high"))) == (m["mean"], m["ci_low"], m["ci_high"])
+        value = next(t for t in row.iter(SVG + "text") if "value" in _classes(t)).text
+        assert value == f"{number(m['mean'], 1, language)} ({interval(m['ci_low'], m['ci_high'], 1, language)})"
+        assert ("," in value) is (language == "da")
+        # The mean sits at its place on the 0-100 axis, inside its interval's whisker.
+        mark = next(e for e in row.iter(SVG + "rect") if "mean" in _classes(e))
+        ci = next(e for e in row.iter(SVG + "line") if "ci" in _classes(e))
+        x = float(mark.get("x")) + float(mark.get("width")) / 2
+        assert float(ci.get("x1")) <= x <= float(ci.get("x2"))
+    ticks = [t.text for t in root.iter(SVG + "text") if "tick" in _classes(t)]
+    assert ticks == ["0", "20", "40", "60", "80", "100"]
+    boundaries = [g for g in root.iter(SVG + "g") if "boundary" in _classes(g)]
+    expected = {f"{t['index']}-{t['index'] + 1}": t["boundary_above"] for t in group["tiers"][:-1]}
+    assert {b.get("data-between"): ("undetermined" if "undetermined" in _classes(b) else "separated") for b in boundaries} == expected
+    undetermined = next(b for b in boundaries if "undetermined" in _classes(b))
+    assert undetermined.find("svg:line", NS).get("stroke-dasharray") and "?" in "".join(undetermined.itertext())
+    unsettled = {int(g.get("data-tier")) for g in root.iter(SVG + "g") if {"tier-band", "unsettled"} <= _classes(g)}
+    assert unsettled == {t["index"] for t in group["tiers"] if t["status"] == "undetermined"}
+    # A text alternative with every number, for screen readers and the tagged PDF.
+    assert root.get("role") == "img"
+    alternative = root.find("svg:title", NS).text
+    assert all(number(m["mean"], 1, language) in alternative for m in group["measures"])
+    assert root.get("aria-label") == alternative
+
+
+def test_figures_of_simulated_data_are_watermarked(document: dict) -> None:
+    from server.publication.forest import forest_svg
+
+    group = document["groups"][0]
+    for svg in (group_figure(document, group, "da", simulated=True), forest_svg(document, group, "da", watermark="SIMULEREDE DATA – MÅ IKKE BRUGES")):
+        marks = [t for t in ET.fromstring(svg).iter(SVG + "text") if "watermark" in _classes(t)]
+        assert [m.text for m in marks] == ["SIMULEREDE DATA – MÅ IKKE BRUGES"]
+    served = {**document, "publication": {"simulated": True}}
+    assert "SIMULATED DATA" in group_figure(served, group, "en")
+    assert "watermark" not in group_figure(document, group, "en")
+
+
+def test_ladder_text_alternative_names_every_tier_and_boundary(document: dict) -> None:
+    group = next(g for g in document["groups"] if g["group"] == "patient")
+    root = ET.fromstring(group_figure(document, group, "en"))
+    alternative = root.find("svg:title", NS).text
+    for tier in group["tiers"]:
+        assert f"tier {tier['index']}" in alternative
+        assert all(measure_label(m, "en") in alternative for m in tier["measures"])
+    assert alternative.count("separated boundary") == sum(t["boundary_above"] == "separated" for t in group["tiers"])
+    assert root.get("aria-label") == alternative
