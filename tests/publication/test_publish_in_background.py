@@ -1,6 +1,6 @@
-"""Publishing from the workspace runs in the background: the publish button returns at once,
-the page shows "Publishing…" and then the result, a second publish meanwhile is refused,
-and answer saves served by the same event loop stay fast while the analysis runs."""
+"""Computing a draft from the workspace runs in the background: the button returns at once,
+the page shows the job's stage and then the result, a second job meanwhile is refused, and
+answer saves served by the same event loop stay fast while the analysis runs."""
 
 import asyncio
 import time
@@ -15,6 +15,7 @@ from server.instrument_registry import InstrumentRegistry
 from server.process import run_cli
 from server.publication.job import current_job, wait_for_jobs
 from server.publication.job_process import EXTRA_CPU_VARIABLE
+from server.publication.release import Step
 from server.publication.store import list_publications
 from server.studies import ensure_study
 from server.workspace import audit
@@ -61,14 +62,14 @@ async def test_publish_returns_at_once_and_saves_stay_fast_while_it_runs(
     quiet = [await save(n) for n in range(100)]
 
     researcher = await as_role(Role.RESEARCHER)
-    pressed = await researcher.post("/workspace/publications/", headers=csrf_headers(researcher))
+    pressed = await researcher.post("/workspace/publications/", data={"study": "demo"}, headers=csrf_headers(researcher))
     assert pressed.status_code == 303
-    assert await list_publications() == []  # returned before anything was published
+    assert await list_publications() == []  # returned before anything was computed
     page = await researcher.get("/workspace/publications/")
-    assert page.status_code == 200 and 'data-job="running"' in page.text and "Publishing…" in page.text
+    assert page.status_code == 200 and 'data-job="running"' in page.text and "Computing a draft of demo" in page.text
     assert page.headers["refresh"].startswith("3;")
-    assert "Analyse the current data and publish" not in page.text
-    second = await researcher.post("/workspace/publications/", headers=csrf_headers(researcher))
+    assert "Compute draft" not in page.text
+    second = await researcher.post("/workspace/publications/", data={"study": "demo"}, headers=csrf_headers(researcher))
     assert second.status_code == 409 and "another publication is being computed" in second.text and "researcher-user" in second.text
 
     during: list[float] = []
@@ -85,26 +86,33 @@ async def test_publish_returns_at_once_and_saves_stay_fast_while_it_runs(
 
     job = await current_job()
     assert job is not None and job.state == "done" and job.number == 1, job
-    assert [p.number for p in await list_publications()] == [1]
+    [draft] = await list_publications()
+    assert draft.number == 1 and draft.status == "draft" and draft.studies == ["demo"] and draft.simulated
     done = await researcher.get("/workspace/publications/")
-    assert 'data-job="done"' in done.text and "Publication 1 is ready (6 respondents)" in done.text
-    assert "refresh" not in done.headers and "Analyse the current data and publish" in done.text
-    entries = [e for e in await audit.entries() if e.action == "publication"]
-    assert [(e.actor, e.target, e.detail["respondents"]) for e in entries] == [("researcher-user", "publication:1", 6)]
+    assert 'data-job="done"' in done.text and "Draft 1 is ready (6 respondents)" in done.text
+    assert "refresh" not in done.headers and "Compute draft" in done.text
+    entries = [e for e in await audit.entries() if e.action == Step.DRAFTED]
+    assert [(e.actor, e.target, e.detail["respondents"], e.detail["simulated"]) for e in entries] == [("researcher-user", "publication:1", 6, True)]
+    # The draft's report PDFs were rendered by the job: the download needs no wait.
+    pdf = await researcher.get("/workspace/publications/1/report?lang=da&format=pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
 
 
-async def test_a_refused_publication_is_shown_and_frees_the_next(client: AsyncClient, as_role: Callable) -> None:
+async def test_a_refused_draft_is_shown_and_frees_the_next(client: AsyncClient, as_role: Callable) -> None:
+    await ensure_study("empty", "Empty", [("w", "Ward", "general_adult")])
     admin = await as_role(Role.ADMIN)
-    pressed = await admin.post("/workspace/publications/", headers=csrf_headers(admin))
+    unchosen = await admin.post("/workspace/publications/", data={}, headers=csrf_headers(admin))
+    assert unchosen.status_code == 400 and "choose at least one study" in unchosen.text
+    pressed = await admin.post("/workspace/publications/", data={"study": "empty"}, headers=csrf_headers(admin))
     assert pressed.status_code == 303
     await _wait_until_finished()
     await wait_for_jobs()
     page = await admin.get("/workspace/publications/")
-    assert 'data-job="failed"' in page.text and "no submitted responses to publish" in page.text
+    assert 'data-job="failed"' in page.text and "no submitted responses in empty" in page.text
     assert await list_publications() == []
-    # The claim ended with the job: the command line may publish (and is refused only for lack of data).
+    # The claim ended with the job: the command line may compute (and is refused only for lack of data).
     with pytest.raises(RuntimeError, match="no submitted responses"):
-        run_cli(database_url(_engine()), "publish", "--no-models", "--resamples", "10")
+        run_cli(database_url(_engine()), "publish", "--study", "empty", "--no-models", "--resamples", "10")
 
 
 def _engine():  # type: ignore[no-untyped-def]
@@ -119,6 +127,6 @@ async def test_the_command_line_is_refused_while_a_publication_is_computed(clien
     await claim("researcher-user")
     try:
         with pytest.raises(RuntimeError, match="another publication is being computed"):
-            run_cli(database_url(_engine()), "publish", "--no-models", "--resamples", "10")
+            run_cli(database_url(_engine()), "publish", "--study", "empty", "--no-models", "--resamples", "10")
     finally:
         await release()

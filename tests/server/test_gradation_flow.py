@@ -7,17 +7,21 @@ from httpx import AsyncClient
 
 from analysis.settings import GradationSettings
 from server.instrument_registry import InstrumentRegistry
+from server.publication.release import release, review
 from server.publication.store import publish_database
 from server.publication.tokens import issue_token
 from server.studies import ensure_study
+from tests.conftest import tablet_headers
 
 QUICK = GradationSettings(bootstrap_resamples=50, mixed_model=False, ordinal_model=False, bradley_terry=False)
 
 
 async def _respond(client: AsyncClient, ratings: dict[str, int | str], submit: bool = True) -> None:
+    # Through an enrolled ward tablet: a demo-mode start would mark the study simulated.
     started = await client.post(
         "/api/v1/responses",
         json={"study": "g", "site": "w", "group": "patient", "setting": "general_adult", "language": "da", "consent": True},
+        headers=await tablet_headers("g", "w"),
     )
     rid = started.json()["id"]
     for measure, rating in ratings.items():
@@ -42,7 +46,11 @@ async def test_answers_reach_the_published_gradation_with_hand_checked_numbers(c
     assert (await client.get("/api/v1/gradation", headers=headers)).status_code == 404
     registry = InstrumentRegistry()
     await registry.register_current()
-    await publish_database(registry, QUICK)
+    draft = await publish_database(registry, QUICK, "researcher-a", ["g"])
+    assert not draft.simulated
+    assert (await client.get("/api/v1/gradation", headers=headers)).status_code == 404
+    await review(draft.number, "researcher-b")
+    await release(draft.number, "admin")
     served = await client.get("/api/v1/gradation", headers=headers)
     assert served.status_code == 200, served.text
     body = json.loads(served.content)
