@@ -4,7 +4,9 @@ import msgspec
 from httpx import AsyncClient
 
 from analysis.gradation import analyse
-from server.publication.store import load_publication, publish_frame
+from server.publication.release import release, review
+from server.publication.store import PublicationInfo, load_publication
+from server.publication.store import publish_frame as publish_draft
 from server.publication.tokens import issue_token, revoke_token
 from tests.publication.conftest import QUICK, simulated
 
@@ -12,6 +14,13 @@ from tests.publication.conftest import QUICK, simulated
 async def _auth(label: str = "authority systems") -> dict[str, str]:
     token = await issue_token(label)
     return {"Authorization": f"Bearer {token.secret}"}
+
+
+async def publish_frame(tidy, settings, reference, actor: str = "researcher1") -> PublicationInfo:  # type: ignore[no-untyped-def]
+    """A draft taken through review to release (what the authority API serves)."""
+    draft = await publish_draft(tidy, settings, reference, actor=actor, studies=["national"])
+    await review(draft.number, "reviewer1")
+    return await release(draft.number, "admin1")
 
 
 async def test_api_serves_latest_and_numbered_publications_with_etags(client: AsyncClient, dataset, reference) -> None:
@@ -23,7 +32,7 @@ async def test_api_serves_latest_and_numbered_publications_with_etags(client: As
     served = await client.get("/api/v1/gradation", headers=headers)
     assert served.status_code == 200
     stored = await load_publication(1)
-    assert stored is not None and served.content == stored.gradation
+    assert stored is not None and served.content == stored.served
     assert served.headers["content-location"] == "/api/v1/gradation/1"
     assert served.headers["cache-control"] == "private, no-cache"
     etag = served.headers["etag"]
@@ -112,7 +121,14 @@ async def test_openapi_documents_the_authority_api(client: AsyncClient) -> None:
     schema = (await client.get("/schema/openapi.json")).json()
     latest = schema["paths"]["/api/v1/gradation"]["get"]
     assert {p["name"] for p in latest["parameters"]} >= {"setting", "group"}
-    assert {"200", "304", "401"} <= set(latest["responses"])
+    assert {"200", "304", "400", "401", "404"} <= set(latest["responses"])
+    for status in ("200", "304"):
+        assert {"ETag", "Last-Modified", "Cache-Control", "Content-Location"} <= set(latest["responses"][status]["headers"])
+    assert {("If-None-Match", "header"), ("If-Modified-Since", "header")} <= {(p["name"], p["in"]) for p in latest["parameters"]}
+    assert "If-Modified-Since" in latest["responses"]["304"]["description"]
+    assert "query" in latest["responses"]["400"]["description"]
+    body = schema["components"]["schemas"][latest["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]]
+    assert {"publication", "measure_catalogue"} <= set(body["properties"])
     assert latest["responses"]["200"]["content"]["application/json"]["examples"]
     assert "/api/v1/gradation/{number}" in schema["paths"]
     assert schema["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
