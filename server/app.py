@@ -21,6 +21,7 @@ from server.input_screening import input_screening_middleware
 from server.instrument_registry import InstrumentRegistry
 from server.openapi_viewer import SelfHostedSwaggerPlugin
 from server.publication.api import BEARER_COMPONENTS, AuthorityApi
+from server.publication.diff_api import PublicationDiffApi
 from server.publication.public_page import PublicGradationPage
 from server.publication.rendering import TEMPLATE_DIR as PUBLICATION_TEMPLATES
 from server.publication.workspace_pages import publication_router
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             ResponsesController,
             TabletPages,
             AuthorityApi,
+            PublicationDiffApi,
             PublicGradationPage,
             publication_router(),
             health,

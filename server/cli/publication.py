@@ -180,12 +180,14 @@ def figures(number: int | None, simulated: bool, out: Path) -> None:
 
         quick = GradationSettings(bootstrap_resamples=200, mixed_model=False, ordinal_model=False)
         gradation = prepare_publication(simulate_answers(Simulation()), quick, reference_tiers()).gradation
+        watermark = True
     else:
-        gradation = _load(number).gradation
+        publication = _load(number)
+        gradation, watermark = publication.gradation, publication.info.simulated
     document = msgspec.json.decode(gradation)
     out.mkdir(parents=True, exist_ok=True)
     for language in ("da", "en"):
-        for name, svg in all_figures(document, language).items():
+        for name, svg in all_figures(document, language, simulated=watermark).items():
             (out / f"{name}.svg").write_text(svg, encoding="utf-8")
             (out / f"{name}.png").write_bytes(svg_to_png(svg))
             click.echo(f"wrote {out / name}.svg and .png")

@@ -29,7 +29,7 @@ def public_html(publication: StoredPublication | None, language: str) -> str:
                 {
                     "group": g,
                     "title": f"{word(g['group'], language)} – {word(g['setting'], language)}",
-                    "figure": Markup(group_figure(document, g, language)),
+                    "figure": Markup(group_figure(document, g, language, simulated=publication.info.simulated)),
                 }
             )
     return render(

@@ -88,7 +88,7 @@ async def _detail(request: Request, number: int, status_code: int = 200, **conte
     job = await current_job()
     document = msgspec.json.decode(publication.gradation)
     figures = [
-        {"title": f"{word(g['group'], 'en')} – {word(g['setting'], 'en')}", "svg": Markup(group_figure(document, g, "en"))}
+        {"title": f"{word(g['group'], 'en')} – {word(g['setting'], 'en')}", "svg": Markup(group_figure(document, g, "en", simulated=publication.info.simulated))}
         for g in document["groups"]
     ]
     others = [p for p in await list_publications(released_only=_is_authority(request)) if p.number != number]
