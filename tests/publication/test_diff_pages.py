@@ -181,3 +181,55 @@ def test_the_full_report_carries_the_section(pair, language: str) -> None:
     assert section.get("data-old") == "1"
     assert [(r["data-measure"], r["data-from"], r["data-to"]) for r in _rows(html, "changes-moves")] == [(SHIFTED, "2", "3")] * 2
     assert 'id="changes"' not in report_html(stored, language)
+
+
+def _edited(prepared: PreparedPublication) -> PreparedPublication:
+    """The same publication with a method setting and a library version changed, a measure
+    gone from the patients' cell and the staff's tier 2 split in two."""
+    import copy
+
+    document = copy.deepcopy(msgspec.json.decode(prepared.gradation))
+    document["settings"]["margin"] = 8.0
+    document["library_versions"]["numpy"] = "9.9.9"
+    patients, staff = document["groups"]
+    patients["measures"] = [m for m in patients["measures"] if m["measure"] != "belt_long"]
+    for tier in patients["tiers"]:
+        tier["measures"] = [m for m in tier["measures"] if m != "belt_long"]
+    lower, upper = staff["tiers"][1]["measures"][:1], staff["tiers"][1]["measures"][1:]
+    staff["tiers"][1:2] = [{**staff["tiers"][1], "measures": lower, "status": "single"}, {**staff["tiers"][1], "measures": upper, "status": "single"}]
+    for k, tier in enumerate(staff["tiers"]):
+        tier["index"] = k + 1
+    return msgspec.structs.replace(prepared, gradation=msgspec.json.encode(document, order="sorted"))
+
+
+async def test_the_workspace_page_shows_removed_measures_split_tiers_and_method_changes(client: httpx.AsyncClient, as_role: Callable, pair) -> None:
+    await _store((pair[0], _edited(pair[0])), released=(False, False))
+    researcher = await as_role(Role.RESEARCHER)
+    page = await researcher.get("/workspace/publications/1/diff/2")
+    assert page.status_code == 200, page.text
+    root = tinyhtml5.parse(page.text)
+    assert [li.get("data-removed") for li in root.iter(H + "li") if li.get("data-removed")] == ["belt_long"]
+    assert [li.get("data-change") for li in root.iter(H + "li") if li.get("data-change")] == ["separated"]
+    assert "Now separated: between tier 2" in page.text
+    # The measure split off its tier is regrouped; every tier above keeps its neighbours.
+    moves = [(r["data-measure"], r["data-from"], r["data-to"], r["data-kind"]) for r in _rows(page.text, "diff-moves")]
+    assert moves == [
+        ("holding_short", "2", "3", "regrouped"), ("holding_long", "3", "4", "renumbered"), ("belt_short", "3", "4", "renumbered"),
+        ("sedation_danger", "4", "5", "renumbered"), ("belt_long", "4", "5", "renumbered"),
+    ]
+    assert page.text.count("same neighbours, renumbered") == 4
+    keys = [row.get("data-key") for row in root.iter(H + "tr") if row.get("data-key")]
+    assert keys == ["settings.margin", "library.numpy"]
+    assert _rows(page.text, "diff-means") == []
+
+
+@pytest.mark.parametrize("language, separated", [("da", "Nu adskilt: trin 2"), ("en", "Now separated: tier 2")])
+def test_the_report_section_names_split_tiers_removed_measures_and_method_changes(pair, language: str, separated: str) -> None:
+    before = msgspec.json.decode(pair[0].gradation)
+    changes = diff_documents(before, msgspec.json.decode(_edited(pair[0]).gradation), 1, 2)
+    html = render("publication/report_changes.html", changes=changes, language=language, label=lambda c: measure_label(c, language), word=lambda k: word(k, language))
+    root = tinyhtml5.parse(html)
+    assert separated in html
+    assert [li.get("data-removed") for li in root.iter(H + "li") if li.get("data-removed")] == ["belt_long"]
+    assert [row.get("data-key") for row in root.iter(H + "tr") if row.get("data-key")] == ["settings.margin", "library.numpy"]
+    assert [r["data-kind"] for r in _rows(html, "changes-moves")] == ["regrouped"] + ["renumbered"] * 4
