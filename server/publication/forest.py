@@ -55,6 +55,7 @@ TEXT = {
     "separated": {"da": "adskilt grænse", "en": "separated boundary"},
     "undetermined": {"da": "uafklaret grænse", "en": "undetermined boundary"},
     "unsettled": {"da": "rækkefølgen i trinet er uafklaret", "en": "order within the tier not settled"},
+    "to_tier": {"da": "til trin {k}", "en": "to tier {k}"},
 }
 
 
@@ -124,7 +125,8 @@ def _description(rows: list[ForestRow], tiers: list[ForestTier], language: str, 
     for tier in reversed(tiers):
         listed = "; ".join(f"{r.label} {number(r.mean, 1, language)} ({interval(r.ci_low, r.ci_high, 1, language)})" for r in by_tier.get(tier.number, []))
         status = f", {_text('unsettled', language)}" if tier.status == "undetermined" else ""
-        below = f"; {_text(tier_below_boundary(tiers, tier), language)}" if tier_below_boundary(tiers, tier) else ""
+        boundary = tier_below_boundary(tiers, tier)
+        below = f"; {_text(boundary, language)} {_text('to_tier', language, k=tier.number - 1)}" if boundary else ""
         parts.append(f"{_text('tier', language, k=tier.number)}{status}: {listed}{below}.")
     if None in by_tier:
         parts.append(_text("untiered", language) + ": " + "; ".join(f"{r.label} {number(r.mean, 1, language)} ({interval(r.ci_low, r.ci_high, 1, language)})" for r in by_tier[None]) + ".")

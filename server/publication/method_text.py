@@ -29,7 +29,7 @@ def group_difference_paragraphs(settings: GradationSettings, document: dict[str,
     per setting, its random effects and standard errors, as fitted (or that there are none)."""
     level = round(100 * (1 - settings.alpha))
     fits = [(m["setting"], m["mixed"]) for m in document.get("models", []) if m.get("mixed")]
-    if not settings.mixed_model or not fits:
+    if not fits:
         if language == "da":
             return ["Forskelle mellem grupper vises kun som gennemsnit side om side; der er ikke fitted en model for gruppeforskelle, så de er ikke testet."]
         return ["Differences between groups are shown only as means side by side; no model of group differences was fitted, so they are not tested."]
@@ -53,7 +53,9 @@ def group_difference_paragraphs(settings: GradationSettings, document: dict[str,
     for setting, fit in fits:
         name = word(setting, language)
         if fit.get("error"):
-            out.append(f"{name}: " + ("modellen kunne ikke estimeres" if language == "da" else "the model could not be fitted") + f" ({fit['error']}).")
+            # The library's own message stays as it is (it names the numerical problem).
+            error = fit["error"].removeprefix("fit failed: ")
+            out.append(f"{name}: modellen kunne ikke estimeres; programmets besked: »{error}«." if language == "da" else f"{name}: the model could not be fitted; the software's message: “{error}”.")
             continue
         df = number(fit["df"], 0, language) if fit.get("df") is not None else "–"
         se = SE_METHODS.get(fit.get("se_method", ""), {}).get(language, fit.get("se_method", ""))

@@ -26,7 +26,7 @@ from server.publication.rendering import render
 from server.publication.store import StoredPublication
 from server.publication.subgroups import SPLITS
 from server.publication.tier_numbering import tier_number
-from server.publication.wording import measure_label, translate_note, word
+from server.publication.wording import level_word, measure_label, translate_note, word
 
 if TYPE_CHECKING:
     from server.publication.diff import PublicationDiff
@@ -187,6 +187,7 @@ def report_context(publication: StoredPublication, language: str, changes: "Publ
         "pct_sign": "\u00a0%" if language == "da" else "%",
         "label": lambda code: measure_label(code, language),
         "word": lambda key: word(key, language),
+        "level_word": lambda level: level_word(level, language),
         "verdict_word": lambda v: VERDICT_WORDS.get(v, {}).get(language, v),
     }
 

@@ -28,6 +28,26 @@ WORDS: dict[str, dict[str, str]] = {
 }
 
 
+#: Levels of the report's subgroup splits (server.publication.subgroups.SPLITS).
+LEVELS: dict[str, dict[str, str]] = {
+    "female": {"da": "Kvinder", "en": "Women"},
+    "male": {"da": "Mænd", "en": "Men"},
+    "other": {"da": "Andet", "en": "Other"},
+    "prefer_not_to_say": {"da": "Vil ikke oplyse", "en": "Prefer not to say"},
+    "unknown": {"da": "Ukendt", "en": "Unknown"},
+    "none": {"da": "Ingen erfaring", "en": "No experience"},
+    "witnessed": {"da": "Har set det", "en": "Has seen it"},
+    "experienced": {"da": "Selv oplevet", "en": "Has experienced it"},
+}
+
+
+def level_word(level: str, language: str) -> str:
+    """A subgroup level as printed: words for codes, an en dash in age bands ("18–29")."""
+    if level in LEVELS:
+        return LEVELS[level].get(language, level)
+    return re.sub(r"(?<=\d)-(?=\d)", "–", level)
+
+
 def word(key: str, language: str) -> str:
     """The wording of `key` in `language` (the key itself if unknown)."""
     return WORDS.get(key, {}).get(language, key)
@@ -103,7 +123,7 @@ _NOTE_PATTERNS: list[tuple[re.Pattern[str], dict[str, str]]] = [
     ),
     (
         re.compile(r"^(?P<setting>[a-z_]+): the (?P<model>mixed model|ordinal model) was not fitted \((?P<error>.*)\)$"),
-        {"da": "{setting_word}: {model_word} blev ikke estimeret ({error})", "en": "{setting_word}: the {model} was not fitted ({error})"},
+        {"da": "{setting_word}: {model_word} blev ikke estimeret ({error_da})", "en": "{setting_word}: the {model} was not fitted ({error})"},
     ),
     (
         re.compile(r"^(?P<setting>[a-z_]+): the (?P<model>mixed model|ordinal model) was fitted on a random subset of (?P<n>\d+) respondents, not on all$"),
@@ -162,6 +182,18 @@ def _separation(note: str, language: str) -> str | None:
     return _SEPARATION_TEXT["head"][lang] + "; ".join(parts)
 
 
+_NOTE_PATTERNS += [
+    # The data-quality rules (server.publication.data_quality, server.credentials.bursts).
+    (re.compile(r"^(?P<n>\d+) or more numeric ratings, all identical$"), {"da": "{n} eller flere talvurderinger, alle ens", "en": "{n} or more numeric ratings, all identical"}),
+    (
+        re.compile(r"^under (?P<s>[\d.]+) seconds per saved answer from start to submission$"),
+        {"da": "under {s_da} sekunder pr. gemt svar fra start til afslutning", "en": "under {s} seconds per saved answer from start to submission"},
+    ),
+    (
+        re.compile(r"^more than (?P<n>\d+) questionnaires completed within (?P<m>\d+) minutes on one tablet or invitation$"),
+        {"da": "mere end {n} skemaer afsluttet inden for {m} minutter på én tablet eller invitation", "en": "more than {n} questionnaires completed within {m} minutes on one tablet or invitation"},
+    ),
+]
 _MODEL_WORDS = {"mixed model": "den lineære mixed model", "ordinal model": "den ordinale model"}
 _OUTCOME_DA = {"tiers were formed nevertheless": "trin blev dannet alligevel", "descriptives only": "kun beskrivende tal"}
 _COUNTED = re.compile(r"(?P<code>[a-z_]+) \(n=(?P<n>\d+)\)")
@@ -197,6 +229,11 @@ def translate_note(note: str, language: str) -> str:
             parts["counted"] = "; ".join(f"{measure_label(m['code'], language)} (n = {m['n']})" for m in _COUNTED.finditer(parts["counted"]))
         if "model" in parts:
             parts["model_word"] = _MODEL_WORDS[parts["model"]]
+        if "error" in parts:
+            # The numerical library's own message cannot be translated; it is quoted as such.
+            parts["error_da"] = "estimationen mislykkedes; programmets besked: »" + parts["error"].removeprefix("fit failed: ") + "«"
+        if "s" in parts:
+            parts["s_da"] = parts["s"].replace(".", ",")
         if "outcome" in parts:
             parts["outcome_da"] = _OUTCOME_DA[parts["outcome"]]
         return texts.get(language, texts["en"]).format(**parts)

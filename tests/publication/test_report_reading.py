@@ -166,6 +166,7 @@ def test_danish_report_leaves_no_english_note(publication: StoredPublication) ->
         "settings.bootstrap_resamples: 40 instead of the planned 1000",
         "general_adult: the mixed model was fitted on a random subset of 400 respondents, not on all",
         "general_adult: the ordinal model did not converge",
+        "forensic: the mixed model was not fitted (fit failed: Singular matrix)",
         "staff / general_adult: fewer respondents than the planned minimum of 30 for tiering; tiers were formed nevertheless",
         "staff / general_adult: net_bed, belt_long rated by fewer than the planned minimum of 10 respondents",
     ]
@@ -176,6 +177,12 @@ def test_danish_report_leaves_no_english_note(publication: StoredPublication) ->
     for text in shown:
         assert not english.search(text), text
     assert any("Personale / Almenpsykiatri" in text for text in shown)
+    # The data-quality rules and subgroup levels are printed in Danish too.
+    quality = _text(next(s for s in root.iter(H + "section") if s.get("id") == "data-quality"))
+    assert "or more numeric ratings" not in quality and "seconds per saved answer" not in quality
+    assert "alle ens" in quality
+    levels = {th.get("data-level"): _text(th) for t in _by_class(root, "table", "subgroups") for th in t.iter(H + "th") if th.get("data-level")}
+    assert (levels["female"], levels["male"], levels["witnessed"], levels["18-29"]) == ("Kvinder", "Mænd", "Har set det", "18–29")
 
 
 @pytest.mark.parametrize(
