@@ -2,41 +2,24 @@
 as the report's "what changed" section, on SQLite and PostgreSQL: two publications whose
 data differ only in one measure's ratings, shifted by +20 points."""
 
-from collections.abc import AsyncIterator, Callable
-from dataclasses import replace
+from collections.abc import Callable
 
 import httpx
 import msgspec
 import pytest
 import tinyhtml5
-from piccolo.engine.base import Engine
 
-from server.app import create_app
 from server.publication.diff import PublicationDiff, diff_documents
-from server.publication.diff_api import PublicationDiffApi
 from server.publication.release import release, review
 from server.publication.rendering import render
 from server.publication.store import PreparedPublication, store_publication
 from server.publication.tokens import issue_token
 from server.publication.wording import measure_label, word
-from server.settings import Settings
 from server.workspace.roles import Role
-from tests.conftest import _client_for
 from tests.publication.test_diff import SHIFTED, assert_only_the_shifted_measure, prepared_pair
 from tests.workspace.conftest import accounts, as_role, fast_password_hashing, new_client  # noqa: F401  (fixtures)
 
 H = "{http://www.w3.org/1999/xhtml}"
-DIFF_PATH = "/api/v1/gradation/{a:int}/diff/{b:int}"
-
-
-@pytest.fixture
-async def client(engine: Engine) -> AsyncIterator[httpx.AsyncClient]:
-    """The full app; with the diff route registered here until server/app.py registers it."""
-    app = create_app(settings=replace(Settings.from_env(), demo_mode=True), engine=engine)
-    if not any(route.path == DIFF_PATH.replace(":int", "") or route.path == DIFF_PATH for route in app.routes):
-        app.register(PublicationDiffApi)
-    async with _client_for(app) as test_client:
-        yield test_client
 
 
 @pytest.fixture(scope="module")
