@@ -6,8 +6,10 @@ import asyncio
 import datetime as dt
 from email.utils import format_datetime, parsedate_to_datetime
 
+import msgspec
 from httpx import AsyncClient
 
+from server.publication.api import ServedGradation
 from server.publication.release import release, review, set_public
 from server.publication.store import load_publication, publish_frame
 from server.publication.tokens import issue_token, revoke_token
@@ -126,5 +128,9 @@ async def test_the_list_says_status_release_time_public_flag_and_url(client: Asy
         assert entry["url"] == f"/api/v1/gradation/{entry['number']}" and entry["studies"] == ["national"]
         assert "released_by" not in entry and "reviewed_by" not in entry
     # Going public does not change the bytes served, nor the document's own status.
-    document = (await client.get(f"/api/v1/gradation/{second}", headers=headers)).json()
-    assert document["publication"]["status"] == "released"
+    served = await client.get(f"/api/v1/gradation/{second}", headers=headers)
+    assert served.json()["publication"]["status"] == "released"
+    # The body is what the OpenAPI document says it is (strict: every declared field present).
+    typed = msgspec.json.decode(served.content, type=ServedGradation)
+    assert typed.publication is not None and typed.publication.number == second
+    assert {m.measure for g in typed.groups for m in g.measures} <= set(typed.measure_catalogue)
