@@ -22,7 +22,7 @@ from markupsafe import Markup
 from server.publication.figures import differing_measures, group_figure, reference_figure
 from server.publication.forest import forest_svg
 from server.publication.method_text import method_paragraphs
-from server.publication.rendering import render
+from server.publication.rendering import plain, render
 from server.publication.store import StoredPublication
 from server.publication.subgroups import SPLITS
 from server.publication.tier_numbering import tier_number
@@ -184,6 +184,7 @@ def report_context(publication: StoredPublication, language: str, changes: "Publ
         "simulated": simulated,
         "changes": changes,
         "level": round(100 * (1 - settings.alpha)),
+        "margin": plain(settings.margin, language),
         "pct_sign": "\u00a0%" if language == "da" else "%",
         "label": lambda code: measure_label(code, language),
         "word": lambda key: word(key, language),
