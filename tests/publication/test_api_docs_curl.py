@@ -1,7 +1,8 @@
 """Every `sh` example of docs/api.md runs with real curl against a real server, and gets the
-HTTP status its `# -> NNN` comment states, so the page cannot drift from the API.
+HTTP status its `# -> NNN` comment states (and, after `~`, prints that text), so the
+page cannot drift from the API.
 
-The server (`leastmeans serve`, a child process) has publication 1 released and
+The server (`leastmeans serve`, a child process) has publications 1 and 3 released and
 publication 2 a draft, and an API token in $LEASTMEANS_TOKEN. The examples of a page run
 in one shell, in order, so a later command may use a variable an earlier one set (the
 ETag); `curl` is a shell function that adds `-v --stderr <file>`, from which the status
@@ -14,6 +15,7 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -26,12 +28,20 @@ from server.storage.database import engine_for_url, migrate, use_database
 from tests.publication.conftest import QUICK, simulated
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "api.md"
-EXPECTED = re.compile(r"\s+#\s*->\s*(\d{3})\s*$")
+EXPECTED = re.compile(r"\s+#\s*->\s*(\d{3})(?:\s+~\s+(.+?))?\s*$")
 BLOCK = re.compile(r"^```sh\n(.*?)^```", re.S | re.M)
 
 
-def doc_commands(text: str) -> list[tuple[str, int]]:
-    """(command, expected status) for every command of the page's `sh` blocks."""
+class Example(NamedTuple):
+    """One command of the page, the status its request gets and text its output holds."""
+
+    command: str
+    status: int
+    prints: str | None
+
+
+def doc_commands(text: str) -> list[Example]:
+    """Every command of the page's `sh` blocks, in order."""
     commands = []
     for block in BLOCK.findall(text):
         for line in block.replace("\\\n", " ").splitlines():
@@ -39,30 +49,32 @@ def doc_commands(text: str) -> list[tuple[str, int]]:
                 continue
             expected = EXPECTED.search(line)
             assert expected, f"docs/api.md: an sh example without '# -> <status>': {line}"
-            commands.append((line[: expected.start()], int(expected.group(1))))
+            commands.append(Example(line[: expected.start()], int(expected.group(1)), expected.group(2)))
     return commands
 
 
-def check_script(commands: list[tuple[str, int]], trace: Path, results: Path) -> str:
-    """A bash script that runs the commands in order and writes `<index> <status>` per command."""
+def check_script(commands: list[Example], trace: Path, results: Path, outputs: Path) -> str:
+    """A bash script that runs the commands in order, writes `<index> <status>` per command
+    to `results` and each command's output to `outputs/<index>`."""
     lines = [
         "set -u",
         f'curl() {{ command curl -v --stderr "{trace}" "$@"; }}',
         f'__status() {{ grep -Eo "^< HTTP/[0-9.]+ [0-9]{{3}}" "{trace}" | tail -n 1 | grep -Eo "[0-9]{{3}}$" || echo none; }}',
     ]
-    for index, (command, _) in enumerate(commands):
-        lines += [f': > "{trace}"', command, f'echo "{index} $(__status)" >> "{results}"']
+    for index, example in enumerate(commands):
+        lines += [f': > "{trace}"', "{ " + example.command, f'}} > "{outputs / str(index)}"', f'echo "{index} $(__status)" >> "{results}"']
     return "\n".join(lines) + "\n"
 
 
 async def _seed(url: str) -> str:
-    """Publication 1 released, publication 2 a draft; a new token's secret."""
+    """Publications 1 and 3 released, 2 a draft; a new token's secret."""
     use_database(engine_for_url(url))
     await migrate()
-    await publish_frame(simulated(), QUICK, reference_tiers(), actor="researcher1", studies=["dk2026"])
-    await review(1, "reviewer1")
-    await release(1, "admin1")
-    await publish_frame(simulated(seed=8), QUICK, reference_tiers(), actor="researcher1", studies=["dk2026"])
+    for seed in (7, 8, 9):
+        info = await publish_frame(simulated(seed=seed), QUICK, reference_tiers(), actor="researcher1", studies=["dk2026"])
+        if info.number != 2:
+            await review(info.number, "reviewer1")
+            await release(info.number, "admin1")
     return (await issue_token("docs examples")).secret
 
 
@@ -81,7 +93,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
 
 
 def test_the_doc_has_examples_for_every_status_it_promises() -> None:
-    statuses = {status for _, status in doc_commands(DOC.read_text())}
+    statuses = {example.status for example in doc_commands(DOC.read_text())}
     assert {200, 304, 400, 401, 404} <= statuses
 
 
@@ -89,9 +101,10 @@ def test_the_doc_has_examples_for_every_status_it_promises() -> None:
 def test_every_curl_example_gets_the_status_the_doc_states(served: tuple[str, str], tmp_path: Path) -> None:
     base_url, token = served
     commands = doc_commands(DOC.read_text())
-    results = tmp_path / "results"
+    results, outputs = tmp_path / "results", tmp_path / "outputs"
+    outputs.mkdir()
     script = tmp_path / "examples.sh"
-    script.write_text(check_script(commands, tmp_path / "trace", results))
+    script.write_text(check_script(commands, tmp_path / "trace", results, outputs))
     run = subprocess.run(
         ["bash", str(script)],
         env={"PATH": "/usr/bin:/bin", "LEASTMEANS_URL": base_url, "LEASTMEANS_TOKEN": token},
@@ -101,6 +114,10 @@ def test_every_curl_example_gets_the_status_the_doc_states(served: tuple[str, st
     )
     assert run.returncode == 0, run.stderr
     got = dict(line.split(" ", 1) for line in results.read_text().splitlines())
-    wrong = [f"{command.strip()}: expected {expected}, got {got.get(str(i))}" for i, (command, expected) in enumerate(commands) if got.get(str(i)) != str(expected)]
-    assert not wrong, "\n".join(wrong)
     assert len(got) == len(commands)
+    wrong = [f"{e.command.strip()}: expected {e.status}, got {got[str(i)]}" for i, e in enumerate(commands) if got[str(i)] != str(e.status)]
+    for index, example in enumerate(commands):
+        output = (outputs / str(index)).read_text()
+        if example.prints is not None and example.prints not in output:
+            wrong.append(f"{example.command.strip()}: output lacks {example.prints!r}: {output[:300]}")
+    assert not wrong, "\n".join(wrong)
