@@ -225,3 +225,22 @@ def test_method_text_says_where_group_differences_come_from_and_how_precise_each
     # Without models, the report says group differences are not tested.
     plain = tinyhtml5.parse(report_html(publication, "en"))
     assert "not tested" in _text(next(s for s in plain.iter(H + "section") if s.get("id") == "method"))
+
+
+def test_public_page_marks_simulated_data_and_numbers_tiers_as_the_report(publication: StoredPublication) -> None:
+    from server.publication.public_page import public_html
+
+    document = msgspec.json.decode(publication.gradation)
+    simulated = msgspec.structs.replace(publication, info=msgspec.structs.replace(publication.info, simulated=True, status="public"))
+    root = tinyhtml5.parse(public_html(simulated, "da"))
+    marks = [e for e in root.iter() if e.tag.startswith(H) and {"simulated", "watermark"} & set(e.get("class", "").split())]
+    # One page watermark, one notice at the top and one in every group's section.
+    assert len(marks) == 2 + len(document["groups"])
+    assert all("SIMULEREDE DATA – MÅ IKKE BRUGES" in _text(m) for m in marks)
+    patient = next(g for g in document["groups"] if g["group"] == "patient")
+    key = next(t for t in root.iter(H + "section") if t.get("data-group") == "patient")
+    shown = {r.get("data-measure"): _text(list(r.iter(H + "td"))[0]) for r in key.iter(H + "tr") if r.get("data-measure")}
+    assert shown == {m["measure"]: str(m["tier"]) for m in patient["measures"]}
+    assert "Pårørende / Retspsykiatri" in _text(root.find(f".//{H}body"))
+    real = msgspec.structs.replace(publication, info=msgspec.structs.replace(publication.info, simulated=False, status="public"))
+    assert "SIMULEREDE" not in public_html(real, "da")
