@@ -240,7 +240,11 @@ def test_public_page_marks_simulated_data_and_numbers_tiers_as_the_report(public
     patient = next(g for g in document["groups"] if g["group"] == "patient")
     key = next(t for t in root.iter(H + "section") if t.get("data-group") == "patient")
     shown = {r.get("data-measure"): _text(list(r.iter(H + "td"))[0]) for r in key.iter(H + "tr") if r.get("data-measure")}
-    assert shown == {m["measure"]: str(m["tier"]) for m in patient["measures"]}
+    unsettled = {t["index"] for t in patient["tiers"] if t["status"] == "undetermined"}
+    assert shown == {m["measure"]: str(m["tier"]) + ("*" if m["tier"] in unsettled else "") for m in patient["measures"]}
+    # Between the tiers, the key table names each boundary (most intrusive first).
+    boundaries = [(r.get("data-between"), _text(r)) for r in key.iter(H + "tr") if "boundary" in r.get("class", "").split()]
+    assert boundaries == [(f"{t['index']}-{t['index'] + 1}", "adskilt grænse") for t in reversed(patient["tiers"][:-1])]
     assert "Pårørende / Retspsykiatri" in _text(root.find(f".//{H}body"))
     real = msgspec.structs.replace(publication, info=msgspec.structs.replace(publication.info, simulated=False, status="public"))
     assert "SIMULEREDE" not in public_html(real, "da")
