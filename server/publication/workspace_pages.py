@@ -86,6 +86,8 @@ async def _detail(request: Request, number: int, status_code: int = 200, **conte
     """One publication: its status and history, the next step, figures and report links."""
     publication = await _publication(request, number)
     job = await current_job()
+    if job is not None and job.number != number and not (job.kind == "draft" and job.state == "running"):
+        job = None  # another publication's job is told on its own page
     document = msgspec.json.decode(publication.gradation)
     figures = [
         {"title": f"{word(g['group'], 'en')} – {word(g['setting'], 'en')}", "svg": Markup(group_figure(document, g, "en", simulated=publication.info.simulated))}
