@@ -56,3 +56,9 @@ async def test_a_body_field_is_still_a_body_error(client: AsyncClient) -> None:
     started = await client.post("/api/v1/responses", json={"group": "patient", "setting": "general_adult", "consent": False})
     assert started.status_code == 400
     assert {e["source"] for e in started.json()["extra"]} == {"body"}
+
+
+async def test_a_missing_required_query_parameter_is_named_with_its_source(client: AsyncClient) -> None:
+    # Litestar's own refusal carried no `extra` at all; it now has the same shape as the rest.
+    missing = await client.get("/api/v1/responses/consent")
+    assert "required" == _refused(missing, "group", "query")
