@@ -28,7 +28,7 @@ START = {"study": "bench-saves", "site": "w", "group": "patient", "setting": "ge
 
 async def _run() -> None:
     from analysis.settings import GradationSettings
-    from bench.export_bench import seed
+    from bench.export_bench import STUDY, seed
     from server.app import create_app
     from server.instrument_registry import InstrumentRegistry
     from server.publication.job import current_job, start_publication, wait_for_jobs
@@ -64,7 +64,7 @@ async def _run() -> None:
                     await save(n)
                 quiet = [await save(n) for n in range(QUIET_SAVES)]
                 begin = time.perf_counter()
-                await start_publication("bench", GradationSettings())
+                await start_publication("bench", GradationSettings(), [STUDY])
                 during: list[float] = []
                 while (job := await current_job()) is not None and job.state == "running":
                     during.append(await save(len(during)))
@@ -72,7 +72,7 @@ async def _run() -> None:
                 took = time.perf_counter() - begin
                 job = await current_job()
                 # For comparison: the same publication computed inside the event loop.
-                inline_task = asyncio.create_task(publish_database(registry, GradationSettings(), "bench"))
+                inline_task = asyncio.create_task(publish_database(registry, GradationSettings(), "bench", [STUDY]))
                 inline: list[float] = []
                 while not inline_task.done():
                     inline.append(await save(len(inline)))
