@@ -82,6 +82,10 @@ def test_pdf_is_tagged_with_language_title_alt_texts_and_table_headers(pdf: tupl
     assert sum(tier_word.lower() in str(f.Alt).lower() for f in figures) >= 4
     # Tables have header cells: the measures tables' column headers are TH.
     assert kinds.count("/TH") >= 9 * 2
+    # Data cells point at their headers, so a screen reader announces the column.
+    cells = [e for e in elements if str(e.S) == "/TD"]
+    linked = [c for c in cells if "/A" in c and "/Headers" in c.A and len(c.A.Headers) > 0]
+    assert len(linked) > len(cells) / 2
 
 
 def test_every_page_is_watermarked_and_the_first_says_draft(pdf: tuple[str, bytes]) -> None:
