@@ -122,7 +122,10 @@ def _settings_paragraphs(settings: GradationSettings, language: str) -> list[str
             "er rækkefølgen inden for trinet uafklaret. Reglen giver samme trin, hvis skalaen vendes eller koderne omdøbes.",
         ]
         if settings.bootstrap:
-            out.append(f"Rangintervaller ({level} %) er fundet ved bootstrap på respondentniveau med {settings.bootstrap_resamples} gentagelser (seed {settings.seed}).")
+            out.append(
+                f"Rangintervaller ({level} %) er fundet ved bootstrap med {settings.bootstrap_resamples} gentagelser (seed {settings.seed}): "
+                f"hele afdelinger trækkes i celler med mindst {settings.min_sites} afdelinger, ellers respondenter."
+            )
         models = [name for flag, name in ((settings.mixed_model, "lineær mixed model med et tilfældigt intercept pr. respondent"), (settings.ordinal_model, f"ordinal logit på {settings.ordinal_categories} kategorier som følsomhedsanalyse"), (settings.bradley_terry, "Bradley–Terry for parvise valg")) if flag]
         if models:
             out.append("Forskelle mellem grupper, køn, alder og erfaring er desuden modelleret med: " + "; ".join(models) + ".")
@@ -151,7 +154,10 @@ def _settings_paragraphs(settings: GradationSettings, language: str) -> list[str
         "equivalent; otherwise the order within it is not settled. The rule gives the same tiers when the scale is reversed or codes renamed.",
     ]
     if settings.bootstrap:
-        out.append(f"Rank intervals ({level}%) come from a respondent-level bootstrap with {settings.bootstrap_resamples} resamples (seed {settings.seed}).")
+        out.append(
+            f"Rank intervals ({level}%) come from a bootstrap with {settings.bootstrap_resamples} resamples (seed {settings.seed}): "
+            f"whole sites are resampled in cells with at least {settings.min_sites} sites, respondents otherwise."
+        )
     models = [name for flag, name in ((settings.mixed_model, "a linear mixed model with a random intercept per respondent"), (settings.ordinal_model, f"an ordered logit on {settings.ordinal_categories} categories as a sensitivity check"), (settings.bradley_terry, "Bradley-Terry for the paired comparisons")) if flag]
     if models:
         out.append("Differences between groups, gender, age and experience are also modelled with " + "; ".join(models) + ".")
