@@ -22,7 +22,7 @@ from markupsafe import Markup
 from analysis.settings import GradationSettings
 from server.publication.figures import group_figure
 from server.publication.job import PublicationBusy, PublicationJob, current_job, start_publication, start_rendering
-from server.publication.release import release, review, set_public
+from server.publication.release import identical_release, release, review, set_public
 from server.publication.report_files import report_page, stored_report
 from server.publication.store import PublicationError, StoredPublication, list_publications, load_publication, study_choices
 from server.publication.tokens import issue_token, list_tokens, revoke_token
@@ -103,6 +103,7 @@ async def _detail(request: Request, number: int, status_code: int = 200, **conte
         info=publication.info,
         figures=figures,
         others=others,
+        same_as=None if publication.info.released else await identical_release(publication.info),
         job=job,
         **context,
     )

@@ -1,5 +1,6 @@
 """The public /gradation page and the workspace's publication pages."""
 
+import re
 from collections.abc import Callable
 
 import tinyhtml5
@@ -79,9 +80,12 @@ async def test_workspace_release_flow_as_the_people_who_use_it(client: AsyncClie
     assert (await authority.post("/workspace/publications/1/public", data={"public": "1"}, headers=csrf_headers(authority))).status_code == 403
     coordinator = await as_role(Role.COORDINATOR)
     assert (await coordinator.get("/workspace/publications/")).status_code == 403
+    # The same data again: the draft's page says so before anyone tries to release it.
+    await publish_frame(dataset, QUICK, reference, actor="researcher-user", studies=["national"])
+    assert "the same as those of publication 1" in (await admin.get("/workspace/publications/2")).text
     made_public = await admin.post("/workspace/publications/1/public", data={"public": "1"}, headers=csrf_headers(admin))
     assert made_public.status_code == 303
     assert (await client.get("/gradation")).status_code == 200
     issued = await admin.post("/workspace/publications/tokens", data={"label": "ministry"}, headers=csrf_headers(admin))
-    secret = issued.text.split("<strong>")[1].split("</strong>")[0]
+    secret = re.search(r"lmt_[A-Za-z0-9_-]+", issued.text).group(0)  # type: ignore[union-attr]
     assert (await client.get("/api/v1/gradation/1", headers={"Authorization": f"Bearer {secret}"})).status_code == 200
