@@ -32,7 +32,14 @@ from analysis.result import GradationResult
 from server.publication.access import reader_guard
 from server.publication.filtering import check_filters, filter_document
 from server.publication.query_parameters import strict_query_guard
-from server.publication.store import PublicationInfo, StoredPublication, latest_released_number, list_publications, load_publication
+from server.publication.store import (
+    PublicationInfo,
+    StoredPublication,
+    latest_released_number,
+    list_publications,
+    load_publication,
+    publication_info,
+)
 
 LATEST_CACHE = "private, no-cache"
 #: Publication numbers are 32-bit integers in the database; a larger one is refused with
@@ -243,7 +250,14 @@ def gradation_body(publication: StoredPublication, setting: str | None, group: s
 
 async def released_publication(number: int) -> StoredPublication | None:
     """Publication `number` if released to the authority; None for a draft, a reviewed one
-    and a number never used alike."""
+    and a number never used alike.
+
+    The status is read first from the metadata alone: loading an unreleased publication's
+    documents (and building its preview) would make its 404 measurably slower than that of
+    a number never used, and so tell an attacker which numbers exist."""
+    info = await publication_info(number)
+    if info is None or not info.released:
+        return None
     publication = await load_publication(number)
     return publication if publication is not None and publication.info.released else None
 
