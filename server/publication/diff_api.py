@@ -21,10 +21,10 @@ from litestar.openapi.spec import Example
 from litestar.params import PathParameter
 
 from server.publication.access import reader_guard
-from server.publication.api import LATEST_CACHE, MAX_NUMBER, VARY, etag_matches
+from server.publication.api import LATEST_CACHE, MAX_NUMBER, VARY, etag_matches, released_publication
 from server.publication.diff import PublicationDiff, diff_documents
 from server.publication.query_parameters import strict_query_guard
-from server.publication.store import StoredPublication, load_publication
+from server.publication.store import StoredPublication
 
 PublicationNumber = Annotated[int, PathParameter(ge=1, le=MAX_NUMBER, description="Publication number.", examples=[Example(value=1)])]
 
@@ -37,15 +37,11 @@ DIFF_RESPONSES = {
 }
 
 
-def is_released(publication: StoredPublication) -> bool:
-    """True when the authority may see the publication (released, public or not)."""
-    return publication.info.released
-
-
-async def released_publication(number: int) -> StoredPublication:
-    """Publication `number` if it is released, else 404 (the same answer as for a missing one)."""
-    publication = await load_publication(number)
-    if publication is None or not is_released(publication):
+async def _released(number: int) -> StoredPublication:
+    """Publication `number` if it is released, else 404 (the same answer, in the same time,
+    as for a number never used: see `server.publication.api.released_publication`)."""
+    publication = await released_publication(number)
+    if publication is None:
         raise NotFoundException(detail=f"No publication number {number}.")
     return publication
 
@@ -73,7 +69,7 @@ class PublicationDiffApi(Controller):
         """Tier moves, boundaries that became separated or undetermined, means that moved beyond
         their intervals, measures and groups added or removed, and method, plan, data and
         library changes, from publication `a` to publication `b` (either order)."""
-        old, new = await released_publication(a), await released_publication(b)
+        old, new = await _released(a), await _released(b)
         body = msgspec.json.encode(diff_of(old, new))
         etag = diff_etag(a, b, body)
         headers = {"ETag": etag, "Cache-Control": LATEST_CACHE, "Vary": VARY}

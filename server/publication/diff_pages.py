@@ -15,7 +15,6 @@ from litestar.params import PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 
 from server.publication.diff import PublicationDiff, diff_documents
-from server.publication.diff_api import is_released
 from server.publication.rendering import interval, number
 from server.publication.store import PublicationInfo, StoredPublication, list_publications, load_publication
 from server.publication.wording import measure_label, word
@@ -31,7 +30,7 @@ def _may_see_drafts(request: Request) -> bool:
 
 async def _visible(request: Request, number: int) -> StoredPublication:
     publication = await load_publication(number)
-    if publication is None or not (is_released(publication) or _may_see_drafts(request)):
+    if publication is None or not (publication.info.released or _may_see_drafts(request)):
         raise NotFoundException(detail=f"No publication number {number}.")
     return publication
 

@@ -42,11 +42,27 @@ class Served:
         self.items = items
 
 
+async def _publications(url: str) -> None:
+    """One released publication (of simulated answers: the demo study's can never be
+    released) and one draft, so the authority operations also meet an unreleased number."""
+    from server.gradation.runner import reference_tiers
+    from server.publication.release import release, review
+    from server.publication.store import publish_frame
+    from server.storage.database import engine_for_url, use_database
+    from tests.publication.conftest import QUICK, simulated
+
+    use_database(engine_for_url(url))
+    released = await publish_frame(simulated(per_group=40), QUICK, reference_tiers(), actor="researcher-a", studies=["national"])
+    await review(released.number, "researcher-b")
+    await release(released.number, "admin")
+    await publish_frame(simulated(seed=9, per_group=40), QUICK, reference_tiers(), actor="researcher-a", studies=["national"])
+
+
 def _seed(url: str) -> str:
-    """Migrate, add demo respondents and one publication; return a new API token."""
+    """Migrate, add demo respondents and the publications; return a new API token."""
     run_cli(url, "migrate")
     run_cli(url, "demo", "--respondents", "15", "--no-publish")
-    run_cli(url, "publish", "--resamples", "20", "--no-models")
+    asyncio.run(_publications(url))
     token = run_cli(url, "token", "issue", "schemathesis").split(": ", 1)[1].strip()
     return token
 
