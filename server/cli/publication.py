@@ -203,9 +203,15 @@ def token() -> None:
 def token_issue(label: str) -> None:
     """Issue a token for LABEL (who uses it); it is shown once."""
     from server.publication.tokens import issue_token
+    from server.workspace import audit
+
+    async def work():  # type: ignore[no-untyped-def]
+        made = await issue_token(label, "command line")
+        await audit.record("command line", "api_token_issued", f"token:{made.id}", label=made.label)
+        return made
 
     try:
-        issued = run_with_database(lambda: issue_token(label, "command line"))
+        issued = run_with_database(work)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"token {issued.id} for {issued.label}: {issued.secret}")
@@ -217,8 +223,15 @@ def token_issue(label: str) -> None:
 def token_revoke(token_id: int) -> None:
     """Revoke token TOKEN_ID."""
     from server.publication.tokens import revoke_token
+    from server.workspace import audit
 
-    if not run_with_database(lambda: revoke_token(token_id)):
+    async def work() -> bool:
+        revoked = await revoke_token(token_id)
+        if revoked:
+            await audit.record("command line", "api_token_revoked", f"token:{token_id}")
+        return revoked
+
+    if not run_with_database(work):
         raise click.ClickException(f"token_id: no active token {token_id}")
     click.echo(f"token {token_id} revoked")
 

@@ -30,3 +30,11 @@ async def test_command_line_draft_review_and_refused_release_are_audited(engine:
     assert entries == [(Step.DRAFTED, "command line (methods team)"), (Step.REVIEWED, "command line (second reader)")]
     listed = run_cli(url, "publications")
     assert "reviewed" in listed and "simulated" in listed and "demo" in listed
+
+
+async def test_command_line_tokens_are_audited(engine: Engine) -> None:
+    url = database_url(engine)
+    token_id = run_cli(url, "token", "issue", "ministry systems").split()[1]
+    run_cli(url, "token", "revoke", token_id)
+    entries = [(e.action, e.actor, e.target) for e in reversed(await audit.entries())]
+    assert entries == [("api_token_issued", "command line", f"token:{token_id}"), ("api_token_revoked", "command line", f"token:{token_id}")]
