@@ -32,7 +32,6 @@ class Action:
     INVITATIONS_ISSUED = "invitations_issued"
     EXPORT = "export"
     IMPORT = "import"
-    PUBLICATION = "publication"
 
 
 class AuditRecord(msgspec.Struct, frozen=True):
