@@ -62,3 +62,30 @@ def enrolled_tablet(database: Path, site: str = "ward-a") -> None:
             "INSERT INTO kiosk_tablet (site, token_hash, label, enrolled_at) VALUES (?, ?, '', ?)",
             (site_id, code_hash(new_code(12)), "2026-01-01 00:00:00+00:00"),
         )
+
+
+def publication(database: Path, released: bool = False, public: bool = False, seed: int = 7) -> int:
+    """A publication of simulated answers (drawn with `seed`) to a non-demo study, computed
+    by someone else and, if asked, reviewed, released and made public; returns its number."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from server.gradation.runner import reference_tiers
+    from server.publication.release import release, review, set_public
+    from server.publication.store import publish_frame
+    from server.storage.database import engine_for_url, use_database
+    from tests.publication.conftest import QUICK, simulated
+
+    async def work() -> int:
+        use_database(engine_for_url(f"sqlite:///{database}"))
+        info = await publish_frame(simulated(seed=seed, per_group=40), QUICK, reference_tiers(), actor="researcher-elsewhere", studies=["national"])
+        if released or public:
+            await review(info.number, "reviewer-elsewhere")
+            await release(info.number, "admin-elsewhere", reason="browser tests release the same simulated answers again")
+        if public:
+            await set_public(info.number, True, "admin-elsewhere")
+        return info.number
+
+    # Playwright's sync API runs an event loop in the test's thread: compute in another.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, work()).result()

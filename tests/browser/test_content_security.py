@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from server.process import run_cli
+from tests.browser.seeding import publication
 
 pytestmark = pytest.mark.browser
 
@@ -14,10 +14,7 @@ def _violations(page) -> list[str]:
 
 
 def test_pages_load_their_styles_without_breaking_the_policy(live_server: str, live_database: Path, tablet) -> None:
-    url = f"sqlite:///{live_database}"
-    run_cli(url, "demo", "--respondents", "6", "--no-publish", "--seed", "11")
-    run_cli(url, "publish", "--no-models", "--resamples", "20", "--by", "test")
-    run_cli(url, "publication-public", "1")
+    publication(live_database, public=True)
     page = tablet
     for path in ("/", "/gradation", "/workspace/login"):
         response = page.goto(f"{live_server}{path}")

@@ -2,33 +2,14 @@
 releases, double presses move a publication once, Back after a step shows no stale
 button that works, and the pages fit a phone."""
 
-import asyncio
 import re
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from tests.browser.seeding import staff_account
+from tests.browser.seeding import publication, staff_account
 
 pytestmark = pytest.mark.browser
-
-
-def _draft(database: Path) -> int:
-    """A draft computed by someone else, written straight into the live database."""
-    from server.gradation.runner import reference_tiers
-    from server.publication.store import publish_frame
-    from server.storage.database import engine_for_url, use_database
-    from tests.publication.conftest import QUICK, simulated
-
-    async def work() -> int:
-        use_database(engine_for_url(f"sqlite:///{database}"))
-        info = await publish_frame(simulated(per_group=40), QUICK, reference_tiers(), actor="researcher-elsewhere", studies=["national"])
-        return info.number
-
-    # Playwright's sync API runs an event loop in this thread: compute in another.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, work()).result()
 
 
 def _audited(database: Path, number: int) -> list[str]:
@@ -49,7 +30,7 @@ def _log_in(page, base: str, database: Path, role: str) -> None:
 
 
 def test_review_then_release_with_double_presses_and_back(live_server: str, live_database: Path, tablet, chromium) -> None:
-    number = _draft(live_database)
+    number = publication(live_database, seed=21)  # data no other browser test releases
     page = tablet
     _log_in(page, live_server, live_database, "researcher")
     page.get_by_role("link", name="Publications").click()
