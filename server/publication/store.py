@@ -35,9 +35,7 @@ class ReportData(msgspec.Struct, frozen=True):
     subgroups: list[SubgroupRow]
 
 
-#: The release gate's steps, in order.
-STATUSES: Final = ("draft", "reviewed", "released", "public")
-#: Statuses the authority may see.
+#: Statuses the authority may see (the gate's steps: draft, reviewed, released, public).
 RELEASED: Final = ("released", "public")
 
 

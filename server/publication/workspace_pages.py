@@ -24,7 +24,7 @@ from server.publication.figures import group_figure
 from server.publication.job import PublicationBusy, PublicationJob, current_job, start_publication, start_rendering
 from server.publication.release import identical_release, release, review, set_public
 from server.publication.report_files import report_page, stored_report
-from server.publication.store import PublicationError, StoredPublication, list_publications, load_publication, study_choices
+from server.publication.store import PublicationError, StoredPublication, chosen_studies, list_publications, load_publication, study_choices
 from server.publication.tokens import issue_token, list_tokens, revoke_token
 from server.publication.wording import word
 from server.security_headers import SELF_CONTAINED_DOCUMENT_CSP
@@ -134,12 +134,10 @@ class PublicationPages(Controller):
         """
         chosen = data.get("study", [])
         studies = [chosen] if isinstance(chosen, str) else [s for s in chosen if isinstance(s, str)]
-        if not studies:
-            return await _listing(request, status_code=400, error="studies: choose at least one study to analyse")
-        known = {s.code for s in await study_choices()}
-        unknown = sorted(set(studies) - known)
-        if unknown:
-            return await _listing(request, status_code=400, error=f"studies: no study with the code {', '.join(unknown)}")
+        try:
+            await chosen_studies(studies)
+        except PublicationError as exc:
+            return await _listing(request, status_code=400, error=str(exc))
         try:
             await start_publication(request.state.user["username"], GradationSettings(), studies)
         except PublicationBusy as exc:
