@@ -14,6 +14,25 @@ from server.workspace.roles import ADMIN_ONLY, Role, allow
 from server.workspace.users import UserError, assign_sites, coordinator_site_ids, create_user, list_users, set_role_and_status
 
 
+#: Audit entries per page.
+AUDIT_PAGE = 200
+
+
+def audit_details(detail: dict[str, object]) -> list[tuple[str, str]]:
+    """An entry's details as (name, readable value) pairs: text as written (no escapes),
+    lists joined, yes/no for flags."""
+    def readable(value: object) -> str:
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        if isinstance(value, list | tuple):
+            return ", ".join(readable(v) for v in value)
+        if isinstance(value, dict):
+            return "; ".join(f"{k}: {readable(v)}" for k, v in value.items())
+        return "" if value is None else str(value)
+
+    return [(str(name), readable(value)) for name, value in detail.items()]
+
+
 def _text(data: dict, name: str) -> str:
     value = data.get(name, "")
     return value if isinstance(value, str) else ""
@@ -32,11 +51,18 @@ class AdminPages(Controller):
     include_in_schema = False
     opt = allow(ADMIN_ONLY)
 
-    async def _users_page(self, request: Request, status_code: int = 200, error: str | None = None) -> Template:
+    async def _users_page(
+        self, request: Request, status_code: int = 200, error: UserError | None = None, typed: dict[str, str] | None = None
+    ) -> Template:
+        """The accounts page; after a refused new account, what was typed (never the
+        password) is filled in again and the field in error is marked."""
         sites = await Site.select(Site.id, Site.code, Site.study.code.as_alias("study")).order_by(Site.id)
         users = await list_users()
         assigned = {u.id: await coordinator_site_ids(u.id) for u in users if u.role == Role.COORDINATOR}
-        return page(request, "users.html", status_code=status_code, users=users, sites=sites, assigned=assigned, error=error)
+        return page(
+            request, "users.html", status_code=status_code, users=users, sites=sites, assigned=assigned,
+            error=str(error) if error else None, error_field=error.field if error else None, typed=typed or {},
+        )
 
     @get("/users")
     async def users(self, request: Request) -> Template:
@@ -49,7 +75,7 @@ class AdminPages(Controller):
         try:
             made = await create_user(_text(data, "username"), _text(data, "password"), _text(data, "role"))
         except UserError as exc:
-            return await self._users_page(request, 400, str(exc))
+            return await self._users_page(request, 400, exc, {"username": _text(data, "username"), "role": _text(data, "role")})
         await audit.record(request.state.user["username"], Action.USER_CREATED, f"user:{made.username}", role=made.role)
         return Redirect("/workspace/admin/users", status_code=303)
 
@@ -59,7 +85,7 @@ class AdminPages(Controller):
         try:
             changed = await set_role_and_status(user_id, _text(data, "role"), _text(data, "is_active") == "on")
         except UserError as exc:
-            return await self._users_page(request, 400, str(exc))
+            return await self._users_page(request, 400, exc)
         sites = _ids(data, "sites") if changed.role == Role.COORDINATOR else []
         await assign_sites(user_id, sites)
         await audit.record(
@@ -74,6 +100,11 @@ class AdminPages(Controller):
 
     @get("/audit")
     async def audit_log(self, request: Request, action: FromQuery[str | None] = None, offset: Offset = 0) -> Template:
-        """The audit log, newest first."""
-        rows = await audit.entries(limit=200, offset=max(offset, 0), action=action or None)
-        return page(request, "audit.html", entries=rows, action=action or "", offset=max(offset, 0))
+        """The audit log, newest first, a page of `AUDIT_PAGE` entries at a time."""
+        offset = max(offset, 0)
+        # One more than shown tells whether an older page exists.
+        rows = await audit.entries(limit=AUDIT_PAGE + 1, offset=offset, action=action or None)
+        return page(
+            request, "audit.html", entries=rows[:AUDIT_PAGE], action=action or "", offset=offset,
+            older=len(rows) > AUDIT_PAGE, page_size=AUDIT_PAGE, details=audit_details,
+        )
