@@ -167,10 +167,11 @@ def report(number: int | None, language: str, out: Path, pdf: Path | None) -> No
 @click.option("--simulated", is_flag=True, help="Use the built-in simulated dataset instead of a publication (no database).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True)
 def figures(number: int | None, simulated: bool, out: Path) -> None:
-    """Write the ladder figures (SVG and PNG, Danish and English) to a folder."""
+    """Write the ladder and forest figures (SVG and PNG, Danish and English) to a folder."""
     import msgspec
 
-    from server.publication.figures import all_figures, svg_to_png
+    from server.publication.figures import all_figures, simulated_mark, svg_to_png
+    from server.publication.forest import forest_svg
 
     if simulated:
         from analysis.settings import GradationSettings
@@ -186,8 +187,13 @@ def figures(number: int | None, simulated: bool, out: Path) -> None:
         gradation, watermark = publication.gradation, publication.info.simulated
     document = msgspec.json.decode(gradation)
     out.mkdir(parents=True, exist_ok=True)
+    alpha = float((document.get("settings") or {}).get("alpha", 0.05))
     for language in ("da", "en"):
-        for name, svg in all_figures(document, language, simulated=watermark).items():
+        figures = dict(all_figures(document, language, simulated=watermark))
+        # The means with their intervals, as printed beside each ladder in the report.
+        mark = simulated_mark(document, language, watermark)
+        figures.update({f"forest-{g['setting']}-{g['group']}-{language}": forest_svg(document, g, language, alpha, mark) for g in document["groups"]})
+        for name, svg in figures.items():
             (out / f"{name}.svg").write_text(svg, encoding="utf-8")
             (out / f"{name}.png").write_bytes(svg_to_png(svg))
             click.echo(f"wrote {out / name}.svg and .png")

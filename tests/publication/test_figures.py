@@ -178,3 +178,18 @@ def test_ladder_text_alternative_names_every_tier_and_boundary(document: dict) -
         assert all(measure_label(m, "en") in alternative for m in tier["measures"])
     assert alternative.count("separated boundary") == sum(t["boundary_above"] == "separated" for t in group["tiers"])
     assert root.get("aria-label") == alternative
+
+
+def test_the_figures_command_writes_ladders_and_forests_watermarked_for_simulated_data(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from server.cli import main
+
+    result = CliRunner().invoke(main, ["figures", "--simulated", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    for language in ("da", "en"):
+        forest = (tmp_path / f"forest-general_adult-staff-{language}.svg").read_text(encoding="utf-8")
+        ladder = (tmp_path / f"ladder-general_adult-staff-{language}.svg").read_text(encoding="utf-8")
+        mark = "SIMULEREDE DATA" if language == "da" else "SIMULATED DATA"
+        assert mark in forest and mark in ladder
+        assert (tmp_path / f"forest-general_adult-staff-{language}.png").read_bytes().startswith(b"\x89PNG")
