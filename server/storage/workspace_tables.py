@@ -63,6 +63,8 @@ class KioskEnrolment(Table, tablename="kiosk_enrolment"):
     redeemed_at = Timestamptz(null=True, default=None)
     #: Seconds without a touch before the tablet asks "are you still there?"; null: the server's default.
     idle_seconds = Integer(null=True, default=None)
+    #: The tablet's name as typed with the code ("Tablet by the door, ward A"), copied at enrolment.
+    label = Varchar(length=100, default="")
 
 
 class KioskTablet(Table, tablename="kiosk_tablet"):
@@ -75,6 +77,8 @@ class KioskTablet(Table, tablename="kiosk_tablet"):
     revoked_at = Timestamptz(null=True, default=None)
     #: Copied from the enrolment when it is redeemed, so each page reads one row; null: the server's default.
     idle_seconds = Integer(null=True, default=None)
+    #: When the tablet last presented its token (kept to the minute, to keep writes low); null: never.
+    last_seen_at = Timestamptz(null=True, default=None)
 
 
 class InvitationCode(Table, tablename="invitation_code"):

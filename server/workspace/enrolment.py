@@ -20,6 +20,9 @@ import datetime as dt
 
 import msgspec
 
+from piccolo.query.functions.aggregate import Count
+
+from server.storage.credential_tables import ResponseStart
 from server.storage.database import write_transaction
 from server.storage.tables import Site, Study
 from server.storage.workspace_tables import InvitationCode, KioskEnrolment, KioskTablet
@@ -32,6 +35,8 @@ MAX_INVITATIONS_PER_BATCH = 500
 DEFAULT_IDLE_SECONDS = 90
 MIN_IDLE_SECONDS = 30
 MAX_IDLE_SECONDS = 600
+#: A tablet's name, as long as the column holds.
+MAX_LABEL_LENGTH = 100
 
 
 class EnrolmentError(ValueError):
@@ -51,11 +56,26 @@ class IssuedCode(msgspec.Struct, frozen=True):
 
 
 class TabletOut(msgspec.Struct, frozen=True):
+    """An enrolled tablet as the study page lists it, with the questionnaires it started."""
+
     id: int
     site: str
     label: str
     enrolled_at: dt.datetime
     revoked_at: dt.datetime | None
+    last_seen_at: dt.datetime | None = None
+    started: int = 0
+    completed: int = 0
+
+
+def tablet_label(text: str) -> str:
+    """A tablet's name as typed, trimmed: at most 100 characters, one line; "" for none."""
+    label = " ".join(text.split())
+    if len(label) > MAX_LABEL_LENGTH:
+        raise EnrolmentError("label", f"must be at most {MAX_LABEL_LENGTH} characters (it has {len(label)})")
+    if any(not ch.isprintable() for ch in label):
+        raise EnrolmentError("label", "must hold no control characters")
+    return label
 
 
 def _now() -> dt.datetime:
@@ -63,14 +83,16 @@ def _now() -> dt.datetime:
 
 
 async def issue_kiosk_code(
-    site_id: int, created_by: int | None, valid_hours: int = 24, idle_seconds: int | None = None
+    site_id: int, created_by: int | None, valid_hours: int = 24, idle_seconds: int | None = None, label: str = ""
 ) -> IssuedCode:
     """A one-time code that enrols one tablet at `site_id` within `valid_hours`.
 
     The tablet asks "are you still there?" after `idle_seconds` without a touch (then
     clears itself after the grace time): a ward with slow readers may want longer. None
     leaves it to the server-wide setting (`LEASTMEANS_KIOSK_IDLE_SECONDS`, 90 by default).
+    `label` names the tablet on the study page ("Tablet by the door, ward A").
     """
+    label = tablet_label(label)
     if not 1 <= valid_hours <= 24 * 14:
         raise EnrolmentError("valid_hours", "must be between 1 and 336")
     if idle_seconds is not None and not MIN_IDLE_SECONDS <= idle_seconds <= MAX_IDLE_SECONDS:
@@ -80,7 +102,12 @@ async def issue_kiosk_code(
     code, expires = new_code(), _now() + dt.timedelta(hours=valid_hours)
     await KioskEnrolment.insert(
         KioskEnrolment(
-            site=site_id, code_hash=code_hash(code), created_by=created_by, expires_at=expires, idle_seconds=idle_seconds
+            site=site_id,
+            code_hash=code_hash(code),
+            created_by=created_by,
+            expires_at=expires,
+            idle_seconds=idle_seconds,
+            label=label,
         )
     ).run()
     return IssuedCode(code=code, expires_at=expires)
@@ -137,13 +164,38 @@ async def revoke_invitation(code: str) -> bool:
 
 
 async def tablets(site_ids: list[int]) -> list[TabletOut]:
-    """Enrolled tablets of these sites, newest first."""
+    """Enrolled tablets of these sites, newest first, with the questionnaires each started
+    and how many of those were submitted."""
     if not site_ids:
         return []
     rows = await KioskTablet.select(
-        KioskTablet.id, KioskTablet.site.code.as_alias("site"), KioskTablet.label, KioskTablet.enrolled_at, KioskTablet.revoked_at
+        KioskTablet.id,
+        KioskTablet.site.code.as_alias("site"),
+        KioskTablet.label,
+        KioskTablet.enrolled_at,
+        KioskTablet.revoked_at,
+        KioskTablet.last_seen_at,
     ).where(KioskTablet.site.is_in(site_ids)).order_by(KioskTablet.id, ascending=False)
-    return [TabletOut(**row) for row in rows]
+    if not rows:
+        return []
+    credentials = [f"kiosk:{row['id']}" for row in rows]
+    started = await _starts_by_credential(ResponseStart.credential.is_in(credentials))
+    completed = await _starts_by_credential(
+        ResponseStart.credential.is_in(credentials) & ResponseStart.response.submitted_at.is_not_null()
+    )
+    return [
+        TabletOut(
+            **row,
+            started=started.get(f"kiosk:{row['id']}", 0),
+            completed=completed.get(f"kiosk:{row['id']}", 0),
+        )
+        for row in rows
+    ]
+
+
+async def _starts_by_credential(where: object) -> dict[str, int]:
+    rows = await ResponseStart.select(ResponseStart.credential, Count(alias="n")).where(where).group_by(ResponseStart.credential)  # type: ignore[arg-type]
+    return {row["credential"]: row["n"] for row in rows}
 
 
 async def revoke_tablet(tablet_id: int, site_ids: list[int]) -> bool:

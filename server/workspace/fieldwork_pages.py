@@ -10,7 +10,7 @@ from server.bounded_integers import form_integer
 from server.workspace import audit
 from server.workspace.access import require_site, study_site_ids
 from server.workspace.audit import Action
-from server.workspace.enrolment import EnrolmentError, issue_invitations, issue_kiosk_code, revoke_tablet
+from server.workspace.enrolment import EnrolmentError, issue_invitations, issue_kiosk_code, revoke_tablet, tablet_label
 from server.workspace.forms import Form
 from server.workspace.invitation_links import invitation_cards, public_origin
 from server.workspace.rendering import page
@@ -54,14 +54,25 @@ class FieldworkPages(Controller):
         """Issue a one-time enrolment code for a ward tablet."""
         user = request.state.user
         site = await require_site(user, site_id)
+        label = data.get("label", "")
         try:
             idle_seconds = _optional_seconds(data, "idle_seconds")
-            issued = await issue_kiosk_code(site_id, user["id"], _int(data, "valid_hours", 24), idle_seconds)
+            label = tablet_label(label if isinstance(label, str) else "")
+            issued = await issue_kiosk_code(site_id, user["id"], _int(data, "valid_hours", 24), idle_seconds, label)
         except EnrolmentError as exc:
             return page(request, "codes.html", status_code=400, error=str(exc), codes=[], study_id=site["study"])
-        await audit.record(user["username"], Action.KIOSK_CODE_ISSUED, f"site:{site['code']}", idle_seconds=idle_seconds)
+        await audit.record(
+            user["username"], Action.KIOSK_CODE_ISSUED, f"site:{site['code']}", idle_seconds=idle_seconds, label=label
+        )
         return page(
-            request, "codes.html", codes=[issued], kind="kiosk", study_id=site["study"], site=site["code"], idle_seconds=idle_seconds
+            request,
+            "codes.html",
+            codes=[issued],
+            kind="kiosk",
+            study_id=site["study"],
+            site=site["code"],
+            idle_seconds=idle_seconds,
+            label=label,
         )
 
     @post("/sites/{site_id:int}/tablets/{tablet_id:int}/revoke")
