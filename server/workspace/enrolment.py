@@ -163,6 +163,64 @@ async def revoke_invitation(code: str) -> bool:
     return bool(rows)
 
 
+class InvitationOut(msgspec.Struct, frozen=True):
+    """An issued invitation as the study page lists it (its code was shown once and is not kept)."""
+
+    id: int
+    group: str
+    site: str | None
+    created_at: dt.datetime
+    uses: int
+    max_uses: int
+    expires_at: dt.datetime
+    revoked_at: dt.datetime | None
+
+
+#: The study page lists this many of the newest invitations.
+LISTED_INVITATIONS = 200
+
+
+async def invitations(study_id: int, site_ids: list[int] | None) -> list[InvitationOut]:
+    """The study's invitations, newest first; `site_ids` (a coordinator's) keeps those tied to them."""
+    where = InvitationCode.study == study_id
+    if site_ids is not None:
+        if not site_ids:
+            return []
+        where = where & InvitationCode.site.is_in(site_ids)
+    rows = await InvitationCode.select(
+        InvitationCode.id,
+        InvitationCode.respondent_group,
+        InvitationCode.site.code.as_alias("site"),
+        InvitationCode.created_at,
+        InvitationCode.uses,
+        InvitationCode.max_uses,
+        InvitationCode.expires_at,
+        InvitationCode.revoked_at,
+    ).where(where).order_by(InvitationCode.id, ascending=False).limit(LISTED_INVITATIONS)
+    return [InvitationOut(group=row.pop("respondent_group"), **row) for row in rows]
+
+
+def _one_invitation(invitation_id: int, study_id: int, site_ids: list[int] | None) -> object:
+    where = (InvitationCode.id == invitation_id) & (InvitationCode.study == study_id)
+    if site_ids is not None:
+        # Never empty: `server.workspace.access.study_site_ids` refuses a coordinator without sites here.
+        where = where & InvitationCode.site.is_in(site_ids or [-1])
+    return where
+
+
+async def invitation_exists(invitation_id: int, study_id: int, site_ids: list[int] | None) -> bool:
+    """Whether this invitation is the study's (a coordinator's: tied to one of `site_ids`)."""
+    return await InvitationCode.exists().where(_one_invitation(invitation_id, study_id, site_ids))  # type: ignore[arg-type]
+
+
+async def revoke_invitation_by_id(invitation_id: int, study_id: int, site_ids: list[int] | None) -> bool:
+    """Withdraw one of the study's invitations (a coordinator: only one tied to `site_ids`);
+    False if it is not there or was already withdrawn, so a repeated click changes nothing."""
+    where = _one_invitation(invitation_id, study_id, site_ids) & InvitationCode.revoked_at.is_null()  # type: ignore[operator]
+    rows = await InvitationCode.update({InvitationCode.revoked_at: _now()}).where(where).returning(InvitationCode.id)
+    return bool(rows)
+
+
 async def tablets(site_ids: list[int]) -> list[TabletOut]:
     """Enrolled tablets of these sites, newest first, with the questionnaires each started
     and how many of those were submitted."""

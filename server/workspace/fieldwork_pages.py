@@ -2,7 +2,9 @@
 invitation codes. Codes are shown once, on the page that issued them (on screen, or as a
 printable sheet of cards with QR codes of their own-device links)."""
 
-from litestar import Controller, Request, post
+import msgspec
+from litestar import Controller, Request, Response, post
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
@@ -10,14 +12,27 @@ from server.bounded_integers import form_integer
 from server.workspace import audit
 from server.workspace.access import require_site, study_site_ids
 from server.workspace.audit import Action
-from server.workspace.enrolment import EnrolmentError, issue_invitations, issue_kiosk_code, revoke_tablet, tablet_label
+from server.storage.tables import Site
+from server.workspace.enrolment import (
+    EnrolmentError,
+    IssuedCode,
+    issue_invitations,
+    invitation_exists,
+    issue_kiosk_code,
+    revoke_invitation_by_id,
+    revoke_tablet,
+    tablet_label,
+)
 from server.workspace.forms import Form
-from server.workspace.invitation_links import invitation_cards, public_origin
+from server.workspace.invitation_links import invitation_cards, links_csv, public_origin
+from server.workspace.studies import get_study
 from server.workspace.rendering import page
 from server.workspace.roles import FIELDWORK, allow
 
 
 _TOO_LARGE = 10**18
+#: Audited when an invitation is withdrawn from the study page.
+INVITATION_REVOKED = "invitation_revoked"
 
 
 def _int(data: dict, name: str, default: int) -> int:
@@ -87,7 +102,10 @@ class FieldworkPages(Controller):
     @post("/studies/{study_id:int}/invitations")
     async def invitations(self, request: Request, study_id: FromPath[int], data: Form) -> Template:
         """Issue invitation codes for one respondent group (optionally one site), shown on screen."""
-        return await _issue_invitations(request, study_id, data, "codes.html")
+        issued = await _issue_invitations(request, study_id, data, "screen")
+        if isinstance(issued, Template):
+            return issued
+        return await _render(request, study_id, issued, "codes.html")
 
     @post("/studies/{study_id:int}/invitations/print")
     async def invitations_print(self, request: Request, study_id: FromPath[int], data: Form) -> Template:
@@ -96,11 +114,57 @@ class FieldworkPages(Controller):
         A POST that issues, not a GET that lists: only hashes are stored, so codes can be
         shown (and printed) only at the moment they are made.
         """
-        return await _issue_invitations(request, study_id, data, "invitations_print.html", qr_scale=5)
+        issued = await _issue_invitations(request, study_id, data, "print")
+        if isinstance(issued, Template):
+            return issued
+        return await _render(request, study_id, issued, "invitations_print.html", qr_scale=5)
+
+    @post("/studies/{study_id:int}/invitations/csv")
+    async def invitations_csv(self, request: Request, study_id: FromPath[int], data: Form) -> Template | Response:
+        """Issue invitation codes as a CSV of links (link, group, site, expires) for the
+        hospital's own SMS or e-mail system; like the cards, the only copy of the codes."""
+        issued = await _issue_invitations(request, study_id, data, "csv")
+        if isinstance(issued, Template):
+            return issued
+        site = None
+        if issued.site_id is not None:
+            site = (await Site.select(Site.code).where(Site.id == issued.site_id).first())["code"]
+        body = links_csv(public_origin(request), issued.codes, issued.group, site)
+        return Response(
+            content=body,
+            media_type="text/csv; charset=utf-8",
+            status_code=200,
+            headers={
+                "content-disposition": f'attachment; filename="invitation-links-study-{study_id}.csv"',
+                # Working codes: no cache on the way may keep a copy.
+                "cache-control": "no-store",
+            },
+        )
+
+    @post("/studies/{study_id:int}/invitations/{invitation_id:int}/revoke")
+    async def revoke_invitation(self, request: Request, study_id: FromPath[int], invitation_id: FromPath[int]) -> Redirect:
+        """Withdraw one invitation (a coordinator: one tied to their own sites); audited once."""
+        user = request.state.user
+        allowed_sites = await study_site_ids(user, study_id)
+        scope = allowed_sites if user["role"] == "coordinator" else None
+        if await revoke_invitation_by_id(invitation_id, study_id, scope):
+            await audit.record(user["username"], INVITATION_REVOKED, f"study:{study_id}", invitation=invitation_id)
+        elif not await invitation_exists(invitation_id, study_id, scope):
+            # Another study's, or (for a coordinator) another site's: as if it did not exist.
+            raise NotFoundException(f"no invitation {invitation_id} in this study")
+        return Redirect(f"/workspace/studies/{study_id}", status_code=303)
 
 
-async def _issue_invitations(request: Request, study_id: int, data: dict, template: str, qr_scale: int = 4) -> Template:
-    """Validate, issue, audit, and render the new codes with `template` (refusals: the codes page)."""
+class _Issued(msgspec.Struct, frozen=True):
+    """Codes just issued, with the group and site they are for."""
+
+    codes: list[IssuedCode]
+    group: str
+    site_id: int | None
+
+
+async def _issue_invitations(request: Request, study_id: int, data: dict, form: str) -> "_Issued | Template":
+    """Validate, issue and audit new codes (`form`: screen, print or csv); a refusal is the codes page."""
     user = request.state.user
     allowed_sites = await study_site_ids(user, study_id)
     # An id goes to the database as it is: one no id column can hold is refused here.
@@ -111,10 +175,11 @@ async def _issue_invitations(request: Request, study_id: int, data: dict, templa
         if site_id is None:
             return page(request, "codes.html", status_code=400, error="site: choose one of your sites", codes=[], study_id=study_id)
     group = data.get("group", "")
+    group = group if isinstance(group, str) else ""
     try:
         codes = await issue_invitations(
             study_id,
-            group if isinstance(group, str) else "",
+            group,
             _int(data, "count", 1),
             user["id"],
             site_id=site_id,
@@ -124,9 +189,22 @@ async def _issue_invitations(request: Request, study_id: int, data: dict, templa
     except EnrolmentError as exc:
         return page(request, "codes.html", status_code=400, error=str(exc), codes=[], study_id=study_id)
     await audit.record(
-        user["username"], Action.INVITATIONS_ISSUED, f"study:{study_id}", group=group, count=len(codes), site=site_id
+        user["username"], Action.INVITATIONS_ISSUED, f"study:{study_id}", group=group, count=len(codes), site=site_id, form=form
     )
-    cards = invitation_cards(request, codes, qr_scale)
+    return _Issued(codes, group, site_id)
+
+
+async def _render(request: Request, study_id: int, issued: _Issued, template: str, qr_scale: int = 4) -> Template:
+    """The new codes on screen or as cards, with the study's name and contact."""
+    cards = invitation_cards(request, issued.codes, qr_scale)
     return page(
-        request, template, codes=codes, cards=cards, origin=public_origin(request), kind="invitation", study_id=study_id, group=group
+        request,
+        template,
+        codes=issued.codes,
+        cards=cards,
+        origin=public_origin(request),
+        kind="invitation",
+        study_id=study_id,
+        group=issued.group,
+        study=await get_study(study_id),
     )

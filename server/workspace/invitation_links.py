@@ -6,7 +6,9 @@ reach (behind a proxy the request's own address may be an internal one); without
 request's base URL is the best guess.
 """
 
+import csv
 import datetime as dt
+import io
 import os
 
 import msgspec
@@ -45,3 +47,25 @@ def invitation_cards(request: Request, codes: list[IssuedCode], scale: int = 4) 
         link = invitation_link(origin, issued.code)
         cards.append(InvitationCard(issued.code, issued.expires_at, link, qr_svg(link, f"QR code of {link}", scale)))
     return cards
+
+
+#: Columns of the CSV of links handed to a hospital's own SMS or e-mail system.
+CSV_COLUMNS = ("link", "group", "site", "expires")
+
+
+def _cell(value: str) -> str:
+    # A spreadsheet runs a cell that starts with = + - @ as a formula; quote it as text.
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@") else value
+
+
+def links_csv(origin: str, codes: list[IssuedCode], group: str, site: str | None) -> str:
+    """One row per new code: its link, group, site ("" for any of the study's) and expiry
+    (UTC, ISO 8601). Nothing identifies a respondent: the hospital's own system pairs links
+    with people, and this server never learns who got which."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for issued in codes:
+        expires = issued.expires_at.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%MZ")
+        writer.writerow([invitation_link(origin, issued.code), _cell(group), _cell(site or ""), expires])
+    return out.getvalue()

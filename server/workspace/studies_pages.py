@@ -12,7 +12,7 @@ from server.respondent.questionnaire_choice import SETTING_LABELS, offers
 from server.workspace import audit
 from server.workspace.access import site_scope, study_site_ids
 from server.workspace.audit import Action
-from server.workspace.enrolment import DEFAULT_IDLE_SECONDS, MAX_IDLE_SECONDS, MIN_IDLE_SECONDS, tablets
+from server.workspace.enrolment import DEFAULT_IDLE_SECONDS, MAX_IDLE_SECONDS, MIN_IDLE_SECONDS, invitations, tablets
 from server.workspace.fieldwork import fieldwork
 from server.workspace.forms import Form
 from server.workspace.rendering import page
@@ -93,6 +93,7 @@ class StudyPages(Controller):
             typed=typed or {},
             progress=await fieldwork(study_id, site_ids),
             tablets=await tablets([s.id for s in study.sites]),
+            invitations=await invitations(study_id, site_ids),
             idle_default=DEFAULT_IDLE_SECONDS,
             idle_range=(MIN_IDLE_SECONDS, MAX_IDLE_SECONDS),
         )
