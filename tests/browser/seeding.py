@@ -74,11 +74,11 @@ def publication(database: Path, released: bool = False, public: bool = False, se
     from server.publication.release import release, review, set_public
     from server.publication.store import publish_frame
     from server.storage.database import engine_for_url, use_database
-    from tests.publication.conftest import QUICK, simulated
+    from tests.publication.conftest import WORKFLOW, simulated
 
     async def work() -> int:
         use_database(engine_for_url(f"sqlite:///{database}"))
-        info = await publish_frame(simulated(seed=seed, per_group=40), QUICK, reference_tiers(), actor="researcher-elsewhere", studies=["national"])
+        info = await publish_frame(simulated(seed=seed, per_group=40), WORKFLOW, reference_tiers(), actor="researcher-elsewhere", studies=["national"])
         if released or public:
             await review(info.number, "reviewer-elsewhere")
             await release(info.number, "admin-elsewhere", reason="browser tests release the same simulated answers again")

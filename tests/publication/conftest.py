@@ -10,6 +10,11 @@ from server.gradation.runner import reference_tiers
 
 #: Small and fast: few resamples, no models (they are not what these tests check).
 QUICK = GradationSettings(bootstrap_resamples=40, mixed_model=False, ordinal_model=False, bradley_terry=False)
+#: Faster still, for tests of the release workflow, where the statistics' content does not
+#: matter: no rank bootstrap, tier stability or tipping points.
+WORKFLOW = GradationSettings(
+    bootstrap=False, tier_stability_resamples=0, tipping_point=False, mixed_model=False, ordinal_model=False, bradley_terry=False
+)
 MEASURES = ("area_restriction", "holding_short", "acute_sedation", "belt_short", "holding_long", "sedation_danger", "belt_long", "net_bed")
 TIERS = (("area_restriction",), ("holding_short", "acute_sedation"), ("belt_short", "holding_long"), ("sedation_danger",), ("belt_long", "net_bed"))
 SMALL_GROUP = ("relative", "forensic")

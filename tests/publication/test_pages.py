@@ -10,7 +10,7 @@ from server.publication.job import wait_for_jobs
 from server.publication.release import release, review, set_public
 from server.publication.store import publish_frame
 from server.workspace.roles import Role
-from tests.publication.conftest import QUICK, simulated
+from tests.publication.conftest import WORKFLOW, simulated
 from tests.workspace.conftest import accounts, as_role, csrf_headers, fast_password_hashing, new_client  # noqa: F401  (fixtures)
 
 H = "{http://www.w3.org/1999/xhtml}"
@@ -19,7 +19,7 @@ H = "{http://www.w3.org/1999/xhtml}"
 async def test_public_page_shows_only_publications_marked_public(client: AsyncClient, dataset, reference) -> None:
     empty = await client.get("/gradation")
     assert empty.status_code == 404 and "ingen offentlig" in empty.text
-    await publish_frame(dataset, QUICK, reference, actor="researcher-a", studies=["national"])
+    await publish_frame(dataset, WORKFLOW, reference, actor="researcher-a", studies=["national"])
     await review(1, "researcher-b")
     await release(1, "admin-user")
     assert (await client.get("/gradation")).status_code == 404  # released, but not public
@@ -37,14 +37,14 @@ async def test_public_page_shows_only_publications_marked_public(client: AsyncCl
     assert "relative" not in {s.get("data-group") for s in sections}
 
     # A newer, non-public publication does not replace what the public sees.
-    await publish_frame(simulated(seed=9), QUICK, reference)
+    await publish_frame(simulated(seed=9), WORKFLOW, reference)
     again = await client.get("/gradation")
     assert "Offentliggørelse 1 " in again.text
     assert (await client.get("/gradation/2")).status_code == 404
 
 
 async def test_workspace_release_flow_as_the_people_who_use_it(client: AsyncClient, as_role: Callable, dataset, reference) -> None:
-    await publish_frame(dataset, QUICK, reference, actor="researcher-user", studies=["national"])
+    await publish_frame(dataset, WORKFLOW, reference, actor="researcher-user", studies=["national"])
     authority = await as_role(Role.AUTHORITY)
     # A draft does not exist for the authority, in the workspace as in the API.
     listing = await authority.get("/workspace/publications/")
@@ -81,7 +81,7 @@ async def test_workspace_release_flow_as_the_people_who_use_it(client: AsyncClie
     coordinator = await as_role(Role.COORDINATOR)
     assert (await coordinator.get("/workspace/publications/")).status_code == 403
     # The same data again: the draft's page says so before anyone tries to release it.
-    await publish_frame(dataset, QUICK, reference, actor="researcher-user", studies=["national"])
+    await publish_frame(dataset, WORKFLOW, reference, actor="researcher-user", studies=["national"])
     assert "the same as those of publication 1" in (await admin.get("/workspace/publications/2")).text
     made_public = await admin.post("/workspace/publications/1/public", data={"public": "1"}, headers=csrf_headers(admin))
     assert made_public.status_code == 303

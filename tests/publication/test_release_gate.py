@@ -11,7 +11,7 @@ from server.publication.release import Step, release, review, set_public
 from server.publication.store import PublicationError, latest_released_number, load_publication, publish_frame
 from server.publication.tokens import issue_token
 from server.workspace import audit
-from tests.publication.conftest import QUICK, simulated
+from tests.publication.conftest import WORKFLOW, simulated
 
 
 async def _headers() -> dict[str, str]:
@@ -19,7 +19,7 @@ async def _headers() -> dict[str, str]:
 
 
 async def _released(tidy, reference, reason: str = "") -> int:  # type: ignore[no-untyped-def]
-    info = await publish_frame(tidy, QUICK, reference, actor="researcher-a", studies=["national"])
+    info = await publish_frame(tidy, WORKFLOW, reference, actor="researcher-a", studies=["national"])
     await review(info.number, "researcher-b")
     await release(info.number, "admin-user", reason)
     return info.number
@@ -27,7 +27,7 @@ async def _released(tidy, reference, reason: str = "") -> int:  # type: ignore[n
 
 async def test_drafts_and_reviewed_publications_are_invisible_to_the_authority(client: AsyncClient, dataset, reference) -> None:
     headers = await _headers()
-    draft = await publish_frame(dataset, QUICK, reference, actor="researcher-a", studies=["national"])
+    draft = await publish_frame(dataset, WORKFLOW, reference, actor="researcher-a", studies=["national"])
     assert draft.status == "draft" and draft.studies == ["national"] and not draft.simulated
     for path in ("/api/v1/gradation", f"/api/v1/gradation/{draft.number}"):
         assert (await client.get(path, headers=headers)).status_code == 404
@@ -43,7 +43,7 @@ async def test_drafts_and_reviewed_publications_are_invisible_to_the_authority(c
     assert served.status_code == 200 and served.headers["content-location"] == f"/api/v1/gradation/{draft.number}"
 
     # A newer draft does not move "latest": it means the latest *released*.
-    newer = await publish_frame(simulated(seed=8), QUICK, reference, actor="researcher-a", studies=["national"])
+    newer = await publish_frame(simulated(seed=8), WORKFLOW, reference, actor="researcher-a", studies=["national"])
     assert newer.number == draft.number + 1
     latest = await client.get("/api/v1/gradation", headers=headers)
     assert latest.headers["content-location"] == f"/api/v1/gradation/{draft.number}"
@@ -73,7 +73,7 @@ async def test_a_released_document_says_what_it_is_and_never_changes(client: Asy
 
 
 async def test_simulated_data_can_never_be_released(engine, dataset, reference) -> None:
-    info = await publish_frame(dataset, QUICK, reference, actor="researcher-a", studies=["demo"], simulated=True)
+    info = await publish_frame(dataset, WORKFLOW, reference, actor="researcher-a", studies=["demo"], simulated=True)
     await review(info.number, "researcher-b")
     with pytest.raises(PublicationError, match="simulated"):
         await release(info.number, "admin-user", reason="we really want to release this one")
@@ -84,7 +84,7 @@ async def test_simulated_data_can_never_be_released(engine, dataset, reference) 
 
 async def test_identical_data_and_plan_are_released_again_only_with_a_reason(engine, dataset, reference) -> None:
     first = await _released(dataset, reference)
-    again = await publish_frame(dataset, QUICK, reference, actor="researcher-a", studies=["national"])
+    again = await publish_frame(dataset, WORKFLOW, reference, actor="researcher-a", studies=["national"])
     await review(again.number, "researcher-b")
     with pytest.raises(PublicationError, match=f"reason: publication {first} released the same data"):
         await release(again.number, "admin-user")
@@ -97,7 +97,7 @@ async def test_identical_data_and_plan_are_released_again_only_with_a_reason(eng
 
 
 async def test_the_gate_keeps_its_order_and_a_second_pair_of_eyes(engine, dataset, reference) -> None:
-    info = await publish_frame(dataset, QUICK, reference, actor="researcher-a", studies=["national"])
+    info = await publish_frame(dataset, WORKFLOW, reference, actor="researcher-a", studies=["national"])
     with pytest.raises(PublicationError, match="only a reviewed publication"):
         await release(info.number, "admin-user")
     with pytest.raises(PublicationError, match="another person must review"):
@@ -110,7 +110,7 @@ async def test_the_gate_keeps_its_order_and_a_second_pair_of_eyes(engine, datase
 
 
 async def test_two_admins_releasing_at_once_release_once(engine, dataset, reference) -> None:
-    info = await publish_frame(dataset, QUICK, reference, actor="researcher-a", studies=["national"])
+    info = await publish_frame(dataset, WORKFLOW, reference, actor="researcher-a", studies=["national"])
     await review(info.number, "researcher-b")
     outcomes = await asyncio.gather(*(release(info.number, f"admin-{k}") for k in range(6)), return_exceptions=True)
     assert sum(not isinstance(o, Exception) for o in outcomes) == 1

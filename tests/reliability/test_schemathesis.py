@@ -49,13 +49,13 @@ async def _publications(url: str) -> None:
     from server.publication.release import release, review
     from server.publication.store import publish_frame
     from server.storage.database import engine_for_url, use_database
-    from tests.publication.conftest import QUICK, simulated
+    from tests.publication.conftest import WORKFLOW, simulated
 
     use_database(engine_for_url(url))
-    released = await publish_frame(simulated(per_group=40), QUICK, reference_tiers(), actor="researcher-a", studies=["national"])
+    released = await publish_frame(simulated(per_group=40), WORKFLOW, reference_tiers(), actor="researcher-a", studies=["national"])
     await review(released.number, "researcher-b")
     await release(released.number, "admin")
-    await publish_frame(simulated(seed=9, per_group=40), QUICK, reference_tiers(), actor="researcher-a", studies=["national"])
+    await publish_frame(simulated(seed=9, per_group=40), WORKFLOW, reference_tiers(), actor="researcher-a", studies=["national"])
 
 
 def _seed(url: str) -> str:
