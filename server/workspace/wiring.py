@@ -44,9 +44,10 @@ def route_handlers() -> list:
     """The workspace's controllers (each handler declares its roles in `opt`)."""
     from server.workspace.export_pages import ExportPages
     from server.workspace.fieldwork_pages import FieldworkPages
+    from server.workspace.import_pages import ImportPages
     from server.workspace.studies_pages import StudyPages
 
-    return [AuthPages, AdminPages, StudyPages, FieldworkPages, ExportPages]
+    return [AuthPages, AdminPages, StudyPages, FieldworkPages, ExportPages, ImportPages]
 
 
 def build_workspace(settings: WorkspaceSettings | None = None) -> Workspace:

@@ -1,0 +1,115 @@
+"""Import from the workspace: an admin uploads an export zip; it is imported with the command
+line's checks and limits, the report is shown and the import audited; a tampered zip is refused
+naming the file, and nothing is stored; other roles, and posts without the CSRF token, are refused."""
+
+import zipfile
+from pathlib import Path
+
+import httpx
+import pytest
+from piccolo.engine.base import Engine
+
+from bench.export_bench import STUDY, seed
+from server.instrument_registry import InstrumentRegistry
+from server.storage.database import engine_for_url, migrate, use_database
+from server.storage.tables import Answer, InstrumentVersion, Response, Site, Study
+from server.workspace import audit
+from server.workspace.audit import Action
+from server.workspace.config import CSRF_COOKIE
+from server.workspace.export.bundle import ExportSettings, build_export
+from server.workspace.roles import Role
+
+
+@pytest.fixture
+async def export_zip(engine: Engine, tmp_path: Path) -> Path:
+    """An export of 12 respondents made in another database, so the test's own database is
+    the fresh one it is imported into."""
+    use_database(engine_for_url(f"sqlite:///{tmp_path / 'source.sqlite3'}"))
+    try:
+        await migrate()
+        registry = InstrumentRegistry()
+        await registry.register_current()
+        await seed(registry, 12, seed=41, demographics=False, sites=("w",))
+        out = tmp_path / "export.zip"
+        await build_export(registry, ExportSettings(formats=("csv", "parquet")), out)
+    finally:
+        use_database(engine)
+    return out
+
+
+def _flip_one_byte_of_data_csv(source: Path, target: Path) -> Path:
+    """The zip with one character of data.csv changed, same size: only the checksum tells."""
+    with zipfile.ZipFile(source) as original:
+        members = {name: original.read(name) for name in original.namelist()}
+    data = members["data.csv"]
+    line = data.index(b"\n") + 1
+    members["data.csv"] = data[:line] + (b"S" if data[line : line + 1] != b"S" else b"T") + data[line + 1 :]
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as out:
+        for name, content in members.items():
+            out.writestr(name, content)
+    return target
+
+
+async def _upload(client: httpx.AsyncClient, path: Path, token: str | None = "cookie") -> httpx.Response:
+    """Post the zip as the browser's form does: the CSRF token as a form field."""
+    await client.get("/workspace/import/")
+    fields = {} if token is None else {"_csrf_token": client.cookies.get(CSRF_COOKIE) if token == "cookie" else token}
+    return await client.post("/workspace/import/", data=fields, files={"file": (path.name, path.read_bytes(), "application/zip")})
+
+
+async def _stored() -> dict[str, int]:
+    return {table.__name__: await table.count() for table in (Study, Site, Response, Answer, InstrumentVersion)}
+
+
+async def test_an_admin_imports_an_export_and_sees_the_report_and_the_audit_entry(export_zip: Path, as_role) -> None:
+    admin = await as_role(Role.ADMIN)
+    form = await admin.get("/workspace/import/")
+    assert form.status_code == 200 and 'enctype="multipart/form-data"' in form.text and 'name="_csrf_token"' in form.text
+    imported = await _upload(admin, export_zip)
+    assert imported.status_code == 200, imported.text
+    assert "Imported export.zip" in imported.text
+    assert f"<dt>Study</dt><dd>{STUDY}</dd>" in imported.text and "<dt>Respondents</dt><dd>12</dd>" in imported.text
+    assert "files verified against manifest.json" in imported.text
+    assert await Response.count().where(Response.study.code == STUDY) == 12
+    [entry] = await audit.entries(action=Action.IMPORT)
+    assert (entry.actor, entry.target) == ("admin-user", f"study:{STUDY}")
+    assert entry.detail["respondents"] == 12 and entry.detail["via"] == "workspace" and entry.detail["file"] == "export.zip"
+    # The same export again: the study is there now, so it is refused and nothing more stored.
+    before = await _stored()
+    again = await _upload(admin, export_zip)
+    assert again.status_code == 400 and f"study &#39;{STUDY}&#39; already exists" in again.text
+    assert await _stored() == before
+
+
+async def test_a_tampered_export_is_refused_naming_the_file_and_nothing_is_stored(export_zip: Path, as_role, tmp_path: Path) -> None:
+    tampered = _flip_one_byte_of_data_csv(export_zip, tmp_path / "tampered.zip")
+    admin = await as_role(Role.ADMIN)
+    before = await _stored()
+    refused = await _upload(admin, tampered)
+    assert refused.status_code == 400
+    # The command line's message: the file inside the zip and what is wrong with it.
+    assert 'role="alert">data.csv: its sha256' in refused.text
+    assert await _stored() == before
+    assert await audit.entries(action=Action.IMPORT) == []
+    not_a_zip = await _upload(admin, _write(tmp_path / "notes.zip", b"not a zip"))
+    assert not_a_zip.status_code == 400 and "notes.zip: not a readable export" in not_a_zip.text
+
+
+def _write(path: Path, content: bytes) -> Path:
+    path.write_bytes(content)
+    return path
+
+
+async def test_only_admins_may_import(export_zip: Path, as_role) -> None:
+    for role in (Role.COORDINATOR, Role.AUTHORITY, Role.RESEARCHER):
+        other = await as_role(role)
+        assert (await other.get("/workspace/import/")).status_code == 403, role
+        assert (await _upload(other, export_zip)).status_code == 403, role
+    assert await Study.count() == 0
+
+
+async def test_an_upload_without_the_csrf_token_is_refused(export_zip: Path, as_role) -> None:
+    admin = await as_role(Role.ADMIN)
+    assert (await _upload(admin, export_zip, token=None)).status_code == 403
+    assert (await _upload(admin, export_zip, token="forged")).status_code == 403
+    assert await Study.count() == 0
