@@ -2,6 +2,8 @@
 line's checks and limits, the report is shown and the import audited; a tampered zip is refused
 naming the file, and nothing is stored; other roles, and posts without the CSRF token, are refused."""
 
+import csv
+import io
 import zipfile
 from pathlib import Path
 
@@ -113,3 +115,30 @@ async def test_an_upload_without_the_csrf_token_is_refused(export_zip: Path, as_
     assert (await _upload(admin, export_zip, token=None)).status_code == 403
     assert (await _upload(admin, export_zip, token="forged")).status_code == 403
     assert await Study.count() == 0
+
+
+def _handmade_with_unknown_item(source: Path, target: Path) -> tuple[Path, int]:
+    """A zip of data.csv and the questionnaires only (no manifest), one rating row naming an
+    item the questionnaire does not have; returns the zip and that row's line in data.csv."""
+    with zipfile.ZipFile(source) as original:
+        instruments = {n: original.read(n) for n in original.namelist() if n.startswith("instruments/")}
+        rows = list(csv.reader(io.StringIO(original.read("data.csv").decode())))
+    header = rows[0]
+    line = next(n for n, row in enumerate(rows[1:], start=2) if row[header.index("kind")] == "rating")
+    rows[line - 1][header.index("item")] = "no_such_item"
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\n").writerows(rows)
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as out:
+        out.writestr("data.csv", text.getvalue())
+        for name, content in instruments.items():
+            out.writestr(name, content)
+    return target, line
+
+
+async def test_a_wrong_row_is_named_as_on_the_command_line(export_zip: Path, as_role, tmp_path: Path) -> None:
+    wrong, line = _handmade_with_unknown_item(export_zip, tmp_path / "edited.zip")
+    admin = await as_role(Role.ADMIN)
+    refused = await _upload(admin, wrong)
+    assert refused.status_code == 400
+    assert f"row {line}: item &#39;no_such_item&#39; is not in questionnaire version" in refused.text
+    assert await Study.count() == 0 and await Response.count() == 0
