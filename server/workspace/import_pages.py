@@ -10,7 +10,8 @@ What: the same `import_export` with the same `ImportLimits` as `leastmeans impor
 upload may be as large as those limits let an export's files be in total. A refusal shows
 the command line's message (file, row, column, reason) with status 400, and nothing is
 stored (the import is one transaction). A success shows the `ImportReport` and is audited
-with `Action.IMPORT` as the command line does, with the actor's name.
+with `Action.IMPORT` as the command line does, with the actor's name; the page lists the
+past imports (from the page or the command line) from the audit log.
 
 Where the work runs: the upload is written to disk off the event loop. `import_export` is
 a coroutine that reads and verifies the zip (CPU work) and then writes in one transaction
@@ -45,6 +46,8 @@ MAX_UPLOAD_BYTES = LIMITS.max_total_bytes
 _FIELD = "file"
 _CHUNK = 1024 * 1024
 _one_at_a_time = asyncio.Lock()
+#: How many past imports the page lists.
+HISTORY_LENGTH = 20
 
 
 def _file_name(uploaded: str) -> str:
@@ -75,15 +78,15 @@ class ImportPages(Controller):
 
     @get("/")
     async def form(self, request: Request) -> Template:
-        """The upload form."""
-        return page(request, "import.html", max_upload_mib=MAX_UPLOAD_BYTES // 2**20)
+        """The upload form and the past imports."""
+        return await self._page(request)
 
     @post("/", status_code=200, request_max_body_size=MAX_UPLOAD_BYTES)
     async def upload(self, request: Request, data: MultipartForm) -> Template:
         """Import the uploaded zip; the report, or the refusal naming file, row and column."""
         upload = data.get(_FIELD)
         if not isinstance(upload, UploadFile) or not upload.filename:
-            return self._refused(request, f"{_FIELD}: choose an export zip to import")
+            return await self._refused(request, f"{_FIELD}: choose an export zip to import")
         folder = Path(tempfile.mkdtemp(prefix="leastmeans-upload-"))
         path = folder / _file_name(upload.filename)
         try:
@@ -91,7 +94,7 @@ class ImportPages(Controller):
             async with _one_at_a_time:
                 report = await import_export(path, LIMITS)
         except ImportError_ as exc:
-            return self._refused(request, str(exc))
+            return await self._refused(request, str(exc))
         finally:
             await upload.close()
             shutil.rmtree(folder, ignore_errors=True)
@@ -100,7 +103,11 @@ class ImportPages(Controller):
             respondents=report.respondents, answers=report.answers, rows=report.rows,
             verified_files=report.verified_files, file=path.name,
         )
-        return page(request, "import.html", max_upload_mib=MAX_UPLOAD_BYTES // 2**20, report=report, checked=_checked(report), file=path.name)
+        return await self._page(request, report=report, checked=_checked(report), file=path.name)
 
-    def _refused(self, request: Request, reason: str) -> Template:
-        return page(request, "import.html", status_code=400, max_upload_mib=MAX_UPLOAD_BYTES // 2**20, error=reason)
+    async def _refused(self, request: Request, reason: str) -> Template:
+        return await self._page(request, status_code=400, error=reason)
+
+    async def _page(self, request: Request, status_code: int = 200, **context: object) -> Template:
+        history = await audit.entries(limit=HISTORY_LENGTH, action=Action.IMPORT)
+        return page(request, "import.html", status_code=status_code, max_upload_mib=MAX_UPLOAD_BYTES // 2**20, history=history, **context)

@@ -67,6 +67,7 @@ async def test_an_admin_imports_an_export_and_sees_the_report_and_the_audit_entr
     admin = await as_role(Role.ADMIN)
     form = await admin.get("/workspace/import/")
     assert form.status_code == 200 and 'enctype="multipart/form-data"' in form.text and 'name="_csrf_token"' in form.text
+    assert "No imports yet." in form.text
     imported = await _upload(admin, export_zip)
     assert imported.status_code == 200, imported.text
     assert "Imported export.zip" in imported.text
@@ -76,6 +77,8 @@ async def test_an_admin_imports_an_export_and_sees_the_report_and_the_audit_entr
     [entry] = await audit.entries(action=Action.IMPORT)
     assert (entry.actor, entry.target) == ("admin-user", f"study:{STUDY}")
     assert entry.detail["respondents"] == 12 and entry.detail["via"] == "workspace" and entry.detail["file"] == "export.zip"
+    listed = (await admin.get("/workspace/import/")).text
+    assert f"<td>admin-user</td><td>{STUDY}</td><td>12</td><td>export.zip</td>" in listed
     # The same export again: the study is there now, so it is refused and nothing more stored.
     before = await _stored()
     again = await _upload(admin, export_zip)
