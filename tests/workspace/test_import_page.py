@@ -98,6 +98,10 @@ async def test_a_tampered_export_is_refused_naming_the_file_and_nothing_is_store
     assert await audit.entries(action=Action.IMPORT) == []
     not_a_zip = await _upload(admin, _write(tmp_path / "notes.zip", b"not a zip"))
     assert not_a_zip.status_code == 400 and "notes.zip: not a readable export" in not_a_zip.text
+    # A browser sends an empty part when no file was chosen.
+    token = admin.cookies.get(CSRF_COOKIE)
+    none_chosen = await admin.post("/workspace/import/", data={"_csrf_token": token}, files={"file": ("", b"", "application/octet-stream")})
+    assert none_chosen.status_code == 400 and "file: choose an export zip to import" in none_chosen.text
 
 
 def _write(path: Path, content: bytes) -> Path:
