@@ -30,6 +30,7 @@ class Action:
     KIOSK_ENROLLED = "kiosk_enrolled"
     KIOSK_REVOKED = "kiosk_revoked"
     INVITATIONS_ISSUED = "invitations_issued"
+    INVITATION_REVOKED = "invitation_revoked"
     EXPORT = "export"
     IMPORT = "import"
 

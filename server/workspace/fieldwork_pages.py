@@ -31,8 +31,6 @@ from server.workspace.roles import FIELDWORK, allow
 
 
 _TOO_LARGE = 10**18
-#: Audited when an invitation is withdrawn from the study page.
-INVITATION_REVOKED = "invitation_revoked"
 
 
 def _int(data: dict, name: str, default: int) -> int:
@@ -148,7 +146,7 @@ class FieldworkPages(Controller):
         allowed_sites = await study_site_ids(user, study_id)
         scope = allowed_sites if user["role"] == "coordinator" else None
         if await revoke_invitation_by_id(invitation_id, study_id, scope):
-            await audit.record(user["username"], INVITATION_REVOKED, f"study:{study_id}", invitation=invitation_id)
+            await audit.record(user["username"], Action.INVITATION_REVOKED, f"study:{study_id}", invitation=invitation_id)
         elif not await invitation_exists(invitation_id, study_id, scope):
             # Another study's, or (for a coordinator) another site's: as if it did not exist.
             raise NotFoundException(f"no invitation {invitation_id} in this study")
