@@ -107,6 +107,18 @@ class StoreEntry(Table, tablename="workspace_store"):
     expires_at = Timestamptz(null=True, default=None)
 
 
+class FieldworkTarget(Table, tablename="fieldwork_target"):
+    """Completed questionnaires aimed for at one site from one respondent group.
+
+    One row per (site, group): `server.workspace.dashboard.set_target` updates the row
+    when it exists, so the pair stays unique without a composite constraint.
+    """
+
+    site = ForeignKey(Site, on_delete=OnDelete.cascade, index=True)
+    group = Varchar(length=16, default="")
+    target = Integer(default=0)
+
+
 WORKSPACE_TABLES: list[type[Table]] = [
     StaffUser,
     AuditEntry,
@@ -116,4 +128,5 @@ WORKSPACE_TABLES: list[type[Table]] = [
     KioskTablet,
     InvitationCode,
     StoreEntry,
+    FieldworkTarget,
 ]
