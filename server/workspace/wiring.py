@@ -42,12 +42,13 @@ class Workspace:
 
 def route_handlers() -> list:
     """The workspace's controllers (each handler declares its roles in `opt`)."""
+    from server.workspace.dashboard_pages import DashboardPages
     from server.workspace.export_pages import ExportPages
     from server.workspace.fieldwork_pages import FieldworkPages
     from server.workspace.import_pages import ImportPages
     from server.workspace.studies_pages import StudyPages
 
-    return [AuthPages, AdminPages, StudyPages, FieldworkPages, ExportPages, ImportPages]
+    return [AuthPages, AdminPages, StudyPages, DashboardPages, FieldworkPages, ExportPages, ImportPages]
 
 
 def build_workspace(settings: WorkspaceSettings | None = None) -> Workspace:

@@ -1,0 +1,111 @@
+"""The fieldwork dashboard page, its CSV and the targets form.
+
+Coordinators see only their own sites (as on the study page) and cannot set targets.
+"""
+
+import csv
+import io
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from server.workspace import audit
+from server.workspace.access import study_site_ids
+from server.workspace.dashboard import CHANNELS, FAST_RULE, TargetError, count_text, dashboard, parse_target, set_target
+from server.workspace.dashboard_chart import progress_bar, week_columns
+from server.workspace.enrolment import GROUPS
+from server.workspace.export.spreadsheet import neutralise_text
+from server.workspace.forms import Form
+from server.workspace.rendering import page
+from server.workspace.roles import FIELDWORK, STAFF, allow
+from server.workspace.studies import StudyOut, get_study
+
+#: Column names of the CSV, in the page's table order.
+CSV_COLUMNS = ("site", "group", "target", "completed", "of_target", "started", "completion", "breakoff", "median_minutes")
+FIELDWORK_TARGET_SET = "fieldwork_target_set"
+
+
+def _text(data: dict, name: str) -> str:
+    value = data.get(name, "")
+    return value if isinstance(value, str) else ""
+
+
+async def _visible_study(request: Request, study_id: int) -> StudyOut:
+    """The study with only the sites this user may see; 404 as on the study page."""
+    user = request.state.user
+    site_ids = await study_site_ids(user, study_id) if user["role"] == "coordinator" else None
+    study = await get_study(study_id)
+    if study is None:
+        raise NotFoundException(f"no study with id {study_id}")
+    if site_ids is not None:
+        study = msgspec.structs.replace(study, sites=[s for s in study.sites if s.id in site_ids])
+    return study
+
+
+class DashboardPages(Controller):
+    """GET the dashboard and its CSV; researchers and admins set targets."""
+
+    path = "/studies"
+    include_in_schema = False
+
+    async def _page(
+        self, request: Request, study: StudyOut, status_code: int = 200, error: TargetError | None = None, typed: dict | None = None
+    ) -> Template:
+        board = await dashboard(study.id, study.sites)
+        rows = [(cell.shown(), progress_bar(cell.of_target, f"{cell.site} {cell.group}")) for cell in board.cells]
+        return page(
+            request,
+            "dashboard.html",
+            status_code=status_code,
+            study=study,
+            rows=rows,
+            channels=board.channels,
+            channel_names=CHANNELS,
+            quality=board.quality,
+            weeks=board.weeks,
+            week_chart=week_columns(board.weeks),
+            count_text=count_text,
+            fast_rule=FAST_RULE,
+            groups=GROUPS,
+            error=error,
+            typed=typed or {},
+        )
+
+    @get("/{study_id:int}/dashboard", opt=allow(FIELDWORK))
+    async def show(self, request: Request, study_id: FromPath[int]) -> Template:
+        """Progress against targets, rates, channels, weeks and quality flags."""
+        return await self._page(request, await _visible_study(request, study_id))
+
+    @get("/{study_id:int}/dashboard.csv", opt=allow(FIELDWORK))
+    async def table_csv(self, request: Request, study_id: FromPath[int]) -> Response:
+        """The per site x group table as CSV, with the page's suppression."""
+        study = await _visible_study(request, study_id)
+        board = await dashboard(study.id, study.sites)
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(CSV_COLUMNS)
+        for cell in board.cells:
+            shown = cell.shown()
+            writer.writerow([neutralise_text(shown[name]) for name in CSV_COLUMNS])
+        return Response(
+            content=out.getvalue().encode("utf-8"),
+            media_type="text/csv; charset=utf-8",
+            headers={"content-disposition": f'attachment; filename="fieldwork-study-{study_id}.csv"'},
+        )
+
+    @post("/{study_id:int}/dashboard/targets", opt=allow(STAFF))
+    async def target(self, request: Request, study_id: FromPath[int], data: Form) -> Template | Redirect:
+        """Set one site and group's target (0 to 100000)."""
+        study = await _visible_study(request, study_id)
+        typed = {name: _text(data, name) for name in ("site", "group", "target")}
+        try:
+            site_id, group, target = parse_target(typed["site"], typed["group"], typed["target"], [s.id for s in study.sites])
+        except TargetError as exc:
+            return await self._page(request, study, 400, exc, typed)
+        await set_target(site_id, group, target)
+        site_code = next(s.code for s in study.sites if s.id == site_id)
+        await audit.record(request.state.user["username"], FIELDWORK_TARGET_SET, f"site:{site_code}", group=group, completed=target)
+        return Redirect(f"/workspace/studies/{study_id}/dashboard", status_code=303)

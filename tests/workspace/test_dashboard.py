@@ -1,0 +1,156 @@
+"""The fieldwork dashboard: targets set per site and group, progress moving as ward
+tablets submit questionnaires, "< 5" for small counts, coordinators limited to their
+sites, and a CSV with the page's numbers."""
+
+import csv
+import io
+import re
+from collections.abc import Callable
+
+import httpx
+
+from server.storage.tables import Site
+from server.storage.workspace_tables import AuditEntry, StaffUser
+from server.workspace.roles import Role
+from server.workspace.users import assign_sites
+from tests.conftest import tablet_headers
+from tests.workspace.conftest import csrf_headers
+from tests.workspace.test_studies import START, _study_with_two_sites
+
+
+async def _respond(client: httpx.AsyncClient, headers: dict[str, str], submit: bool = True) -> None:
+    started = await client.post("/api/v1/responses", json=START, headers=headers)
+    assert started.status_code == 201, started.text
+    rid = started.json()["id"]
+    if submit:
+        item = (await client.get(f"/api/v1/responses/{rid}", headers=headers)).json()["items"][0]["code"]
+        saved = await client.put(f"/api/v1/responses/{rid}/answers/{item}", json={"missing": "prefer_not_to_answer"}, headers=headers)
+        assert saved.status_code == 200, saved.text
+        assert (await client.post(f"/api/v1/responses/{rid}/submit", headers=headers)).status_code == 200
+
+
+def _table(html: str) -> list[list[str]]:
+    """The dashboard's main table as cell texts, without the bar column."""
+    body = html.split('<table class="dashboard">')[1].split("</tbody>")[0].split("<tbody>")[1]
+    rows = []
+    for row in re.findall(r"<tr>(.*?)</tr>", body, flags=re.S):
+        cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, flags=re.S)
+        rows.append([c.strip().replace("&lt;", "<") for c in cells if "<svg" not in c])
+    return rows
+
+
+async def _site_id(code: str) -> int:
+    return (await Site.select(Site.id).where(Site.code == code).first())["id"]
+
+
+async def test_a_target_is_set_and_progress_moves_as_questionnaires_are_submitted(
+    client: httpx.AsyncClient, as_role: Callable
+) -> None:
+    researcher = await as_role(Role.RESEARCHER)
+    study_id = await _study_with_two_sites(researcher)
+    w1 = await _site_id("w1")
+    url = f"/workspace/studies/{study_id}/dashboard"
+    set_ = await researcher.post(f"{url}/targets", data={"site": str(w1), "group": "patient", "target": "8"}, headers=csrf_headers(researcher))
+    assert set_.status_code == 303, set_.text
+    # Setting it again replaces the target instead of adding a second row.
+    await researcher.post(f"{url}/targets", data={"site": str(w1), "group": "patient", "target": "10"}, headers=csrf_headers(researcher))
+    audited = await AuditEntry.select(AuditEntry.target, AuditEntry.detail).where(AuditEntry.action == "fieldwork_target_set")
+    assert [a["target"] for a in audited] == ["site:w1", "site:w1"] and '"completed":10' in str(audited[-1]["detail"]).replace(" ", "")
+
+    page = await researcher.get(url)
+    assert page.status_code == 200, page.text
+    assert _table(page.text) == [["w1", "patient", "10", "0", "0%", "0", "", "", ""]]
+
+    tablet = await tablet_headers("s1", "w1")
+    for _ in range(2):
+        await _respond(client, tablet)
+    rows = _table((await researcher.get(url)).text)
+    # Two completed: shown as "< 5", with no percentage or rate computed from them.
+    assert rows == [["w1", "patient", "10", "< 5", "", "< 5", "", "", ""]]
+
+    for _ in range(3):
+        await _respond(client, tablet)
+    for _ in range(5):
+        await _respond(client, tablet, submit=False)
+    page = (await researcher.get(url)).text
+    [row] = _table(page)
+    assert row[:8] == ["w1", "patient", "10", "5", "50%", "10", "50%", "50%"]
+    assert re.fullmatch(r"\d+\.\d", row[8])
+    assert '<svg class="bar"' in page and 'width="80"' in page  # half of the 160-wide bar
+    assert '<svg class="weeks"' in page and "style=" not in page.split("<main")[-1]
+    assert "<td>tablet</td><td>10</td><td>5</td>" in page
+    # One answer submitted at once is faster than the report's rule allows.
+    assert '<th scope="row">w1</th><td>5</td><td>5</td>' in page
+
+
+async def test_bad_targets_are_refused_naming_the_field_and_keeping_what_was_typed(
+    client: httpx.AsyncClient, as_role: Callable
+) -> None:
+    researcher = await as_role(Role.RESEARCHER)
+    study_id = await _study_with_two_sites(researcher)
+    w2 = await _site_id("w2")
+    url = f"/workspace/studies/{study_id}/dashboard/targets"
+    for form, field in (
+        ({"site": str(w2), "group": "relative", "target": "100001"}, "target"),
+        ({"site": str(w2), "group": "relative", "target": "ten"}, "target"),
+        ({"site": str(w2), "group": "visitor", "target": "3"}, "group"),
+        ({"site": "999999", "group": "relative", "target": "3"}, "site"),
+    ):
+        refused = await researcher.post(url, data=form, headers=csrf_headers(researcher))
+        assert refused.status_code == 400, form
+        assert field in refused.text.split('class="error"')[1].split("</p>")[0]
+        if field == "target":
+            assert f'value="{form["target"]}"' in refused.text
+            assert f'<option value="{w2}" selected>' in refused.text
+    assert await AuditEntry.count().where(AuditEntry.action == "fieldwork_target_set") == 0
+    assert "not set" not in (await researcher.get(f"/workspace/studies/{study_id}/dashboard")).text
+
+
+async def test_a_coordinator_sees_only_their_site_and_cannot_set_targets(
+    client: httpx.AsyncClient, accounts: dict[Role, str], as_role: Callable
+) -> None:
+    researcher = await as_role(Role.RESEARCHER)
+    study_id = await _study_with_two_sites(researcher)
+    w1, w2 = await _site_id("w1"), await _site_id("w2")
+    url = f"/workspace/studies/{study_id}/dashboard"
+    await researcher.post(f"{url}/targets", data={"site": str(w1), "group": "patient", "target": "7"}, headers=csrf_headers(researcher))
+    for _ in range(5):
+        await _respond(client, await tablet_headers("s1", "w1"))
+    coordinator = await StaffUser.select(StaffUser.id).where(StaffUser.username == accounts[Role.COORDINATOR]).first()
+    await assign_sites(coordinator["id"], [w2])
+    coord = await as_role(Role.COORDINATOR)
+
+    page = await coord.get(url)
+    assert page.status_code == 200
+    assert ">w1<" not in page.text and "Set a target" not in page.text
+    assert _table(page.text.replace("Nothing started yet and no targets set.", '<table class="dashboard"><tbody></tbody>')) == []
+    csv_text = (await coord.get(f"{url}.csv")).text
+    assert "w1" not in csv_text
+    refused = await coord.post(f"{url}/targets", data={"site": str(w2), "group": "patient", "target": "3"}, headers=csrf_headers(coord))
+    assert refused.status_code == 403
+    # A coordinator of no site of the study does not learn that it exists.
+    await assign_sites(coordinator["id"], [])
+    assert (await coord.get(url)).status_code == 404
+    assert (await coord.get(f"{url}.csv")).status_code == 404
+
+
+async def test_the_csv_holds_the_pages_numbers(client: httpx.AsyncClient, as_role: Callable) -> None:
+    researcher = await as_role(Role.RESEARCHER)
+    study_id = await _study_with_two_sites(researcher)
+    url = f"/workspace/studies/{study_id}/dashboard"
+    w2 = await _site_id("w2")
+    await researcher.post(f"{url}/targets", data={"site": str(w2), "group": "staff", "target": "4"}, headers=csrf_headers(researcher))
+    tablet = await tablet_headers("s1", "w1")
+    for _ in range(6):
+        await _respond(client, tablet)
+    await _respond(client, tablet, submit=False)
+
+    downloaded = await researcher.get(f"{url}.csv")
+    assert downloaded.status_code == 200
+    assert downloaded.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(downloaded.text)))
+    assert rows[0] == ["site", "group", "target", "completed", "of_target", "started", "completion", "breakoff", "median_minutes"]
+    page_rows = _table((await researcher.get(url)).text)
+    assert [[("not set" if (i == 2 and v == "") else v) for i, v in enumerate(r)] for r in rows[1:]] == page_rows
+    assert rows[1][:8] == ["w1", "patient", "", "6", "", "7", "", ""]
+    assert rows[2][:6] == ["w2", "staff", "4", "0", "0%", "0"]
