@@ -154,3 +154,18 @@ async def test_the_csv_holds_the_pages_numbers(client: httpx.AsyncClient, as_rol
     assert [[("not set" if (i == 2 and v == "") else v) for i, v in enumerate(r)] for r in rows[1:]] == page_rows
     assert rows[1][:8] == ["w1", "patient", "", "6", "", "7", "", ""]
     assert rows[2][:6] == ["w2", "staff", "4", "0", "0%", "0"]
+
+
+async def test_a_site_code_a_spreadsheet_would_run_is_neutralised_in_the_csv(client: httpx.AsyncClient, as_role: Callable) -> None:
+    researcher = await as_role(Role.RESEARCHER)
+    study_id = await _study_with_two_sites(researcher)
+    added = await researcher.post(
+        f"/workspace/studies/{study_id}/sites",
+        data={"site_code": "-w3", "site_name": "Ward three", "setting": "general_adult"},
+        headers=csrf_headers(researcher),
+    )
+    assert added.status_code == 303, added.text
+    url = f"/workspace/studies/{study_id}/dashboard"
+    await researcher.post(f"{url}/targets", data={"site": str(await _site_id("-w3")), "group": "patient", "target": "5"}, headers=csrf_headers(researcher))
+    rows = list(csv.reader(io.StringIO((await researcher.get(f"{url}.csv")).text)))
+    assert rows[1][:3] == ["'-w3", "patient", "5"]
