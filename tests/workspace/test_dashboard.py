@@ -123,6 +123,9 @@ async def test_a_coordinator_sees_only_their_site_and_cannot_set_targets(
     page = await coord.get(url)
     assert page.status_code == 200
     assert ">w1<" not in page.text and "Set a target" not in page.text
+    # w1's five questionnaires are in no chart, channel or quality count either.
+    assert "No questionnaire completed yet." in page.text and "Nothing started yet." in page.text
+    assert '<th scope="row">w2</th><td>0</td><td>0</td>' in page.text
     assert _table(page.text.replace("Nothing started yet and no targets set.", '<table class="dashboard"><tbody></tbody>')) == []
     csv_text = (await coord.get(f"{url}.csv")).text
     assert "w1" not in csv_text
