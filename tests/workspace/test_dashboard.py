@@ -24,7 +24,8 @@ async def _respond(client: httpx.AsyncClient, headers: dict[str, str], submit: b
     rid = started.json()["id"]
     if submit:
         item = (await client.get(f"/api/v1/responses/{rid}", headers=headers)).json()["items"][0]["code"]
-        saved = await client.put(f"/api/v1/responses/{rid}/answers/{item}", json={"missing": "prefer_not_to_answer"}, headers=headers)
+        answer = {"missing": "prefer_not_to_answer"}
+        saved = await client.put(f"/api/v1/responses/{rid}/answers/{item}", json=answer, headers=headers)
         assert saved.status_code == 200, saved.text
         assert (await client.post(f"/api/v1/responses/{rid}/submit", headers=headers)).status_code == 200
 
@@ -39,6 +40,11 @@ def _table(html: str) -> list[list[str]]:
     return rows
 
 
+async def _set_target(client: httpx.AsyncClient, study_id: int, site: str, group: str, target: str) -> httpx.Response:
+    form = {"site": str(await _site_id(site)), "group": group, "target": target}
+    return await client.post(f"/workspace/studies/{study_id}/dashboard/targets", data=form, headers=csrf_headers(client))
+
+
 async def _site_id(code: str) -> int:
     return (await Site.select(Site.id).where(Site.code == code).first())["id"]
 
@@ -48,14 +54,14 @@ async def test_a_target_is_set_and_progress_moves_as_questionnaires_are_submitte
 ) -> None:
     researcher = await as_role(Role.RESEARCHER)
     study_id = await _study_with_two_sites(researcher)
-    w1 = await _site_id("w1")
     url = f"/workspace/studies/{study_id}/dashboard"
-    set_ = await researcher.post(f"{url}/targets", data={"site": str(w1), "group": "patient", "target": "8"}, headers=csrf_headers(researcher))
+    set_ = await _set_target(researcher, study_id, "w1", "patient", "8")
     assert set_.status_code == 303, set_.text
     # Setting it again replaces the target instead of adding a second row.
-    await researcher.post(f"{url}/targets", data={"site": str(w1), "group": "patient", "target": "10"}, headers=csrf_headers(researcher))
+    await _set_target(researcher, study_id, "w1", "patient", "10")
     audited = await AuditEntry.select(AuditEntry.target, AuditEntry.detail).where(AuditEntry.action == "fieldwork_target_set")
-    assert [a["target"] for a in audited] == ["site:w1", "site:w1"] and '"completed":10' in str(audited[-1]["detail"]).replace(" ", "")
+    assert [a["target"] for a in audited] == ["site:w1", "site:w1"]
+    assert '"completed":10' in str(audited[-1]["detail"]).replace(" ", "")
 
     page = await researcher.get(url)
     assert page.status_code == 200, page.text
@@ -111,9 +117,9 @@ async def test_a_coordinator_sees_only_their_site_and_cannot_set_targets(
 ) -> None:
     researcher = await as_role(Role.RESEARCHER)
     study_id = await _study_with_two_sites(researcher)
-    w1, w2 = await _site_id("w1"), await _site_id("w2")
+    w2 = await _site_id("w2")
     url = f"/workspace/studies/{study_id}/dashboard"
-    await researcher.post(f"{url}/targets", data={"site": str(w1), "group": "patient", "target": "7"}, headers=csrf_headers(researcher))
+    await _set_target(researcher, study_id, "w1", "patient", "7")
     for _ in range(5):
         await _respond(client, await tablet_headers("s1", "w1"))
     coordinator = await StaffUser.select(StaffUser.id).where(StaffUser.username == accounts[Role.COORDINATOR]).first()
@@ -129,7 +135,7 @@ async def test_a_coordinator_sees_only_their_site_and_cannot_set_targets(
     assert _table(page.text.replace("Nothing started yet and no targets set.", '<table class="dashboard"><tbody></tbody>')) == []
     csv_text = (await coord.get(f"{url}.csv")).text
     assert "w1" not in csv_text
-    refused = await coord.post(f"{url}/targets", data={"site": str(w2), "group": "patient", "target": "3"}, headers=csrf_headers(coord))
+    refused = await _set_target(coord, study_id, "w2", "patient", "3")
     assert refused.status_code == 403
     # A coordinator of no site of the study does not learn that it exists.
     await assign_sites(coordinator["id"], [])
@@ -142,7 +148,7 @@ async def test_the_csv_holds_the_pages_numbers(client: httpx.AsyncClient, as_rol
     study_id = await _study_with_two_sites(researcher)
     url = f"/workspace/studies/{study_id}/dashboard"
     w2 = await _site_id("w2")
-    await researcher.post(f"{url}/targets", data={"site": str(w2), "group": "staff", "target": "4"}, headers=csrf_headers(researcher))
+    await _set_target(researcher, study_id, "w2", "staff", "4")
     tablet = await tablet_headers("s1", "w1")
     for _ in range(6):
         await _respond(client, tablet)
@@ -159,7 +165,9 @@ async def test_the_csv_holds_the_pages_numbers(client: httpx.AsyncClient, as_rol
     assert rows[2][:6] == ["w2", "staff", "4", "0", "0%", "0"]
 
 
-async def test_a_site_code_a_spreadsheet_would_run_is_neutralised_in_the_csv(client: httpx.AsyncClient, as_role: Callable) -> None:
+async def test_a_site_code_a_spreadsheet_would_run_is_neutralised_in_the_csv(
+    client: httpx.AsyncClient, as_role: Callable
+) -> None:
     researcher = await as_role(Role.RESEARCHER)
     study_id = await _study_with_two_sites(researcher)
     added = await researcher.post(
@@ -169,6 +177,6 @@ async def test_a_site_code_a_spreadsheet_would_run_is_neutralised_in_the_csv(cli
     )
     assert added.status_code == 303, added.text
     url = f"/workspace/studies/{study_id}/dashboard"
-    await researcher.post(f"{url}/targets", data={"site": str(await _site_id("-w3")), "group": "patient", "target": "5"}, headers=csrf_headers(researcher))
+    await _set_target(researcher, study_id, "-w3", "patient", "5")
     rows = list(csv.reader(io.StringIO((await researcher.get(f"{url}.csv")).text)))
     assert rows[1][:3] == ["'-w3", "patient", "5"]
