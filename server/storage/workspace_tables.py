@@ -110,8 +110,8 @@ class StoreEntry(Table, tablename="workspace_store"):
 class FieldworkTarget(Table, tablename="fieldwork_target"):
     """Completed questionnaires aimed for at one site from one respondent group.
 
-    One row per (site, group): `server.workspace.dashboard.set_target` updates the row
-    when it exists, so the pair stays unique without a composite constraint.
+    One row per (site, group): a unique index (migration 2026-12-01T02:50:01) keys the
+    upsert in `server.workspace.dashboard.set_target`.
     """
 
     site = ForeignKey(Site, on_delete=OnDelete.cascade, index=True)

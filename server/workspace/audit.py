@@ -31,6 +31,7 @@ class Action:
     KIOSK_REVOKED = "kiosk_revoked"
     INVITATIONS_ISSUED = "invitations_issued"
     INVITATION_REVOKED = "invitation_revoked"
+    FIELDWORK_TARGET_SET = "fieldwork_target_set"
     EXPORT = "export"
     IMPORT = "import"
 

@@ -155,14 +155,11 @@ def parse_target(site_text: str, group: str, target_text: str, site_ids: list[in
 
 
 async def set_target(site_id: int, group: str, target: int) -> None:
-    """Set the target of one site and group, replacing an earlier one."""
-    existing = await FieldworkTarget.select(FieldworkTarget.id).where(
-        (FieldworkTarget.site == site_id) & (FieldworkTarget.group == group)
-    ).first()
-    if existing is None:
-        await FieldworkTarget.insert(FieldworkTarget(site=site_id, group=group, target=target)).run()
-    else:
-        await FieldworkTarget.update({FieldworkTarget.target: target}).where(FieldworkTarget.id == existing["id"]).run()
+    """Set the target of one site and group, replacing an earlier one (one upsert on the
+    unique (site, group) key, so two people saving at once leave one row)."""
+    await FieldworkTarget.insert(FieldworkTarget(site=site_id, group=group, target=target)).on_conflict(
+        target=(FieldworkTarget.site, FieldworkTarget.group), action="DO UPDATE", values=[FieldworkTarget.target]
+    ).run()
 
 
 async def dashboard(study_id: int, sites: list[SiteOut]) -> Dashboard:

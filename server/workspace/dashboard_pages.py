@@ -13,6 +13,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from server.workspace import audit
+from server.workspace.audit import Action
 from server.workspace.access import study_site_ids
 from server.workspace.dashboard import CHANNELS, FAST_RULE, TargetError, count_text, dashboard, parse_target, set_target
 from server.workspace.dashboard_chart import progress_bar, week_columns
@@ -25,7 +26,6 @@ from server.workspace.studies import StudyOut, get_study
 
 #: Column names of the CSV, in the page's table order.
 CSV_COLUMNS = ("site", "group", "target", "completed", "of_target", "started", "completion", "breakoff", "median_minutes")
-FIELDWORK_TARGET_SET = "fieldwork_target_set"
 
 
 def _text(data: dict, name: str) -> str:
@@ -107,5 +107,5 @@ class DashboardPages(Controller):
             return await self._page(request, study, 400, exc, typed)
         await set_target(site_id, group, target)
         site_code = next(s.code for s in study.sites if s.id == site_id)
-        await audit.record(request.state.user["username"], FIELDWORK_TARGET_SET, f"site:{site_code}", group=group, completed=target)
+        await audit.record(request.state.user["username"], Action.FIELDWORK_TARGET_SET, f"site:{site_code}", group=group, completed_target=target)
         return Redirect(f"/workspace/studies/{study_id}/dashboard", status_code=303)

@@ -61,7 +61,7 @@ async def test_a_target_is_set_and_progress_moves_as_questionnaires_are_submitte
     await _set_target(researcher, study_id, "w1", "patient", "10")
     audited = await AuditEntry.select(AuditEntry.target, AuditEntry.detail).where(AuditEntry.action == "fieldwork_target_set")
     assert [a["target"] for a in audited] == ["site:w1", "site:w1"]
-    assert '"completed":10' in str(audited[-1]["detail"]).replace(" ", "")
+    assert '"completed_target":10' in str(audited[-1]["detail"]).replace(" ", "")
 
     page = await researcher.get(url)
     assert page.status_code == 200, page.text
@@ -180,3 +180,20 @@ async def test_a_site_code_a_spreadsheet_would_run_is_neutralised_in_the_csv(
     await _set_target(researcher, study_id, "-w3", "patient", "5")
     rows = list(csv.reader(io.StringIO((await researcher.get(f"{url}.csv")).text)))
     assert rows[1][:3] == ["'-w3", "patient", "5"]
+
+
+async def test_targets_saved_at_once_leave_one_row_with_the_last_value(engine) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+
+    from server.storage.workspace_tables import FieldworkTarget
+    from server.studies import ensure_study
+    from server.storage.tables import Site
+    from server.workspace.dashboard import set_target
+
+    await ensure_study("t", "T", [("w", "W", "general_adult")])
+    site = (await Site.select(Site.id).first())["id"]
+    await asyncio.gather(*(set_target(site, "patient", n) for n in range(1, 9)))
+    rows = await FieldworkTarget.select(FieldworkTarget.target).where(FieldworkTarget.site == site)
+    assert len(rows) == 1 and 1 <= rows[0]["target"] <= 8
+    await set_target(site, "patient", 40)
+    assert [r["target"] for r in await FieldworkTarget.select(FieldworkTarget.target)] == [40]
