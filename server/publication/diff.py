@@ -54,11 +54,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from itertools import combinations
 from math import comb
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import msgspec
 
 from server.publication.tier_numbering import first_tier
+
+if TYPE_CHECKING:
+    from server.publication.store import StoredPublication
 
 #: Most measures the search for the simplest explanation treats as moved in one cell, and
 #: most explanations it tries per cell (fewer movers when many measures changed place);
@@ -449,3 +452,8 @@ def diff_documents(old: dict[str, Any], new: dict[str, Any], old_number: int, ne
     )
     empty = not (result.groups or result.groups_added or result.groups_removed or result.settings_added or result.settings_removed or result.method or result.libraries or result.provenance)
     return msgspec.structs.replace(result, unchanged=empty)
+
+
+def diff_publications(old: "StoredPublication", new: "StoredPublication") -> PublicationDiff:
+    """The diff of two stored publications' analysis documents."""
+    return diff_documents(msgspec.json.decode(old.gradation), msgspec.json.decode(new.gradation), old.info.number, new.info.number)

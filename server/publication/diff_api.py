@@ -22,7 +22,7 @@ from litestar.params import PathParameter
 
 from server.publication.access import reader_guard
 from server.publication.api import LATEST_CACHE, MAX_NUMBER, VARY, etag_matches, released_publication
-from server.publication.diff import PublicationDiff, diff_documents
+from server.publication.diff import PublicationDiff, diff_publications
 from server.publication.query_parameters import strict_query_guard
 from server.publication.store import StoredPublication
 
@@ -46,11 +46,6 @@ async def _released(number: int) -> StoredPublication:
     return publication
 
 
-def diff_of(old: StoredPublication, new: StoredPublication) -> PublicationDiff:
-    """The diff of two stored publications' analysis documents."""
-    return diff_documents(msgspec.json.decode(old.gradation), msgspec.json.decode(new.gradation), old.info.number, new.info.number)
-
-
 def diff_etag(old: int, new: int, body: bytes) -> str:
     """Strong ETag: both numbers and the sha256 of the bytes served."""
     return f'"{old}-{new}-{hashlib.sha256(body).hexdigest()[:40]}"'
@@ -70,7 +65,7 @@ class PublicationDiffApi(Controller):
         their intervals, measures and groups added or removed, and method, plan, data and
         library changes, from publication `a` to publication `b` (either order)."""
         old, new = await _released(a), await _released(b)
-        body = msgspec.json.encode(diff_of(old, new))
+        body = msgspec.json.encode(diff_publications(old, new))
         etag = diff_etag(a, b, body)
         headers = {"ETag": etag, "Cache-Control": LATEST_CACHE, "Vary": VARY}
         if etag_matches(request, etag):

@@ -8,13 +8,12 @@ before releasing it. The authority gets 404 for an unreleased number, as in the 
 
 from typing import Annotated, Any
 
-import msgspec
 from litestar import Controller, Request, get
 from litestar.exceptions import NotFoundException
 from litestar.params import PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 
-from server.publication.diff import PublicationDiff, diff_documents
+from server.publication.diff import PublicationDiff, diff_publications
 from server.publication.rendering import interval, number
 from server.publication.store import PublicationInfo, StoredPublication, list_publications, load_publication
 from server.publication.wording import measure_label, word
@@ -75,5 +74,5 @@ class DiffPages(Controller):
     async def diff(self, request: Request, a: Number, b: Number) -> Template:
         """Tier moves, boundary changes, means beyond their intervals and method changes from `a` to `b`."""
         old, new = await _visible(request, a), await _visible(request, b)
-        changes: PublicationDiff = diff_documents(msgspec.json.decode(old.gradation), msgspec.json.decode(new.gradation), a, b)
+        changes: PublicationDiff = diff_publications(old, new)
         return _page(request, diff=changes, choices=await _choices(request), a=a, b=b, old=old.info, new=new.info)

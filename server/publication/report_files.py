@@ -8,7 +8,6 @@ released PDFs after. Rendering takes seconds; requests only ever read what was r
 import datetime as dt
 from collections.abc import Awaitable, Callable
 
-import msgspec
 
 from server.publication.store import StoredPublication, load_publication, previous_released
 from server.publication.wording import LANGUAGES
@@ -23,15 +22,11 @@ def report_status(publication: StoredPublication) -> str:
 
 async def changes_since_previous(publication: StoredPublication):  # type: ignore[no-untyped-def]
     """What changed since the newest released publication before this one (None if none)."""
-    from server.publication.diff import diff_documents
+    from server.publication.diff import diff_publications
 
     number = await previous_released(publication.info.number)
     previous = await load_publication(number) if number is not None else None
-    if previous is None:
-        return None
-    return diff_documents(
-        msgspec.json.decode(previous.gradation), msgspec.json.decode(publication.gradation), previous.info.number, publication.info.number
-    )
+    return None if previous is None else diff_publications(previous, publication)
 
 
 async def report_page(publication: StoredPublication, language: str) -> str:

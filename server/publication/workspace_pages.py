@@ -28,7 +28,7 @@ from server.publication.store import PublicationError, StoredPublication, chosen
 from server.publication.tokens import issue_token, list_tokens, revoke_token
 from server.publication.wording import word
 from server.security_headers import SELF_CONTAINED_DOCUMENT_CSP
-from server.workspace.forms import Form
+from server.workspace.forms import Form, form_text
 from server.workspace.roles import ADMIN_ONLY, STAFF, Role, allow
 
 READERS = frozenset({Role.ADMIN, Role.RESEARCHER, Role.AUTHORITY})
@@ -109,11 +109,6 @@ async def _detail(request: Request, number: int, status_code: int = 200, **conte
     )
 
 
-def _field(data: dict[str, Any], name: str) -> str:
-    value = data.get(name, "")
-    return value if isinstance(value, str) else ""
-
-
 class PublicationPages(Controller):
     """What researchers, admins and the authority do with publications."""
 
@@ -164,9 +159,9 @@ class PublicationPages(Controller):
         in the background (they no longer say draft)."""
         actor = request.state.user["username"]
         try:
-            await release(number, actor, _field(data, "reason"))
+            await release(number, actor, form_text(data, "reason"))
         except PublicationError as exc:
-            return await _detail(request, number, status_code=409, error=str(exc), reason=_field(data, "reason"))
+            return await _detail(request, number, status_code=409, error=str(exc), reason=form_text(data, "reason"))
         try:
             await start_rendering(actor, number)
         except PublicationBusy:
@@ -177,7 +172,7 @@ class PublicationPages(Controller):
     async def public(self, request: Request, number: Number, data: Form) -> Template | Redirect:
         """Show a released publication on /gradation without login (or stop showing it)."""
         try:
-            await set_public(number, _field(data, "public") == "1", request.state.user["username"])
+            await set_public(number, form_text(data, "public") == "1", request.state.user["username"])
         except PublicationError as exc:
             return await _detail(request, number, status_code=409, error=str(exc))
         return Redirect(f"{BASE}/{number}", status_code=303)
@@ -231,7 +226,7 @@ class PublicationPages(Controller):
     async def issue(self, request: Request, data: Form) -> Template:
         """Issue an API token; its secret is shown on this one page only."""
         try:
-            issued = await issue_token(_field(data, "label"), request.state.user["username"])
+            issued = await issue_token(form_text(data, "label"), request.state.user["username"])
         except ValueError as exc:
             return await _listing(request, status_code=400, error=str(exc))
         await _audit(request, "api_token_issued", f"token:{issued.id}", label=issued.label)

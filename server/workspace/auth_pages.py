@@ -8,7 +8,7 @@ from server.client_identity import client_key, keyed_hash
 from server.workspace import audit, throttle
 from server.workspace.audit import Action
 from server.workspace.config import THROTTLE_STORE
-from server.workspace.forms import Form
+from server.workspace.forms import Form, form_text
 from server.workspace.rendering import page
 from server.workspace.roles import ALL_ROLES, SESSION_STAMP_KEY, SESSION_USER_KEY, allow, password_stamp
 from server.workspace.sessions import rotate_session
@@ -19,11 +19,6 @@ ANONYMOUS = {"roles": "anonymous"}
 
 def _throttle_store(request: Request) -> Store:
     return request.app.stores.get(THROTTLE_STORE)
-
-
-def _field(data: dict, name: str) -> str:
-    value = data.get(name, "")
-    return value if isinstance(value, str) else ""
 
 
 class AuthPages(Controller):
@@ -40,7 +35,7 @@ class AuthPages(Controller):
     @post("/login", opt=ANONYMOUS)
     async def login(self, request: Request, data: Form) -> Template | Redirect:
         """Check the password, unless this client or username must wait first (see `throttle`)."""
-        username, password = _field(data, "username").strip(), _field(data, "password")
+        username, password = form_text(data, "username").strip(), form_text(data, "password")
         store = _throttle_store(request)
         # Hashed: people do type a password into the username field now and then.
         user_key, client = keyed_hash("username", username.lower()), client_key(request)
@@ -84,10 +79,10 @@ class AuthPages(Controller):
     async def password(self, request: Request, data: Form) -> Template | Redirect:
         """Change the password; other sessions of this user stop working."""
         user = request.state.user
-        if _field(data, "new_password") != _field(data, "repeat_password"):
+        if form_text(data, "new_password") != form_text(data, "repeat_password"):
             return page(request, "password.html", status_code=400, error="new_password: the two entries differ")
         try:
-            await change_password(user["id"], _field(data, "current_password"), _field(data, "new_password"))
+            await change_password(user["id"], form_text(data, "current_password"), form_text(data, "new_password"))
         except UserError as exc:
             return page(request, "password.html", status_code=400, error=str(exc))
         await audit.record(user["username"], Action.PASSWORD_CHANGED, f"user:{user['username']}")

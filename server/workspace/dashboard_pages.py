@@ -19,18 +19,13 @@ from server.workspace.dashboard import CHANNELS, FAST_RULE, TargetError, count_t
 from server.workspace.dashboard_chart import progress_bar, week_columns
 from server.workspace.enrolment import GROUPS
 from server.workspace.export.spreadsheet import neutralise_text
-from server.workspace.forms import Form
+from server.workspace.forms import Form, form_text
 from server.workspace.rendering import page
 from server.workspace.roles import FIELDWORK, STAFF, allow
 from server.workspace.studies import StudyOut, get_study
 
 #: Column names of the CSV, in the page's table order.
 CSV_COLUMNS = ("site", "group", "target", "completed", "of_target", "started", "completion", "breakoff", "median_minutes")
-
-
-def _text(data: dict, name: str) -> str:
-    value = data.get(name, "")
-    return value if isinstance(value, str) else ""
 
 
 async def _visible_study(request: Request, study_id: int) -> StudyOut:
@@ -100,7 +95,7 @@ class DashboardPages(Controller):
     async def target(self, request: Request, study_id: FromPath[int], data: Form) -> Template | Redirect:
         """Set one site and group's target (0 to 100000)."""
         study = await _visible_study(request, study_id)
-        typed = {name: _text(data, name) for name in ("site", "group", "target")}
+        typed = {name: form_text(data, name) for name in ("site", "group", "target")}
         try:
             site_id, group, target = parse_target(typed["site"], typed["group"], typed["target"], [s.id for s in study.sites])
         except TargetError as exc:

@@ -14,7 +14,7 @@ from server.workspace.access import site_scope, study_site_ids
 from server.workspace.audit import Action
 from server.workspace.enrolment import DEFAULT_IDLE_SECONDS, MAX_IDLE_SECONDS, MIN_IDLE_SECONDS, invitations, tablets
 from server.workspace.fieldwork import fieldwork
-from server.workspace.forms import Form
+from server.workspace.forms import Form, form_text
 from server.workspace.rendering import page
 from server.workspace.roles import FIELDWORK, STAFF, allow
 from server.workspace.studies import (
@@ -27,11 +27,6 @@ from server.workspace.studies import (
     set_open,
     set_responsible,
 )
-
-
-def _text(data: dict, name: str) -> str:
-    value = data.get(name, "")
-    return value if isinstance(value, str) else ""
 
 
 def _values(data: dict, name: str) -> list[str]:
@@ -55,11 +50,11 @@ class StudyPages(Controller):
     async def create(self, request: Request, data: Form) -> Template | Redirect:
         """Create a study."""
         try:
-            study_id = await create_study(_text(data, "code"), _text(data, "name"))
+            study_id = await create_study(form_text(data, "code"), form_text(data, "name"))
         except StudyError as exc:
             studies = await list_studies(None)
             return page(request, "studies.html", status_code=400, studies=studies, error=str(exc))
-        await audit.record(request.state.user["username"], Action.STUDY_CREATED, f"study:{_text(data, 'code').strip()}")
+        await audit.record(request.state.user["username"], Action.STUDY_CREATED, f"study:{form_text(data, 'code').strip()}")
         return Redirect(f"/workspace/studies/{study_id}", status_code=303)
 
     async def _study_page(
@@ -107,12 +102,12 @@ class StudyPages(Controller):
     async def new_site(self, request: Request, study_id: FromPath[int], data: Form, registry: RegistryDep) -> Template | Redirect:
         """Add a ward."""
         try:
-            await add_site(study_id, _text(data, "site_code"), _text(data, "site_name"), _text(data, "setting"), offers(registry))
+            await add_site(study_id, form_text(data, "site_code"), form_text(data, "site_name"), form_text(data, "setting"), offers(registry))
         except StudyError as exc:
-            typed = {name: _text(data, name) for name in ("site_code", "site_name", "setting")}
+            typed = {name: form_text(data, name) for name in ("site_code", "site_name", "setting")}
             return await self._study_page(request, study_id, registry, 400, str(exc), typed=typed)
         await audit.record(
-            request.state.user["username"], Action.SITE_CREATED, f"study:{study_id}", site=_text(data, "site_code").strip()
+            request.state.user["username"], Action.SITE_CREATED, f"study:{study_id}", site=form_text(data, "site_code").strip()
         )
         return Redirect(f"/workspace/studies/{study_id}", status_code=303)
 
@@ -132,7 +127,7 @@ class StudyPages(Controller):
     @post("/{study_id:int}/responsible", opt=allow(STAFF))
     async def responsible(self, request: Request, study_id: FromPath[int], data: Form, registry: RegistryDep) -> Template | Redirect:
         """Set the data controller and the contact shown to respondents before consent."""
-        typed = {name: _text(data, name) for name in ("data_controller", "contact")}
+        typed = {name: form_text(data, name) for name in ("data_controller", "contact")}
         try:
             await set_responsible(study_id, typed["data_controller"], typed["contact"])
         except StudyError as exc:
@@ -143,7 +138,7 @@ class StudyPages(Controller):
     @post("/{study_id:int}/status", opt=allow(STAFF))
     async def status(self, request: Request, study_id: FromPath[int], data: Form) -> Redirect:
         """Open or close the study for new responses."""
-        is_open = _text(data, "is_open") == "1"
+        is_open = form_text(data, "is_open") == "1"
         await set_open(study_id, is_open)
         await audit.record(request.state.user["username"], Action.STUDY_CHANGED, f"study:{study_id}", is_open=is_open)
         return Redirect(f"/workspace/studies/{study_id}", status_code=303)

@@ -8,7 +8,7 @@ from server.bounded_integers import Offset, form_integer
 from server.storage.tables import Site
 from server.workspace import audit
 from server.workspace.audit import Action
-from server.workspace.forms import Form
+from server.workspace.forms import Form, form_text
 from server.workspace.rendering import page
 from server.workspace.roles import ADMIN_ONLY, Role, allow
 from server.workspace.users import UserError, assign_sites, coordinator_site_ids, create_user, list_users, set_role_and_status
@@ -31,11 +31,6 @@ def audit_details(detail: dict[str, object]) -> list[tuple[str, str]]:
         return "" if value is None else str(value)
 
     return [(str(name), readable(value)) for name, value in detail.items()]
-
-
-def _text(data: dict, name: str) -> str:
-    value = data.get(name, "")
-    return value if isinstance(value, str) else ""
 
 
 def _ids(data: dict, name: str) -> list[int]:
@@ -73,9 +68,9 @@ class AdminPages(Controller):
     async def create(self, request: Request, data: Form) -> Template | Redirect:
         """Create an account with an initial password the person must change."""
         try:
-            made = await create_user(_text(data, "username"), _text(data, "password"), _text(data, "role"))
+            made = await create_user(form_text(data, "username"), form_text(data, "password"), form_text(data, "role"))
         except UserError as exc:
-            return await self._users_page(request, 400, exc, {"username": _text(data, "username"), "role": _text(data, "role")})
+            return await self._users_page(request, 400, exc, {"username": form_text(data, "username"), "role": form_text(data, "role")})
         await audit.record(request.state.user["username"], Action.USER_CREATED, f"user:{made.username}", role=made.role)
         return Redirect("/workspace/admin/users", status_code=303)
 
@@ -83,7 +78,7 @@ class AdminPages(Controller):
     async def change(self, request: Request, user_id: FromPath[int], data: Form) -> Template | Redirect:
         """Change role, active status and (for coordinators) sites."""
         try:
-            changed = await set_role_and_status(user_id, _text(data, "role"), _text(data, "is_active") == "on")
+            changed = await set_role_and_status(user_id, form_text(data, "role"), form_text(data, "is_active") == "on")
         except UserError as exc:
             return await self._users_page(request, 400, exc)
         sites = _ids(data, "sites") if changed.role == Role.COORDINATOR else []
