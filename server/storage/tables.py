@@ -29,6 +29,11 @@ class Study(Table, tablename="study"):
     contact = Varchar(length=300, default="")
     #: The study holds simulated answers (the demo): its data can never be released.
     simulated = Boolean(default=False)
+    #: One or two sentences on why the study asks (printed on invitation cards and sheets).
+    purpose = Varchar(length=500, default="")
+    #: Patients are offered their own "My order" card after the thanks (no answer of the
+    #: card is stored); a study can switch the offer off.
+    preference_card = Boolean(default=True)
 
 
 class Site(Table, tablename="site"):

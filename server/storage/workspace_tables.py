@@ -21,6 +21,8 @@ class StaffUser(Table, tablename="staff_user"):
     is_active = Boolean(default=True)
     created_at = Timestamptz(default=TimestamptzNow())
     password_changed_at = Timestamptz(default=TimestamptzNow())
+    #: The workspace language the user chose ("da" or "en"); "" follows the browser.
+    language = Varchar(length=8, default="")
 
 
 class AuditEntry(Table, tablename="audit_entry"):
