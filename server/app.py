@@ -31,6 +31,7 @@ from server.security_headers import security_headers_hook
 from server.settings import Settings
 from server.storage.database import POSTGRES_POOL_OPTIONS, current_engine, engine_for_url, use_database
 from server.tablet.pages import TabletPages
+from server.workspace.i18n_templates import install_i18n
 from server.workspace.wiring import build_workspace
 
 TABLET_DIR = Path(__file__).resolve().parent / "tablet"
@@ -72,7 +73,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         ],
         dependencies={"registry": Provide(lambda: registry, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        template_config=TemplateConfig(directory=[TABLET_DIR / "templates", workspace.template_dir, PUBLICATION_TEMPLATES], engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(
+            directory=[TABLET_DIR / "templates", workspace.template_dir, PUBLICATION_TEMPLATES],
+            engine=JinjaTemplateEngine,
+            # The workspace's gettext (Danish/English) and locale-correct date and number filters.
+            engine_callback=install_i18n,
+        ),
         stores=workspace.stores,
         csrf_config=workspace.csrf_config,
         openapi_config=OpenAPIConfig(

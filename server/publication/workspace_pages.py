@@ -250,12 +250,13 @@ def publication_router() -> Router:
     """The /workspace/publications router, guarded and with sessions like the workspace."""
     from server.publication.diff_pages import DiffPages
     from server.workspace.config import WorkspaceSettings
+    from server.workspace.i18n_requests import locale_middleware
     from server.workspace.roles import role_guard
 
     return Router(
         path=BASE,
         route_handlers=[PublicationPages, DiffPages],
         guards=[role_guard],
-        middleware=[WorkspaceSettings().session_config().middleware],
+        middleware=[WorkspaceSettings().session_config().middleware, locale_middleware],
         include_in_schema=False,
     )

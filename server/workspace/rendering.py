@@ -5,7 +5,7 @@ from typing import Any
 from litestar import Request
 from litestar.response import Template
 
-from server.workspace.roles import Role
+from server.workspace.roles import Role, role_name
 
 
 def page(request: Request, name: str, status_code: int = 200, **context: Any) -> Template:
@@ -15,5 +15,5 @@ def page(request: Request, name: str, status_code: int = 200, **context: Any) ->
     return Template(
         template_name=f"workspace/{name}",
         status_code=status_code,
-        context={"user": user, "role": role, "Role": Role, **context},
+        context={"user": user, "role": role, "Role": Role, "role_name": role_name, **context},
     )

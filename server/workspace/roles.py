@@ -11,6 +11,8 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.handlers.base import BaseRouteHandler
 
 from server.storage.workspace_tables import StaffUser
+from server.workspace.i18n import N_, _
+from server.workspace.i18n_requests import use_user_language
 
 
 class Role(StrEnum):
@@ -20,6 +22,20 @@ class Role(StrEnum):
     RESEARCHER = "researcher"
     COORDINATOR = "coordinator"
     AUTHORITY = "authority"
+
+
+#: Each role's name as shown on pages (the stored value stays English).
+_ROLE_NAMES: dict[str, str] = {
+    Role.ADMIN: N_("admin"),
+    Role.RESEARCHER: N_("researcher"),
+    Role.COORDINATOR: N_("coordinator"),
+    Role.AUTHORITY: N_("authority"),
+}
+
+
+def role_name(role: str | None) -> str:
+    """A role's name in the page's language (unknown values as they are)."""
+    return _(_ROLE_NAMES[role]) if role in _ROLE_NAMES else (role or "")
 
 
 ALL_ROLES: frozenset[Role] = frozenset(Role)
@@ -65,11 +81,13 @@ async def role_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> N
     """
     roles = handler.opt.get(ROLES_OPT)
     if roles is None:
-        raise PermissionDeniedException("this page declares no roles")
+        raise PermissionDeniedException(_("this page declares no roles"))
     if roles == "anonymous":
         return
     user = await current_user(connection)
+    # From here on the page speaks the user's language, refusals included.
+    use_user_language(user)
     if user is None:
-        raise NotAuthorizedException("log in to use the workspace")
+        raise NotAuthorizedException(_("log in to use the workspace"))
     if user["role"] not in roles:
-        raise PermissionDeniedException(f"the role '{user['role']}' may not use this page")
+        raise PermissionDeniedException(_("the role '%(role)s' may not use this page") % {"role": user["role"]})

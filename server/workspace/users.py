@@ -5,6 +5,7 @@ import datetime as dt
 import msgspec
 
 from server.storage.workspace_tables import SiteCoordinator, StaffUser
+from server.workspace.i18n import Language, _, as_language
 from server.workspace.passwords import check_strength, hash_password, needs_rehash, verify_password
 from server.workspace.roles import Role
 
@@ -90,6 +91,15 @@ async def set_role_and_status(user_id: int, role: str, is_active: bool) -> Staff
             raise UserError("role", "the last active admin cannot be demoted or deactivated")
     await StaffUser.update({StaffUser.role: role, StaffUser.is_active: is_active}).where(StaffUser.id == user_id)
     return StaffUserOut(id=user_id, username=row["username"], role=role, is_active=is_active)
+
+
+async def set_language(user_id: int, language: str) -> Language:
+    """Keep the workspace language a user chose ("da" or "en")."""
+    chosen = as_language(language)
+    if chosen is None:
+        raise UserError("language", _("choose da or en"))
+    await StaffUser.update({StaffUser.language: chosen}).where(StaffUser.id == user_id)
+    return chosen
 
 
 async def list_users() -> list[StaffUserOut]:

@@ -11,6 +11,7 @@ from litestar.stores.base import Store
 
 from server.workspace.auth_pages import AuthPages
 from server.workspace.config import WorkspaceSettings
+from server.workspace.i18n_requests import locale_middleware
 from server.workspace.roles import role_guard
 from server.workspace.users_pages import AdminPages
 
@@ -58,7 +59,7 @@ def build_workspace(settings: WorkspaceSettings | None = None) -> Workspace:
         path=WORKSPACE_PATH,
         route_handlers=route_handlers(),
         guards=[role_guard],
-        middleware=[settings.session_config().middleware],
+        middleware=[settings.session_config().middleware, locale_middleware],
         exception_handlers={NotAuthorizedException: _not_logged_in, PermissionDeniedException: _forbidden},  # type: ignore[dict-item]
         include_in_schema=False,
     )

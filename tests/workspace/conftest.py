@@ -10,6 +10,9 @@ from server.workspace.roles import Role
 from server.workspace.users import create_user
 
 PASSWORD = "correct horse battery staple"
+#: Test clients read the workspace in English, its source language: without an
+#: Accept-Language header a page is Danish. test_workspace_language.py covers Danish.
+ENGLISH = {"Accept-Language": "en"}
 
 
 def csrf_headers(client: httpx.AsyncClient) -> dict[str, str]:
@@ -18,7 +21,9 @@ def csrf_headers(client: httpx.AsyncClient) -> dict[str, str]:
 
 
 async def login(client: httpx.AsyncClient, username: str, password: str = PASSWORD) -> httpx.Response:
-    """Fetch the login form (sets the CSRF cookie) and post the credentials."""
+    """Fetch the login form (sets the CSRF cookie) and post the credentials; the client
+    asks for English unless it already names a language."""
+    client.headers.setdefault("Accept-Language", ENGLISH["Accept-Language"])
     form = await client.get("/workspace/login")
     assert form.status_code == 200, form.text
     return await client.post(
@@ -53,7 +58,7 @@ async def new_client(client: httpx.AsyncClient) -> AsyncIterator[Callable[[], ht
     made: list[httpx.AsyncClient] = []
 
     def make() -> httpx.AsyncClient:
-        other = httpx.AsyncClient(transport=client._transport, base_url="http://testserver")
+        other = httpx.AsyncClient(transport=client._transport, base_url="http://testserver", headers=ENGLISH)
         made.append(other)
         return other
 

@@ -26,6 +26,7 @@ PUBLIC = [
     r"^/api/v1/gradation",  # the published gradation (authority-only is a later change)
     r"^/api/v1/publications",
     r"^/workspace/login$",
+    r"^/workspace/language$",  # the language switch: a cookie, and the signed-in user's own choice
     r"^/gradation",  # the public gradation page shows only publications an admin marked public
 ]
 
