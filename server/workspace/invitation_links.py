@@ -15,17 +15,20 @@ import msgspec
 from litestar import Request
 from markupsafe import Markup
 
+from server.workspace.card_language import CARD_TEXTS, DEFAULT_CARD_LANGUAGE, card_date
 from server.workspace.enrolment import IssuedCode
 from server.workspace.qr_codes import qr_svg
 
 
 class InvitationCard(msgspec.Struct, frozen=True):
-    """What a handout shows for one code: the code to type, the link and its QR code."""
+    """What a handout shows for one code: the code to type, the link and its QR code
+    (named in the card's language), and the expiry date as the card writes it."""
 
     code: str
     expires_at: dt.datetime
     link: str
     qr: Markup
+    valid_until: str = ""
 
 
 def public_origin(request: Request) -> str:
@@ -39,13 +42,17 @@ def invitation_link(origin: str, code: str) -> str:
     return f"{origin}/i/{code}"
 
 
-def invitation_cards(request: Request, codes: list[IssuedCode], scale: int = 4) -> list[InvitationCard]:
-    """A card per issued code, its link rooted at `public_origin`."""
+def invitation_cards(
+    request: Request, codes: list[IssuedCode], scale: int = 4, language: str = DEFAULT_CARD_LANGUAGE
+) -> list[InvitationCard]:
+    """A card per issued code in `language` (see `card_language`), its link rooted at `public_origin`."""
     origin = public_origin(request)
+    text = CARD_TEXTS[language]
     cards = []
     for issued in codes:
         link = invitation_link(origin, issued.code)
-        cards.append(InvitationCard(issued.code, issued.expires_at, link, qr_svg(link, f"QR code of {link}", scale)))
+        qr = qr_svg(link, text.qr_label.format(link=link), scale)
+        cards.append(InvitationCard(issued.code, issued.expires_at, link, qr, card_date(issued.expires_at, language)))
     return cards
 
 

@@ -41,6 +41,10 @@ class StudyOut(msgspec.Struct, frozen=True):
     instruments: list[tuple[str, str]]
     data_controller: str = ""
     contact: str = ""
+    #: Why the study asks, in a sentence or two; printed on invitation cards.
+    purpose: str = ""
+    #: Whether patients are offered their own "My order" card after the thanks.
+    preference_card: bool = True
 
 
 def _code(value: str, field: str) -> str:
@@ -57,12 +61,24 @@ def _name(value: str, field: str) -> str:
     return name
 
 
-async def create_study(code: str, name: str) -> int:
+#: Longest purpose (the column's length).
+MAX_PURPOSE_LENGTH = 500
+
+
+def study_purpose(value: str) -> str:
+    """The purpose as typed, on one line; refused when longer than the column holds."""
+    purpose = " ".join(value.split())
+    if len(purpose) > MAX_PURPOSE_LENGTH:
+        raise StudyError("purpose", f"must be at most {MAX_PURPOSE_LENGTH} characters (it has {len(purpose)})")
+    return purpose
+
+
+async def create_study(code: str, name: str, purpose: str = "", preference_card: bool = True) -> int:
     """Create an open study; the code must be new."""
-    code, name = _code(code, "code"), _name(name, "name")
+    code, name, purpose = _code(code, "code"), _name(name, "name"), study_purpose(purpose)
     if await Study.exists().where(Study.code == code):
         raise StudyError("code", f"a study '{code}' already exists")
-    rows = await Study.insert(Study(code=code, name=name)).returning(Study.id)
+    rows = await Study.insert(Study(code=code, name=name, purpose=purpose, preference_card=preference_card)).returning(Study.id)
     return rows[0]["id"]
 
 
@@ -130,6 +146,14 @@ async def set_responsible(study_id: int, data_controller: str, contact: str) -> 
     await Study.update({Study.data_controller: data_controller, Study.contact: contact}).where(Study.id == study_id)
 
 
+async def set_card_settings(study_id: int, purpose: str, preference_card: bool) -> str:
+    """Set the purpose printed on invitation cards and whether patients are offered their
+    own "My order" card; returns the purpose as stored."""
+    purpose = study_purpose(purpose)
+    await Study.update({Study.purpose: purpose, Study.preference_card: preference_card}).where(Study.id == study_id)
+    return purpose
+
+
 async def set_open(study_id: int, is_open: bool) -> None:
     """Open or close a study for new responses."""
     await Study.update({Study.is_open: is_open}).where(Study.id == study_id)
@@ -138,7 +162,7 @@ async def set_open(study_id: int, is_open: bool) -> None:
 async def get_study(study_id: int) -> StudyOut | None:
     """A study with its sites and questionnaires, or None."""
     row = await Study.select(
-        Study.id, Study.code, Study.name, Study.is_open, Study.data_controller, Study.contact
+        Study.id, Study.code, Study.name, Study.is_open, Study.data_controller, Study.contact, Study.purpose, Study.preference_card
     ).where(Study.id == study_id).first()
     if row is None:
         return None

@@ -12,6 +12,8 @@ from server.respondent.questionnaire_choice import SETTING_LABELS, offers
 from server.workspace import audit
 from server.workspace.access import site_scope, study_site_ids
 from server.workspace.audit import Action
+from server.workspace.card_language import card_languages
+from server.workspace.field_errors import FieldError
 from server.workspace.enrolment import DEFAULT_IDLE_SECONDS, MAX_IDLE_SECONDS, MIN_IDLE_SECONDS, invitations, tablets
 from server.workspace.fieldwork import fieldwork
 from server.workspace.forms import Form, form_text
@@ -23,10 +25,14 @@ from server.workspace.studies import (
     create_study,
     get_study,
     list_studies,
+    set_card_settings,
     set_instruments,
     set_open,
     set_responsible,
 )
+
+#: The fields of the new-study form, kept as typed after a refusal.
+_NEW_STUDY_FIELDS = ("code", "name", "purpose", "preference_card")
 
 
 def _values(data: dict, name: str) -> list[str]:
@@ -48,55 +54,27 @@ class StudyPages(Controller):
 
     @post("/", opt=allow(STAFF))
     async def create(self, request: Request, data: Form) -> Template | Redirect:
-        """Create a study."""
+        """Create a study (code, name, purpose, and whether patients get a "My order" card)."""
+        typed = {name: form_text(data, name) for name in _NEW_STUDY_FIELDS}
+        preference_card = typed["preference_card"] == "1"
         try:
-            study_id = await create_study(form_text(data, "code"), form_text(data, "name"))
+            study_id = await create_study(typed["code"], typed["name"], typed["purpose"], preference_card)
         except StudyError as exc:
             studies = await list_studies(None)
-            return page(request, "studies.html", status_code=400, studies=studies, error=str(exc))
-        await audit.record(request.state.user["username"], Action.STUDY_CREATED, f"study:{form_text(data, 'code').strip()}")
-        return Redirect(f"/workspace/studies/{study_id}", status_code=303)
-
-    async def _study_page(
-        self,
-        request: Request,
-        study_id: int,
-        registry: RegistryDep,
-        status_code: int = 200,
-        error: str | None = None,
-        typed: dict[str, str] | None = None,
-        chosen: set[tuple[str, str]] | None = None,
-    ) -> Template:
-        """The study page; after a refusal, `typed` and `chosen` hold the form as it was sent."""
-        user = request.state.user
-        site_ids = await study_site_ids(user, study_id) if user["role"] == "coordinator" else None
-        study = await get_study(study_id)
-        if study is None:
-            raise NotFoundException(f"no study with id {study_id}")
-        if site_ids is not None:
-            study = msgspec.structs.replace(study, sites=[s for s in study.sites if s.id in site_ids])
-        available = {code: list(offer.languages) for code, offer in offers(registry).items()}
-        return page(
-            request,
-            "study.html",
-            status_code=status_code,
-            error=error,
-            study=study,
-            available=available,
-            served={code: ", ".join(SETTING_LABELS.get(s, s) for s in offer.settings) for code, offer in offers(registry).items()},
-            chosen=set(study.instruments) if chosen is None else chosen,
-            typed=typed or {},
-            progress=await fieldwork(study_id, site_ids),
-            tablets=await tablets([s.id for s in study.sites]),
-            invitations=await invitations(study_id, site_ids),
-            idle_default=DEFAULT_IDLE_SECONDS,
-            idle_range=(MIN_IDLE_SECONDS, MAX_IDLE_SECONDS),
+            return page(
+                request, "studies.html", status_code=400, studies=studies, error=str(exc),
+                invalid=FieldError("new-study", exc.field, exc.reason), typed=typed,
+            )
+        await audit.record(
+            request.state.user["username"], Action.STUDY_CREATED, f"study:{typed['code'].strip()}",
+            purpose=" ".join(typed["purpose"].split()), preference_card=preference_card,
         )
+        return Redirect(f"/workspace/studies/{study_id}", status_code=303)
 
     @get("/{study_id:int}", opt=allow(FIELDWORK))
     async def detail(self, request: Request, study_id: FromPath[int], registry: RegistryDep) -> Template:
         """Sites, questionnaires, fieldwork progress and tablets of one study."""
-        return await self._study_page(request, study_id, registry)
+        return await study_page(request, study_id, registry)
 
     @post("/{study_id:int}/sites", opt=allow(STAFF))
     async def new_site(self, request: Request, study_id: FromPath[int], data: Form, registry: RegistryDep) -> Template | Redirect:
@@ -105,7 +83,7 @@ class StudyPages(Controller):
             await add_site(study_id, form_text(data, "site_code"), form_text(data, "site_name"), form_text(data, "setting"), offers(registry))
         except StudyError as exc:
             typed = {name: form_text(data, name) for name in ("site_code", "site_name", "setting")}
-            return await self._study_page(request, study_id, registry, 400, str(exc), typed=typed)
+            return await study_page(request, study_id, registry, 400, FieldError("site", exc.field, exc.reason), typed=typed)
         await audit.record(
             request.state.user["username"], Action.SITE_CREATED, f"study:{study_id}", site=form_text(data, "site_code").strip()
         )
@@ -118,7 +96,8 @@ class StudyPages(Controller):
         try:
             await set_instruments(study_id, pairs, offers(registry))  # type: ignore[arg-type]
         except StudyError as exc:
-            return await self._study_page(request, study_id, registry, 400, str(exc), chosen=set(pairs))  # type: ignore[arg-type]
+            invalid = FieldError("instruments", exc.field, exc.reason)
+            return await study_page(request, study_id, registry, 400, invalid, chosen=set(pairs))  # type: ignore[arg-type]
         await audit.record(
             request.state.user["username"], Action.INSTRUMENT_CHANGED, f"study:{study_id}", use=sorted(":".join(p) for p in pairs)
         )
@@ -131,8 +110,23 @@ class StudyPages(Controller):
         try:
             await set_responsible(study_id, typed["data_controller"], typed["contact"])
         except StudyError as exc:
-            return await self._study_page(request, study_id, registry, 400, str(exc), typed=typed)
+            return await study_page(request, study_id, registry, 400, FieldError("responsible", exc.field, exc.reason), typed=typed)
         await audit.record(request.state.user["username"], Action.STUDY_CHANGED, f"study:{study_id}", **typed)
+        return Redirect(f"/workspace/studies/{study_id}", status_code=303)
+
+    @post("/{study_id:int}/cards", opt=allow(STAFF))
+    async def cards(self, request: Request, study_id: FromPath[int], data: Form, registry: RegistryDep) -> Template | Redirect:
+        """Set the purpose printed on invitation cards and whether patients are offered
+        their own "My order" card after the thanks (an unticked box sends nothing: off)."""
+        typed = {"purpose": form_text(data, "purpose"), "preference_card": form_text(data, "preference_card")}
+        preference_card = typed["preference_card"] == "1"
+        try:
+            purpose = await set_card_settings(study_id, typed["purpose"], preference_card)
+        except StudyError as exc:
+            return await study_page(request, study_id, registry, 400, FieldError("cards", exc.field, exc.reason), typed=typed)
+        await audit.record(
+            request.state.user["username"], Action.STUDY_CHANGED, f"study:{study_id}", purpose=purpose, preference_card=preference_card
+        )
         return Redirect(f"/workspace/studies/{study_id}", status_code=303)
 
     @post("/{study_id:int}/status", opt=allow(STAFF))
@@ -142,3 +136,42 @@ class StudyPages(Controller):
         await set_open(study_id, is_open)
         await audit.record(request.state.user["username"], Action.STUDY_CHANGED, f"study:{study_id}", is_open=is_open)
         return Redirect(f"/workspace/studies/{study_id}", status_code=303)
+
+
+async def study_page(
+    request: Request,
+    study_id: int,
+    registry: RegistryDep,
+    status_code: int = 200,
+    invalid: FieldError | None = None,
+    typed: dict[str, str] | None = None,
+    chosen: set[tuple[str, str]] | None = None,
+) -> Template:
+    """The study page; after a refusal (`invalid` names the form and field), `typed` and
+    `chosen` hold the form as it was sent, so nothing typed is lost."""
+    user = request.state.user
+    site_ids = await study_site_ids(user, study_id) if user["role"] == "coordinator" else None
+    study = await get_study(study_id)
+    if study is None:
+        raise NotFoundException(f"no study with id {study_id}")
+    if site_ids is not None:
+        study = msgspec.structs.replace(study, sites=[s for s in study.sites if s.id in site_ids])
+    available = {code: list(offer.languages) for code, offer in offers(registry).items()}
+    return page(
+        request,
+        "study.html",
+        status_code=status_code,
+        error=None if invalid is None else f"{invalid.field}: {invalid.reason}",
+        invalid=invalid,
+        study=study,
+        available=available,
+        served={code: ", ".join(SETTING_LABELS.get(s, s) for s in offer.settings) for code, offer in offers(registry).items()},
+        chosen=set(study.instruments) if chosen is None else chosen,
+        typed=typed or {},
+        progress=await fieldwork(study_id, site_ids),
+        tablets=await tablets([s.id for s in study.sites]),
+        invitations=await invitations(study_id, site_ids),
+        idle_default=DEFAULT_IDLE_SECONDS,
+        idle_range=(MIN_IDLE_SECONDS, MAX_IDLE_SECONDS),
+        card_languages=card_languages(),
+    )

@@ -35,7 +35,7 @@ async def test_the_enrolled_tablet_uses_the_idle_time_set_with_its_code(
     client: httpx.AsyncClient, accounts: dict[Role, str], as_role: Callable
 ) -> None:
     coord, w1 = await _coordinator_of_w1(as_role, accounts)
-    issued = await coord.post(f"/workspace/fieldwork/sites/{w1}/kiosk-code", data={"idle_seconds": "240"}, headers=csrf_headers(coord))
+    issued = await coord.post(f"/workspace/fieldwork/sites/{w1}/kiosk-code", data={"idle_seconds": "240", "label": "Day room"}, headers=csrf_headers(coord))
     assert issued.status_code == 200, issued.text
     assert "after 240 seconds" in issued.text
     token, site = await enrol_tablet(_code(issued.text))
@@ -56,7 +56,7 @@ async def test_a_code_without_idle_time_follows_the_server_default(
     client: httpx.AsyncClient, accounts: dict[Role, str], as_role: Callable
 ) -> None:
     coord, w1 = await _coordinator_of_w1(as_role, accounts)
-    issued = await coord.post(f"/workspace/fieldwork/sites/{w1}/kiosk-code", data={"idle_seconds": ""}, headers=csrf_headers(coord))
+    issued = await coord.post(f"/workspace/fieldwork/sites/{w1}/kiosk-code", data={"idle_seconds": "", "label": "Day room"}, headers=csrf_headers(coord))
     assert issued.status_code == 200 and "the server's default idle time" in issued.text
     token, _ = await enrol_tablet(_code(issued.text))
     assert (await enrolled_tablet(token)).idle_seconds == TABLET_SETTINGS.kiosk_idle_seconds
@@ -68,7 +68,7 @@ async def test_an_idle_time_out_of_range_is_refused_naming_the_field(
     client: httpx.AsyncClient, accounts: dict[Role, str], as_role: Callable, value: str
 ) -> None:
     coord, w1 = await _coordinator_of_w1(as_role, accounts)
-    refused = await coord.post(f"/workspace/fieldwork/sites/{w1}/kiosk-code", data={"idle_seconds": value}, headers=csrf_headers(coord))
+    refused = await coord.post(f"/workspace/fieldwork/sites/{w1}/kiosk-code", data={"idle_seconds": value, "label": "Day room"}, headers=csrf_headers(coord))
     assert refused.status_code == 400
     assert "idle_seconds:" in refused.text and '<span class="code">' not in refused.text
     assert await KioskEnrolment.count() == 0

@@ -79,8 +79,8 @@ async def test_a_coordinator_enrols_a_tablet_and_issues_invitations_for_their_si
     await assign_sites(coordinator["id"], [sites["w1"]])
     coord = await as_role(Role.COORDINATOR)
     h = csrf_headers(coord)
-    assert (await coord.post(f"/workspace/fieldwork/sites/{sites['w2']}/kiosk-code", headers=h)).status_code == 403
-    issued = await coord.post(f"/workspace/fieldwork/sites/{sites['w1']}/kiosk-code", headers=h)
+    assert (await coord.post(f"/workspace/fieldwork/sites/{sites['w2']}/kiosk-code", data={"label": "Day room"}, headers=h)).status_code == 403
+    issued = await coord.post(f"/workspace/fieldwork/sites/{sites['w1']}/kiosk-code", data={"label": "Day room"}, headers=h)
     assert issued.status_code == 200
     code = issued.text.split('<span class="code">')[1].split("<")[0]
     token, site = await enrol_tablet(code)

@@ -68,13 +68,26 @@ async def test_two_tablets_are_told_apart_by_name_with_their_questionnaires(
     assert "<td>0</td><td>0</td>" in day_row
 
 
-async def test_a_label_too_long_is_refused_naming_the_field(
-    client: httpx.AsyncClient, accounts: dict[Role, str], as_role: Callable
+@pytest.mark.parametrize("bare_engine", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(
+    ("label", "reason"),
+    [("x" * 101, "label: must be at most 100 characters"), ("", "label: give the tablet a name"), ("  \t ", "label: give the tablet a name")],
+)
+async def test_a_missing_or_overlong_label_is_refused_and_the_form_comes_back_marked(
+    client: httpx.AsyncClient, accounts: dict[Role, str], as_role: Callable, label: str, reason: str
 ) -> None:
     coord, w1, _ = await _coordinator_of_w1(as_role, accounts)
-    refused = await coord.post(f"/workspace/fieldwork/sites/{w1}/kiosk-code", data={"label": "x" * 101}, headers=csrf_headers(coord))
+    refused = await coord.post(
+        f"/workspace/fieldwork/sites/{w1}/kiosk-code", data={"label": label, "idle_seconds": "240"}, headers=csrf_headers(coord)
+    )
     assert refused.status_code == 400
-    assert "label: must be at most 100 characters" in refused.text and '<span class="code">' not in refused.text
+    assert reason in refused.text and '<span class="code">' not in refused.text
+    # The study page comes back with this site's form as sent and its name field marked.
+    form = refused.text.split(f'action="/workspace/fieldwork/sites/{w1}/kiosk-code"')[1].split("</form>")[0]
+    label_input = form.split(f'id="label-{w1}"')[1].split(">")[0]
+    assert f'value="{label}"' in label_input and 'aria-invalid="true"' in label_input
+    assert f'aria-describedby="kiosk-{w1}-label-error"' in label_input and f'id="kiosk-{w1}-label-error"' in form
+    assert 'value="240"' in form.split(f'id="idle-{w1}"')[1].split(">")[0]
     assert await KioskEnrolment.count() == 0
 
 
