@@ -1,0 +1,397 @@
+"""A coordinator's fieldwork in the workspace, walked in Chromium as people do it: a
+researcher sets a study up and sets targets, an admin gives the coordinator one ward, the
+coordinator watches that ward's progress and rates move as a ward tablet submits
+questionnaires (never seeing the other ward's numbers), names and revokes a tablet,
+revokes an invitation and downloads a batch of invitation links; an admin imports a file
+with a wrong row and sees the row named; axe finds no serious or critical violation on
+any workspace page.
+
+One live server and one browser; the study is made once for the module, through the pages.
+"""
+
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser.seeding import publication, staff_account
+from tests.browser.workspace_steps import (
+    PHONE_VIEWPORT,
+    AxeLog,
+    WardTablet,
+    axe_source,
+    log_in,
+    new_page,
+    sideways_overflow,
+    table_cells,
+    table_rows,
+)
+
+pytestmark = pytest.mark.browser
+
+STUDY_CODE = "walk"
+#: The coordinator's ward, and a ward that is not theirs.
+OWN_SITE, OTHER_SITE = "walk-north", "walk-south"
+#: The ward whose answers the import test exports.
+IMPORT_SITE = "walk-east"
+SCREENSHOTS = Path("/tmp")
+
+
+@dataclass(frozen=True)
+class Fieldwork:
+    """The study the walk-through works in, with its people."""
+
+    base: str
+    database: Path
+    study_id: int
+    sites: dict[str, int]
+    accounts: dict[str, tuple[str, str]]
+    #: Each role's browser state (session cookie) from signing in through the login form once.
+    signed_in: dict[str, dict]
+
+    def page_as(self, chromium: Any, role: str, **options: Any) -> Any:
+        """A new browser page (own context) of `role`, still signed in."""
+        page = new_page(chromium, storage_state=self.signed_in[role], **options)
+        page.goto(f"{self.base}/workspace/")
+        return page
+
+    @property
+    def study_url(self) -> str:
+        return f"{self.base}/workspace/studies/{self.study_id}"
+
+
+@pytest.fixture(scope="module")
+def fieldwork(live_server: str, live_database: Path, chromium: Any) -> Fieldwork:
+    """A study with two wards set up through the pages by a researcher, and a coordinator
+    given the first ward by an admin on the users page."""
+    accounts = {role: staff_account(live_database, role) for role in ("admin", "researcher", "coordinator")}
+    signed_in: dict[str, dict] = {}
+    researcher = new_page(chromium)
+    try:
+        log_in(researcher, live_server, *accounts["researcher"])
+        signed_in["researcher"] = researcher.context.storage_state()
+        researcher.locator("nav a[href='/workspace/studies']").click()
+        researcher.locator("#code").fill(STUDY_CODE)
+        researcher.locator("#name").fill("Walk-through study")
+        researcher.locator("form[action='/workspace/studies/'] button[type=submit]").click()
+        researcher.wait_for_url(re.compile(r"/workspace/studies/\d+$"))
+        study_id = int(researcher.url.rsplit("/", 1)[1])
+        for code, name in ((OWN_SITE, "Afsnit Nord"), (OTHER_SITE, "Afsnit Syd")):
+            researcher.locator("#site_code").fill(code)
+            researcher.locator("#site_name").fill(name)
+            researcher.locator("#setting").select_option("general_adult")
+            researcher.locator(f"form[action='/workspace/studies/{study_id}/sites'] button[type=submit]").click()
+            researcher.wait_for_url(re.compile(rf"/workspace/studies/{study_id}$"))
+        options = researcher.locator("#site option").evaluate_all("os => os.map(o => [o.textContent.trim(), o.value])")
+        sites = {code: int(value) for code, value in options if value}
+        assert set(sites) == {OWN_SITE, OTHER_SITE}, options
+    finally:
+        researcher.context.close()
+
+    admin = new_page(chromium)
+    try:
+        log_in(admin, live_server, *accounts["admin"])
+        signed_in["admin"] = admin.context.storage_state()
+        admin.locator("nav a[href='/workspace/admin/users']").click()
+        row = admin.locator("tr", has=admin.get_by_role("rowheader", name=accounts["coordinator"][0], exact=True))
+        row.locator(f"input[name=sites][value='{sites[OWN_SITE]}']").check()
+        row.locator("button[type=submit]").click()
+        admin.wait_for_url(re.compile(r"/workspace/admin/users$"))
+        row = admin.locator("tr", has=admin.get_by_role("rowheader", name=accounts["coordinator"][0], exact=True))
+        assert row.locator(f"input[name=sites][value='{sites[OWN_SITE]}']").is_checked()
+        assert not row.locator(f"input[name=sites][value='{sites[OTHER_SITE]}']").is_checked()
+    finally:
+        admin.context.close()
+    coordinator = new_page(chromium)
+    try:
+        log_in(coordinator, live_server, *accounts["coordinator"])
+        signed_in["coordinator"] = coordinator.context.storage_state()
+    finally:
+        coordinator.context.close()
+    return Fieldwork(live_server, live_database, study_id, sites, accounts, signed_in)
+
+
+@pytest.fixture(scope="module")
+def axe_script() -> str:
+    return axe_source()
+
+
+@pytest.fixture
+def axe(axe_script: str) -> AxeLog:
+    """This test's axe findings (each test asserts its own)."""
+    return AxeLog(axe_script)
+
+
+def _dashboard_rows(page: Any) -> dict[tuple[str, str], dict[str, str]]:
+    """The dashboard's main table by (site, group): target, completed, of target, started, rates."""
+    names = ("site", "group", "target", "completed", "of_target", "bar", "started", "completion", "breakoff", "median")
+    return {(r[0], r[1]): dict(zip(names, r, strict=True)) for r in table_rows(page, "table.dashboard")}
+
+
+def _enrolment_code(page: Any, site_id: int, label: str) -> str:
+    """On the study page: ask for a tablet enrolment code for the site, with the tablet's name."""
+    form = page.locator(f"form[action='/workspace/fieldwork/sites/{site_id}/kiosk-code']")
+    form.locator("input[name=label]").fill(label)
+    form.locator("button[type=submit]").click()
+    return page.locator(".code").first.inner_text().strip()
+
+
+def _set_target(page: Any, site_id: int, target: int) -> None:
+    page.locator("#target-site").select_option(str(site_id))
+    page.locator("#target-group").select_option("patient")
+    page.locator("#target-number").fill(str(target))
+    page.locator("form[action$='/dashboard/targets'] button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/dashboard$"))
+
+
+def test_the_coordinator_sees_their_ward_move_against_its_target_and_nothing_of_the_other(
+    fieldwork: Fieldwork, chromium: Any, axe: AxeLog
+) -> None:
+    researcher = fieldwork.page_as(chromium, "researcher")
+    coordinator = fieldwork.page_as(chromium, "coordinator")
+    tablets: list[WardTablet] = []
+    try:
+        # The researcher sets both wards' patient targets on the dashboard.
+        researcher.goto(fieldwork.study_url)
+        researcher.locator(f"a[href='/workspace/studies/{fieldwork.study_id}/dashboard']").click()
+        _set_target(researcher, fieldwork.sites[OWN_SITE], 12)
+        _set_target(researcher, fieldwork.sites[OTHER_SITE], 10)
+        rows = _dashboard_rows(researcher)
+        assert (rows[(OWN_SITE, "patient")]["target"], rows[(OTHER_SITE, "patient")]["target"]) == ("12", "10")
+        axe.check(researcher, "dashboard (researcher, targets form)")
+        # The other ward's tablet submits five questionnaires.
+        tablets.append(WardTablet(chromium, fieldwork.base, _enrolment_code(_study(researcher, fieldwork), fieldwork.sites[OTHER_SITE], "Syd dagligstue")))
+        tablets[-1].respond(5)
+
+        # The coordinator finds the study from the studies list and opens its dashboard.
+        coordinator.locator("nav a[href='/workspace/studies']").click()
+        coordinator.locator(f"a[href='/workspace/studies/{fieldwork.study_id}']").click()
+        axe.check(coordinator, "study (coordinator)")
+        tablets.append(WardTablet(chromium, fieldwork.base, _enrolment_code(coordinator, fieldwork.sites[OWN_SITE], "Nord dagligstue")))
+        coordinator.goto(f"{fieldwork.study_url}/dashboard")
+        rows = _dashboard_rows(coordinator)
+        assert list(rows) == [(OWN_SITE, "patient")]
+        assert (rows[(OWN_SITE, "patient")]["target"], rows[(OWN_SITE, "patient")]["completed"]) == ("12", "0")
+        # No set-target form for a coordinator.
+        assert coordinator.locator("#target-number").count() == 0
+
+        # Three completed: shown as "< 5", and no rate is computed from so few.
+        tablets[-1].respond(3)
+        coordinator.reload()
+        own = _dashboard_rows(coordinator)[(OWN_SITE, "patient")]
+        assert (own["completed"], own["started"], own["of_target"], own["completion"]) == ("< 5", "< 5", "", "")
+        # Three more, and two who start but do not finish.
+        tablets[-1].respond(3)
+        tablets[-1].respond(2, submit=False)
+        coordinator.reload()
+        own = _dashboard_rows(coordinator)[(OWN_SITE, "patient")]
+        assert (own["completed"], own["started"], own["of_target"]) == ("6", "8", "50%")
+        # A rate that would reveal the two break-offs (a count under 5) is not shown.
+        assert (own["completion"], own["breakoff"]) == ("", "")
+        tablets[-1].respond(3, submit=False)
+        coordinator.reload()
+        own = _dashboard_rows(coordinator)[(OWN_SITE, "patient")]
+        assert (own["completed"], own["started"], own["completion"], own["breakoff"]) == ("6", "11", "55%", "45%")
+        # Nothing of the other ward anywhere on the coordinator's dashboard.
+        assert OTHER_SITE not in coordinator.locator("main").inner_text()
+        axe.check(coordinator, "dashboard (coordinator)")
+        coordinator.screenshot(path=str(SCREENSHOTS / "walk-dashboard-tablet.png"), full_page=True)
+        with coordinator.expect_download() as download:
+            coordinator.locator(f"a[href='/workspace/studies/{fieldwork.study_id}/dashboard.csv']").click()
+        table = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
+        assert [(r["site"], r["completed"], r["started"]) for r in table] == [(OWN_SITE, "6", "11")]
+
+        # The study page's per-site table says the same, for the coordinator's ward only.
+        coordinator.goto(fieldwork.study_url)
+        assert OTHER_SITE not in coordinator.locator("main").inner_text()
+        coordinator.screenshot(path=str(SCREENSHOTS / "walk-study-tablet.png"), full_page=True)
+
+        # The researcher sees both wards.
+        researcher.goto(f"{fieldwork.study_url}/dashboard")
+        rows = _dashboard_rows(researcher)
+        assert (rows[(OTHER_SITE, "patient")]["completed"], rows[(OTHER_SITE, "patient")]["of_target"]) == ("5", "50%")
+        assert rows[(OWN_SITE, "patient")]["completed"] == "6"
+    finally:
+        for tablet in tablets:
+            tablet.close()
+        researcher.context.close()
+        coordinator.context.close()
+
+    # The same two pages on the coordinator's phone: readable without sideways scrolling.
+    phone = fieldwork.page_as(chromium, "coordinator", viewport=PHONE_VIEWPORT)
+    overflow: dict[str, int] = {}
+    try:
+        for name, url in (("dashboard", f"{fieldwork.study_url}/dashboard"), ("study", fieldwork.study_url)):
+            phone.goto(url)
+            phone.screenshot(path=str(SCREENSHOTS / f"walk-{name}-phone.png"), full_page=True)
+            axe.check(phone, f"{name} (coordinator, phone)")
+            overflow[name] = sideways_overflow(phone)
+    finally:
+        phone.context.close()
+    assert axe.failures() == {}
+    # Pixels each page is wider than the 390 px phone.
+    assert overflow == {"dashboard": 0, "study": 0}
+
+
+def _study(page: Any, fieldwork: Fieldwork) -> Any:
+    page.goto(fieldwork.study_url)
+    return page
+
+
+def test_the_coordinator_names_a_tablet_and_revokes_it(fieldwork: Fieldwork, chromium: Any, axe: AxeLog) -> None:
+    label = "Nord vagtstue ved vinduet"
+    coordinator = fieldwork.page_as(chromium, "coordinator")
+    tablet = None
+    try:
+        coordinator.goto(fieldwork.study_url)
+        code = _enrolment_code(coordinator, fieldwork.sites[OWN_SITE], label)
+        # The code page names the ward and the tablet the code is for.
+        assert label in coordinator.locator("h1").inner_text() and OWN_SITE in coordinator.locator("h1").inner_text()
+        axe.check(coordinator, "codes (tablet enrolment)")
+        tablet = WardTablet(chromium, fieldwork.base, code)
+        assert tablet.start().status == 201
+
+        coordinator.goto(fieldwork.study_url)
+        row = coordinator.locator("table.tablets tr", has=coordinator.get_by_role("rowheader", name=label, exact=True))
+        assert table_cells(row)[1] == OWN_SITE
+        row.locator("button[type=submit]").click()
+        coordinator.wait_for_url(re.compile(rf"/workspace/studies/{fieldwork.study_id}$"))
+        row = coordinator.locator("table.tablets tr", has=coordinator.get_by_role("rowheader", name=label, exact=True))
+        assert "revoked" in table_cells(row)[-1], table_cells(row)
+        assert row.locator("button").count() == 0
+        axe.check(coordinator, "study with a revoked tablet (coordinator)")
+
+        # The revoked tablet can start no questionnaire, neither through the API nor on its screen.
+        refused = tablet.start()
+        assert refused.status == 401, refused.text()
+        tablet.page.goto(f"{fieldwork.base}/")
+        assert tablet.page.get_by_role("button", name="Jeg er patient").count() == 0
+    finally:
+        if tablet is not None:
+            tablet.close()
+        coordinator.context.close()
+    assert axe.failures() == {}
+
+
+def test_the_coordinator_revokes_an_invitation_and_downloads_links(fieldwork: Fieldwork, chromium: Any, axe: AxeLog) -> None:
+    coordinator = fieldwork.page_as(chromium, "coordinator")
+    phone = new_page(chromium, viewport=PHONE_VIEWPORT, locale="da-DK")
+    try:
+        coordinator.goto(fieldwork.study_url)
+        # A coordinator's codes are for their own ward only.
+        sites = coordinator.locator("#site option").evaluate_all("os => os.map(o => o.value)")
+        assert sites == [str(fieldwork.sites[OWN_SITE])]
+        coordinator.locator("#group").select_option("patient")
+        coordinator.locator("#count").fill("3")
+        with coordinator.expect_download() as download:
+            coordinator.locator("button[formaction$='/invitations/csv']").click()
+        assert download.value.suggested_filename == f"invitation-links-study-{fieldwork.study_id}.csv"
+        rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
+        assert rows[0] == ["link", "group", "site", "expires"]
+        links = [row[0] for row in rows[1:]]
+        assert len(links) == 3 and len(set(links)) == 3
+        assert all(re.fullmatch(rf"{re.escape(fieldwork.base)}/i/[A-HJKMNP-Z2-9]{{4}}(-[A-HJKMNP-Z2-9]{{4}}){{2}}", link) for link in links), links
+        assert {(row[1], row[2]) for row in rows[1:]} == {("patient", OWN_SITE)}
+
+        # The batch is listed (newest first, codes not kept); the coordinator revokes the newest.
+        coordinator.goto(fieldwork.study_url)
+        listed = table_rows(coordinator, "table.invitations")
+        newest = listed[:3]
+        assert all(r[1:4] == ["patient", OWN_SITE, listed[0][3]] and r[4] == "0/1" for r in newest), listed
+        revoked_id = newest[0][0]
+        coordinator.locator("table.invitations tr", has=coordinator.get_by_role("rowheader", name=revoked_id, exact=True)).locator(
+            "button[type=submit]"
+        ).click()
+        coordinator.wait_for_url(re.compile(rf"/workspace/studies/{fieldwork.study_id}$"))
+        after = {r[0]: r for r in table_rows(coordinator, "table.invitations")}
+        assert "revoked" in after[revoked_id][-1] and all("revoked" not in after[r[0]][-1] for r in newest[1:])
+        axe.check(coordinator, "study with a revoked invitation (coordinator)")
+
+        # On a phone, two links open the questionnaire's start and the revoked one is refused.
+        opened = []
+        for link in links:
+            response = phone.goto(link)
+            opened.append("refused" if response.status == 400 else "works" if re.search(r"/\?lang=da$", phone.url) else phone.url)
+        assert sorted(opened) == ["refused", "works", "works"], opened
+
+        # The same batch as printable cards and on screen (the only time the codes are shown).
+        coordinator.locator("#count").fill("2")
+        coordinator.locator("button[formaction$='/invitations/print']").click()
+        assert coordinator.locator(".print-card svg.qr").count() == 2
+        axe.check(coordinator, "invitations print")
+        coordinator.goto(fieldwork.study_url)
+        coordinator.locator("#count").fill("2")
+        coordinator.locator(f"form[action='/workspace/fieldwork/studies/{fieldwork.study_id}/invitations'] button:not([formaction])").click()
+        assert coordinator.locator(".invitation-card svg.qr").count() == 2
+        axe.check(coordinator, "codes (invitations on screen)")
+    finally:
+        phone.context.close()
+        coordinator.context.close()
+    assert axe.failures() == {}
+
+
+def _with_wrong_row(export: Path, target: Path) -> tuple[Path, int]:
+    """The export's data.csv and questionnaires only, one row naming an item its
+    questionnaire does not have; returns the zip and that row's line in data.csv."""
+    with zipfile.ZipFile(export) as original:
+        instruments = {n: original.read(n) for n in original.namelist() if n.startswith("instruments/")}
+        rows = list(csv.reader(io.StringIO(original.read("data.csv").decode("utf-8"))))
+    assert len(rows) > 2, "the export holds no answers"
+    line = len(rows)  # the last row, counted as the file's lines (header = 1)
+    rows[-1][rows[0].index("item")] = "no_such_item"
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\n").writerows(rows)
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as out:
+        out.writestr("data.csv", text.getvalue())
+        for name, content in instruments.items():
+            out.writestr(name, content)
+    return target, line
+
+
+def test_an_import_with_a_wrong_row_names_the_row_and_stores_nothing(
+    fieldwork: Fieldwork, chromium: Any, axe: AxeLog, tmp_path: Path
+) -> None:
+    admin = fieldwork.page_as(chromium, "admin")
+    tablet = None
+    try:
+        # A third ward of its own, so this test's answers move no other test's counts.
+        admin.goto(fieldwork.study_url)
+        admin.locator("#site_code").fill(IMPORT_SITE)
+        admin.locator("#site_name").fill("Afsnit Øst")
+        admin.locator(f"form[action='/workspace/studies/{fieldwork.study_id}/sites'] button[type=submit]").click()
+        site_id = admin.locator("#site option", has_text=IMPORT_SITE).get_attribute("value")
+        tablet = WardTablet(chromium, fieldwork.base, _enrolment_code(admin, int(site_id), "Øst dagligstue"))
+        tablet.respond(5)
+
+        admin.locator("nav a[href='/workspace/export']").click()
+        admin.locator("#study").select_option(STUDY_CODE)
+        with admin.expect_download(timeout=60_000) as download:
+            admin.locator("form[action='/workspace/export/'][method=post] button[type=submit]").click()
+        wrong, line = _with_wrong_row(Path(download.value.path()), tmp_path / "walk-edited.zip")
+        studies_before = _study_links(admin, fieldwork.base)
+        admin.goto(f"{fieldwork.base}/workspace/export")
+        axe.check(admin, "export (with history)")
+        admin.locator("a[href='/workspace/import/']").click()
+        admin.locator("#file").set_input_files(str(wrong))
+        admin.locator("form[action='/workspace/import/'] button[type=submit]").click()
+        alert = admin.get_by_role("alert")
+        assert f"row {line}:" in alert.inner_text() and "no_such_item" in alert.inner_text(), alert.inner_text()
+        axe.check(admin, "import (refused)")
+        # Nothing was stored: no import listed, and the same studies as before.
+        assert wrong.name not in admin.locator("main").inner_text().split(alert.inner_text())[-1]
+        assert _study_links(admin, fieldwork.base) == studies_before
+    finally:
+        if tablet is not None:
+            tablet.close()
+        admin.context.close()
+    assert axe.failures() == {}
+
+
+def _study_links(page: Any, base: str) -> list[str]:
+    page.goto(f"{base}/workspace/studies")
+    return page.locator("main a[href^='/workspace/studies/']").evaluate_all("links => links.map(a => a.getAttribute('href'))")
