@@ -5,9 +5,11 @@ study and whom to ask."""
 import asyncio
 import csv
 import io
+import json
 from collections.abc import Callable
 
 import httpx
+import pytest
 
 from server.credentials.invitation import check_invitation
 from server.storage.tables import Site
@@ -133,7 +135,17 @@ async def test_a_coordinator_sees_and_revokes_only_their_own_sites_invitations(
     assert await InvitationCode.count().where(InvitationCode.revoked_at.is_not_null()) == 1
 
 
-async def test_printed_cards_name_the_study_its_contact_and_data_controller(as_role: Callable) -> None:
+CARD_WORDS = {
+    "da": ("Du er inviteret til at svare på et spørgeskema", "Spørgsmål: Study nurse, 7000 0000", "Dataansvarlig: Region Midtjylland", "Koden gælder til"),
+    "en": ("You are invited to answer a questionnaire", "Questions: Study nurse, 7000 0000", "Data controller: Region Midtjylland", "Valid until"),
+}
+
+
+@pytest.mark.parametrize("bare_engine", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(("chosen", "language"), [(None, "da"), ("da", "da"), ("en", "en")])
+async def test_printed_cards_name_the_study_its_purpose_contact_and_data_controller_in_the_chosen_language(
+    as_role: Callable, chosen: str | None, language: str
+) -> None:
     researcher = await as_role(Role.RESEARCHER)
     study_id = await _study_with_two_sites(researcher)
     saved = await researcher.post(
@@ -142,10 +154,37 @@ async def test_printed_cards_name_the_study_its_contact_and_data_controller(as_r
         headers=csrf_headers(researcher),
     )
     assert saved.status_code == 303, saved.text
-    sheet = await researcher.post(
-        f"/workspace/fieldwork/studies/{study_id}/invitations/print", data={"group": "patient", "count": "2"}, headers=csrf_headers(researcher)
-    )
+    purpose = "Vi vil gerne vide, hvordan tvang opleves."
+    saved = await researcher.post(f"/workspace/studies/{study_id}/cards", data={"purpose": purpose}, headers=csrf_headers(researcher))
+    assert saved.status_code == 303, saved.text
+    form = {"group": "patient", "count": "2"} | ({"card_language": chosen} if chosen else {})
+    sheet = await researcher.post(f"/workspace/fieldwork/studies/{study_id}/invitations/print", data=form, headers=csrf_headers(researcher))
     assert sheet.status_code == 200
     cards = sheet.text.split('<ul class="print-cards">')[1]
-    assert cards.count("Study one") == 2
-    assert cards.count("Questions: Study nurse, 7000 0000") == 2 and cards.count("Data controller: Region Midtjylland") == 2
+    assert cards.count(f'<li class="print-card" lang="{language}">') == 2
+    assert cards.count("Study one") == 2 and cards.count(purpose) == 2
+    for words in CARD_WORDS[language]:
+        assert cards.count(words) == 2, words
+    other = "en" if language == "da" else "da"
+    assert not any(words in cards for words in CARD_WORDS[other][:1] + CARD_WORDS[other][2:])
+    detail = (await AuditEntry.select(AuditEntry.detail).where(AuditEntry.action == "invitations_issued").first())["detail"]
+    assert json.loads(detail)["card_language"] == language
+
+
+@pytest.mark.parametrize("bare_engine", ["sqlite"], indirect=True)
+async def test_a_refused_invitation_form_comes_back_as_typed_with_the_field_marked(as_role: Callable) -> None:
+    researcher = await as_role(Role.RESEARCHER)
+    study_id = await _study_with_two_sites(researcher)
+    path = f"/workspace/fieldwork/studies/{study_id}/invitations/print"
+    typed = {"group": "relative", "count": "abc", "valid_days": "12", "card_language": "en"}
+    refused = await researcher.post(path, data=typed, headers=csrf_headers(researcher))
+    assert refused.status_code == 400 and "count: must be a whole number" in refused.text
+    form = refused.text.split(f'action="/workspace/fieldwork/studies/{study_id}/invitations"')[1].split("</form>")[0]
+    count = form.split('id="count"')[1].split(">")[0]
+    assert 'value="abc"' in count and 'aria-invalid="true"' in count and 'id="invitations-count-error"' in form
+    assert '<option value="relative" selected>' in form and '<option value="en" selected>' in form
+    assert 'value="12"' in form.split('id="valid_days"')[1].split(">")[0]
+    refused = await researcher.post(path, data={**typed, "count": "2", "card_language": "fr"}, headers=csrf_headers(researcher))
+    assert refused.status_code == 400 and "card_language: choose one of da, en" in refused.text
+    assert 'aria-describedby="invitations-card_language-error"' in refused.text
+    assert await InvitationCode.count() == 0
