@@ -1,5 +1,5 @@
 """The respondent's screens: welcome, information and consent, one item per screen, stop,
-pause and resume, end, thanks.
+pause and resume, end, thanks (with a patient's own card offered, `preference_card_pages`).
 
 Every save goes through `server.respondent.service`, exactly like the JSON API. A
 questionnaire's pages live under /tablet/questions/ and open only in the browser that
@@ -33,6 +33,8 @@ from server.tablet import entry, flow, resume_codes
 from server.tablet.config import TABLET_SETTINGS
 from server.tablet.item_forms import parse_item_form
 from server.tablet.kiosk_pages import KioskPages
+from server.tablet.card_source import card_offered
+from server.tablet.preference_card_pages import PreferenceCardPages
 from server.tablet.offline_screens import offline_bundle
 from server.tablet.cookies import INVITE_COOKIE, KIOSK_COOKIE, Binding, expired, forget_session, session_cookies
 from server.tablet.held_session import let_go, live_binding
@@ -412,15 +414,19 @@ class RespondentPages(Controller):
         held, response = owned
         await service.submit_response(held.response_id, held.session_key)
         redirect = Redirect(path=f"/tablet/thanks?lang={response.language}", status_code=303)
-        redirect.cookies.extend(forget_session())
+        if not await card_offered(held):
+            # Kept only while the thanks screen may offer the patient's own card.
+            redirect.cookies.extend(forget_session())
         return redirect
 
     @get("/tablet/thanks")
     async def thanks(self, request: Request, lang: FromQuery[str | None] = None, discarded: FromQuery[bool] = False) -> Template:
         """Thanks; a ward tablet goes back to its welcome screen by itself."""
         kiosk = await _kiosk(request)
-        template = page("thanks.html", language(lang), kiosk=kiosk, discarded=discarded, clear_device=True)
-        template.cookies.extend(forget_session())
+        offer = not discarded and await card_offered(await live_binding(request))
+        template = page("thanks.html", language(lang), kiosk=kiosk, discarded=discarded, clear_device=True, card_offer=offer)
+        if not offer:
+            template.cookies.extend(forget_session())
         return template
 
     @get(f"{QUESTIONS}/stop")
@@ -447,16 +453,19 @@ class RespondentPages(Controller):
             return _to_welcome("da")
         held, response = owned
         choice = data.get("choice")
+        keep_binding = False
         if choice == "keep":
             await service.submit_response(held.response_id, held.session_key)
             target = f"/tablet/thanks?lang={response.language}"
+            keep_binding = await card_offered(held)
         elif choice == "discard":
             await discard_response(held.response_id, held.session_key)
             target = f"/tablet/thanks?lang={response.language}&discarded=true"
         else:
             raise InvalidInput("choice", "must be 'keep' or 'discard'")
         redirect = Redirect(path=target, status_code=303)
-        redirect.cookies.extend(forget_session())
+        if not keep_binding:
+            redirect.cookies.extend(forget_session())
         return redirect
 
     @get(f"{QUESTIONS}/pause")
@@ -514,4 +523,4 @@ class RespondentPages(Controller):
 
 
 #: Every tablet page (the respondent's screens, kiosk enrolment and invitations).
-TabletPages = Router(path="/", route_handlers=[RespondentPages, KioskPages])
+TabletPages = Router(path="/", route_handlers=[RespondentPages, KioskPages, PreferenceCardPages])
