@@ -17,7 +17,8 @@ from server.publication.diff import PublicationDiff, diff_publications
 from server.publication.rendering import interval, number
 from server.publication.store import PublicationInfo, StoredPublication, list_publications, load_publication
 from server.publication.wording import measure_label, word
-from server.publication.workspace_pages import BASE, READERS, Number
+from server.publication.workspace_pages import BASE, READERS, Number, status_name
+from server.workspace.i18n import _, current_language
 from server.workspace.roles import STAFF, Role, allow
 
 Choice = Annotated[int | None, QueryParameter(ge=1, le=2**31 - 1)]
@@ -30,7 +31,7 @@ def _may_see_drafts(request: Request) -> bool:
 async def _visible(request: Request, number: int) -> StoredPublication:
     publication = await load_publication(number)
     if publication is None or not (publication.info.released or _may_see_drafts(request)):
-        raise NotFoundException(detail=f"No publication number {number}.")
+        raise NotFoundException(detail=_("No publication number %(number)s.") % {"number": number})
     return publication
 
 
@@ -40,6 +41,7 @@ async def _choices(request: Request) -> list[PublicationInfo]:
 
 def _page(request: Request, status_code: int = 200, **context: Any) -> Template:
     user = request.state.get("user") if "user" in request.state else None
+    language = current_language()
     return Template(
         template_name="publication/workspace_diff.html",
         status_code=status_code,
@@ -47,10 +49,11 @@ def _page(request: Request, status_code: int = 200, **context: Any) -> Template:
             "user": user,
             "role": user["role"] if user else None,
             "Role": Role,
-            "label": lambda code: measure_label(code, "en"),
-            "word": lambda key: word(key, "en"),
-            "fmt": lambda value: number(value, 1, "en"),
-            "span": lambda low, high: interval(low, high, 1, "en"),
+            "status_name": status_name,
+            "label": lambda code: measure_label(code, language),
+            "word": lambda key: word(key, language),
+            "fmt": lambda value: number(value, 1, language),
+            "span": lambda low, high: interval(low, high, 1, language),
             **context,
         },
     )

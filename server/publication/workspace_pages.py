@@ -29,6 +29,7 @@ from server.publication.tokens import issue_token, list_tokens, revoke_token
 from server.publication.wording import word
 from server.security_headers import SELF_CONTAINED_DOCUMENT_CSP
 from server.workspace.forms import Form, form_text
+from server.workspace.i18n import N_, _, current_language
 from server.workspace.roles import ADMIN_ONLY, STAFF, Role, allow
 
 READERS = frozenset({Role.ADMIN, Role.RESEARCHER, Role.AUTHORITY})
@@ -37,6 +38,13 @@ Number = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
 #: Seconds between reloads while a job runs (the CSP allows no script, so the page asks
 #: the browser to reload it with a Refresh header).
 REFRESH_S = 3
+#: Each release step's name as pages show it (the stored status stays the English code).
+_STATUS_NAMES: dict[str, str] = {"draft": N_("draft"), "reviewed": N_("reviewed"), "released": N_("released"), "public": N_("public")}
+
+
+def status_name(status: str) -> str:
+    """A publication status in the page's language (unknown codes as they are)."""
+    return _(_STATUS_NAMES[status]) if status in _STATUS_NAMES else status
 
 
 def _page(request: Request, name: str, status_code: int = 200, headers: dict[str, str] | None = None, **context: Any) -> Template:
@@ -45,7 +53,7 @@ def _page(request: Request, name: str, status_code: int = 200, headers: dict[str
         template_name=f"publication/{name}",
         status_code=status_code,
         headers=headers,
-        context={"user": user, "role": user["role"] if user else None, "Role": Role, **context},
+        context={"user": user, "role": user["role"] if user else None, "Role": Role, "status_name": status_name, **context},
     )
 
 
@@ -78,7 +86,7 @@ async def _publication(request: Request, number: int) -> StoredPublication:
     """Publication `number` as this user may see it (the authority: released only)."""
     publication = await load_publication(number)
     if publication is None or (_is_authority(request) and not publication.info.released):
-        raise NotFoundException(detail=f"No publication number {number}.")
+        raise NotFoundException(detail=_("No publication number %(number)s.") % {"number": number})
     return publication
 
 
@@ -89,8 +97,9 @@ async def _detail(request: Request, number: int, status_code: int = 200, **conte
     if job is not None and job.number != number and not (job.kind == "draft" and job.state == "running"):
         job = None  # another publication's job is told on its own page
     document = msgspec.json.decode(publication.gradation)
+    language = current_language()
     figures = [
-        {"title": f"{word(g['group'], 'en')} – {word(g['setting'], 'en')}", "svg": Markup(group_figure(document, g, "en", simulated=publication.info.simulated))}
+        {"title": f"{word(g['group'], language)} – {word(g['setting'], language)}", "svg": Markup(group_figure(document, g, language, simulated=publication.info.simulated))}
         for g in document["groups"]
     ]
     others = [p for p in await list_publications(released_only=_is_authority(request)) if p.number != number]

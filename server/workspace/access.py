@@ -3,6 +3,7 @@
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 
 from server.storage.tables import Site
+from server.workspace.i18n import _
 from server.workspace.roles import Role
 from server.workspace.users import coordinator_site_ids
 
@@ -22,7 +23,7 @@ async def study_site_ids(user: dict, study_id: int) -> list[int]:
     if scope is not None:
         ids = [i for i in ids if i in scope]
         if not ids:
-            raise NotFoundException(f"no study with id {study_id}")
+            raise NotFoundException(_("no study with id %(id)s") % {"id": study_id})
     return ids
 
 
@@ -30,8 +31,8 @@ async def require_site(user: dict, site_id: int) -> dict:
     """The site row if this user may act on it; 403 for a coordinator of other sites."""
     site = await Site.select(Site.id, Site.code, Site.study).where(Site.id == site_id).first()
     if site is None:
-        raise NotFoundException(f"no site with id {site_id}")
+        raise NotFoundException(_("no site with id %(id)s") % {"id": site_id})
     scope = await site_scope(user)
     if scope is not None and site_id not in scope:
-        raise PermissionDeniedException("this site is not one of yours")
+        raise PermissionDeniedException(_("this site is not one of yours"))
     return site

@@ -23,6 +23,7 @@ from server.workspace.audit import Action
 from server.workspace.export.bundle import MIN_K, ExportSettings, build_export
 from server.workspace.export.period import PERIOD_UNITS
 from server.workspace.forms import Form
+from server.workspace.i18n import N_, _
 from server.workspace.rendering import page
 from server.workspace.roles import STAFF, Role, allow
 from server.workspace.studies import list_studies
@@ -30,6 +31,15 @@ from server.workspace.studies import list_studies
 
 #: The languages the data files' labels can be in (the codebook always carries all of them).
 EXPORT_LANGUAGES: tuple[str, ...] = get_args(get_type_hints(ExportSettings)["language"])
+
+
+#: How the page names each time unit (the stored value stays the code).
+_PERIOD_NAMES: dict[str, str] = {"quarter": N_("quarter"), "week": N_("week")}
+
+
+def period_name(period: str) -> str:
+    """A time unit's name in the page's language (unknown codes as they are)."""
+    return _(_PERIOD_NAMES[period]) if period in _PERIOD_NAMES else period
 
 
 #: How many past exports the page lists.
@@ -42,7 +52,7 @@ class ExportRecord(msgspec.Struct, frozen=True):
 
     at: dt.datetime
     actor: str
-    study: str
+    study: str  # "*": every study
     k: int | None
     period: str | None
     language: str | None
@@ -65,7 +75,7 @@ def _record(row: dict[str, Any]) -> ExportRecord:
     return ExportRecord(
         at=_utc(row["at"]),
         actor=row["actor"],
-        study="all studies" if study == "*" else study,
+        study=study,
         k=detail.get("k"),
         period=detail.get("period"),
         language=detail.get("language"),
@@ -105,7 +115,7 @@ class ExportPages(Controller):
         chosen = (history or "").strip()[:64] or None
         return page(
             request, "export.html", studies=await list_studies(None), min_k=MIN_K,
-            history=await export_history(chosen), history_study=chosen,
+            history=await export_history(chosen), history_study=chosen, period_name=period_name,
         )
 
     @post("/", status_code=200)
@@ -116,7 +126,8 @@ class ExportPages(Controller):
         if free_text and user["role"] != Role.ADMIN:
             return page(
                 request, "export.html", status_code=403, studies=await list_studies(None), min_k=MIN_K,
-                history=await export_history(), error="include_free_text: only an admin may export free text",
+                history=await export_history(), period_name=period_name,
+                error=_("include_free_text: only an admin may export free text"),
             )
         k_raw = str(data.get("k", str(MIN_K))).strip()
         period = str(data.get("period") or "quarter")
@@ -124,20 +135,22 @@ class ExportPages(Controller):
         language = str(data.get("language") or "da")
         try:
             if not k_raw.isdigit():
-                raise ValueError(f"k: must be a whole number of at least {MIN_K}")
+                raise ValueError(_("k: must be a whole number of at least %(min_k)s") % {"min_k": MIN_K})
             if int(k_raw) < MIN_K:
-                raise ValueError(f"k: must be at least {MIN_K} (got {int(k_raw)})")
+                raise ValueError(_("k: must be at least %(min_k)s (got %(k)s)") % {"min_k": MIN_K, "k": int(k_raw)})
             if period not in PERIOD_UNITS:
-                raise ValueError(f"period: must be one of {', '.join(PERIOD_UNITS)}")
+                raise ValueError(_("period: must be one of %(choices)s") % {"choices": ", ".join(PERIOD_UNITS)})
             if language not in EXPORT_LANGUAGES:
-                raise ValueError(f"language: must be one of {', '.join(EXPORT_LANGUAGES)} (got {language[:20]!r})")
+                raise ValueError(
+                    _("language: must be one of %(choices)s (got %(got)s)") % {"choices": ", ".join(EXPORT_LANGUAGES), "got": repr(language[:20])}
+                )
             settings = ExportSettings(study=study, k=int(k_raw), include_free_text=free_text, period=period, language=language)  # type: ignore[arg-type]
             out = Path(tempfile.mkdtemp(prefix="leastmeans-download-")) / "export.zip"
             manifest = await build_export(registry, settings, out)
         except ValueError as exc:
             return page(
                 request, "export.html", status_code=400, studies=await list_studies(None), min_k=MIN_K,
-                history=await export_history(), error=str(exc),
+                history=await export_history(), period_name=period_name, error=str(exc),
             )
         await audit.record(
             user["username"], Action.EXPORT, f"study:{study or '*'}", respondents=manifest.respondents, rows=manifest.rows,

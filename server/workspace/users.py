@@ -31,7 +31,7 @@ class StaffUserOut(msgspec.Struct, frozen=True):
 def _valid_username(username: str) -> str:
     name = username.strip()
     if not 3 <= len(name) <= 64 or not all(ch.isalnum() or ch in "._-@" for ch in name):
-        raise UserError("username", "use 3-64 letters, digits or . _ - @")
+        raise UserError("username", _("use 3-64 letters, digits or . _ - @"))
     return name
 
 
@@ -39,13 +39,13 @@ async def create_user(username: str, password: str, role: str) -> StaffUserOut:
     """Create an active account; refuses duplicates, unknown roles and weak passwords."""
     name = _valid_username(username)
     if role not in {r.value for r in Role}:
-        raise UserError("role", f"'{role}' is not one of {', '.join(r.value for r in Role)}")
+        raise UserError("role", _("'%(role)s' is not one of %(roles)s") % {"role": role, "roles": ", ".join(r.value for r in Role)})
     try:
         check_strength(password, name, admin=role == Role.ADMIN)
     except ValueError as exc:
         raise UserError("password", str(exc)) from None
     if await StaffUser.exists().where(StaffUser.username == name):
-        raise UserError("username", f"'{name}' is already taken")
+        raise UserError("username", _("'%(name)s' is already taken") % {"name": name})
     rows = await StaffUser.insert(StaffUser(username=name, password_hash=hash_password(password), role=role)).returning(
         StaffUser.id
     )
@@ -67,7 +67,7 @@ async def change_password(user_id: int, current: str, new: str) -> None:
     """Replace the password after checking the current one; ends other sessions."""
     row = await StaffUser.select().where(StaffUser.id == user_id).first()
     if row is None or not verify_password(row["password_hash"], current):
-        raise UserError("current_password", "is not correct")
+        raise UserError("current_password", _("is not correct"))
     try:
         check_strength(new, row["username"], admin=row["role"] == Role.ADMIN)
     except ValueError as exc:
@@ -80,15 +80,15 @@ async def change_password(user_id: int, current: str, new: str) -> None:
 async def set_role_and_status(user_id: int, role: str, is_active: bool) -> StaffUserOut:
     """Change an account's role or (de)activate it; the last active admin stays."""
     if role not in {r.value for r in Role}:
-        raise UserError("role", f"'{role}' is not a role")
+        raise UserError("role", _("'%(role)s' is not a role") % {"role": role})
     row = await StaffUser.select().where(StaffUser.id == user_id).first()
     if row is None:
-        raise UserError("user", f"no account with id {user_id}")
+        raise UserError("user", _("no account with id %(id)s") % {"id": user_id})
     losing_admin = row["role"] == Role.ADMIN and (role != Role.ADMIN or not is_active)
     if losing_admin:
         admins = await StaffUser.count().where((StaffUser.role == Role.ADMIN.value) & (StaffUser.is_active == True))  # noqa: E712
         if admins <= 1:
-            raise UserError("role", "the last active admin cannot be demoted or deactivated")
+            raise UserError("role", _("the last active admin cannot be demoted or deactivated"))
     await StaffUser.update({StaffUser.role: role, StaffUser.is_active: is_active}).where(StaffUser.id == user_id)
     return StaffUserOut(id=user_id, username=row["username"], role=role, is_active=is_active)
 

@@ -9,6 +9,7 @@ from server.storage.tables import Site
 from server.workspace import audit
 from server.workspace.audit import Action
 from server.workspace.forms import Form, form_text
+from server.workspace.i18n import _
 from server.workspace.rendering import page
 from server.workspace.roles import ADMIN_ONLY, Role, allow
 from server.workspace.users import UserError, assign_sites, coordinator_site_ids, create_user, list_users, set_role_and_status
@@ -20,10 +21,10 @@ AUDIT_PAGE = 200
 
 def audit_details(detail: dict[str, object]) -> list[tuple[str, str]]:
     """An entry's details as (name, readable value) pairs: text as written (no escapes),
-    lists joined, yes/no for flags."""
+    lists joined, yes/no for flags (in the page's language)."""
     def readable(value: object) -> str:
         if isinstance(value, bool):
-            return "yes" if value else "no"
+            return _("yes") if value else _("no")
         if isinstance(value, list | tuple):
             return ", ".join(readable(v) for v in value)
         if isinstance(value, dict):
