@@ -34,14 +34,29 @@ def axe_source() -> str:
     return (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
 
 
-def new_page(chromium: Any, viewport: dict[str, int] = TABLET_VIEWPORT, locale: str = "en-GB", storage_state: dict | None = None) -> Any:
-    """A fresh page in its own context (own cookies, or those of `storage_state`). CSP is
-    bypassed only so axe can be injected; tests/browser/test_content_security.py checks the
-    policy itself."""
+#: axe-core, read once per test process.
+_AXE: list[str] = []
+
+
+def axe_in_every_page() -> str:
+    """axe-core's source, cached: given to each context as an init script, it is in every
+    page from the start (cheaper than injecting it into each page before a check)."""
+    if not _AXE:
+        _AXE.append(axe_source())
+    return _AXE[0]
+
+
+def new_page(
+    chromium: Any, viewport: dict[str, int] = TABLET_VIEWPORT, locale: str = "en-GB", storage_state: dict | None = None
+) -> Any:
+    """A fresh page in its own context (own cookies, or those of `storage_state`) with axe
+    loaded in every page. CSP is bypassed only so axe can run; tests/browser/test_content_security.py
+    checks the policy itself."""
     context = chromium.new_context(
         viewport=viewport, has_touch=True, locale=locale, bypass_csp=True, storage_state=storage_state
     )
     context.set_default_timeout(10_000)
+    context.add_init_script(axe_in_every_page())
     return context.new_page()
 
 
@@ -75,13 +90,12 @@ def table_cells(row: Any) -> list[str]:
 class AxeLog:
     """axe-core's serious and critical violations per page visited, for one failure listing all."""
 
-    source: str
     found: dict[str, list[dict]] = field(default_factory=dict)
 
     def check(self, page: Any, name: str) -> None:
-        """Run axe on the page in view and keep its serious and critical violations under `name`."""
+        """Run axe on the page in view (a page of `new_page`) and keep its serious and
+        critical violations under `name`."""
         page.wait_for_load_state()
-        page.add_script_tag(content=self.source)
         result = json.loads(page.evaluate("async () => JSON.stringify(await axe.run(document, {resultTypes: ['violations']}))"))
         self.found[name] = [
             {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:3]}
