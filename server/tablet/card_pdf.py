@@ -13,11 +13,12 @@ TEMPLATE = "card_pdf.html"
 
 
 def card_pdf(env: Environment, context: dict[str, Any]) -> bytes:
-    """The card rendered with `context` (as the screen's) as a one-page A5 PDF."""
+    """The card rendered with `context` (as the screen's) as a one-page A5 tagged PDF
+    (PDF/UA-1: structure, language, title)."""
     from weasyprint import HTML
 
     html = env.get_template(TEMPLATE).render(**context)
-    return HTML(string=html).write_pdf()
+    return HTML(string=html).write_pdf(pdf_variant="pdf/ua-1")
 
 
 def filename(lang: str) -> str:

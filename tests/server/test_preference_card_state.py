@@ -58,3 +58,21 @@ def test_a_forged_card_is_refused_naming_the_field(fields: dict[str, str]) -> No
         CardState.from_form(fields)
     assert refused.value.field in ("order", "unrated")
     assert "nothing_like_this" not in refused.value.reason
+
+
+def test_the_longest_card_fits_one_a5_page() -> None:
+    from jinja2 import Environment, FileSystemLoader
+    from weasyprint import HTML
+
+    from server.app import TABLET_DIR
+    from server.tablet.card_pdf import TEMPLATE
+    from server.tablet.preference_card import catalogue
+    from server.tablet.preference_card_pages import card_context
+
+    env = Environment(loader=FileSystemLoader(TABLET_DIR / "templates"), autoescape=True)
+    longest = CardState(rungs=[[m.code] for m in catalogue().measures], unrated=[], note="æ" * NOTE_LIMIT)
+    for lang in ("da", "en"):
+        html = env.get_template(TEMPLATE).render(lang=lang, t=PHRASES[lang], **card_context(longest, lang))
+        pages = HTML(string=html).render().pages
+        assert len(pages) == 1, lang
+        assert round(pages[0].width * 25.4 / 96) == 148 and round(pages[0].height * 25.4 / 96) == 210
