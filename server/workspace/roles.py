@@ -90,4 +90,4 @@ async def role_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> N
     if user is None:
         raise NotAuthorizedException(_("log in to use the workspace"))
     if user["role"] not in roles:
-        raise PermissionDeniedException(_("the role '%(role)s' may not use this page") % {"role": user["role"]})
+        raise PermissionDeniedException(_("the role '%(role)s' may not use this page") % {"role": role_name(user["role"])})

@@ -1,19 +1,52 @@
 """The workspace in Danish and English: every marked string has Danish, no page shows the
 other language's words, the `lang` attribute follows, and the choice sticks to the user."""
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
+from xml.etree.ElementTree import Element
 
 import httpx
 import pytest
 import tinyhtml5
+from litestar.routes import HTTPRoute
 
+from server.app import create_app
+from server.publication.release import release, review
+from server.publication.store import PreparedPublication, store_publication
 from server.workspace.i18n import LANGUAGE_COOKIE
 from server.workspace.i18n_catalogue import danish, extracted, problems
-from server.workspace.roles import Role
+from server.workspace.roles import ROLES_OPT, Role
+from server.workspace.studies import create_study
+from tests.publication.test_diff import prepared_pair
 from tests.workspace.conftest import PASSWORD, accounts, as_role, csrf_headers, fast_password_hashing, login, new_client  # noqa: F401  (fixtures)
 
 H = "{http://www.w3.org/1999/xhtml}"
 ONE_DATABASE = pytest.mark.parametrize("bare_engine", ["sqlite"], indirect=True)
+
+#: Workspace pages whose own texts are not translated yet (another change translates them;
+#: remove a page here once it is). They are still fetched, only not checked for language.
+PENDING_PAGES = {
+    "/workspace/studies",
+    "/workspace/studies/{study_id:int}",
+    "/workspace/studies/{study_id:int}/dashboard",
+    "/workspace/import",
+}
+#: GET routes under /workspace that answer no workspace page: the report (its own da/en
+#: by ?lang=) and a redirect; files (.csv, .json, ...) are left out by their suffix.
+NOT_PAGES = {
+    "/workspace/publications/{number:int}/report",
+    "/workspace/publications/{number:int}/compare",
+}
+FILE_SUFFIXES = (".csv", ".json", ".pdf", ".png", ".svg", ".zip")
+#: Little words that give away a sentence of the other language left unmarked in a page.
+TELLTALE = {
+    # Not "have", "for", "under": Danish words too.
+    "da": {"the", "and", "of", "with", "this", "that", "which", "are", "was", "has", "you", "your", "will", "from", "yet", "not", "when", "where", "what", "who"},
+    # Not "med", "til": English abbreviations and words too.
+    "en": {"og", "ikke", "af", "på", "det", "som", "eller", "har", "kan", "skal", "hvis", "når", "ingen", "endnu", "der"},
+}
+_ATTRIBUTES = ("aria-label", "title", "placeholder", "alt")
+_PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|<[^>]+>")
 
 
 def _lang(page: httpx.Response) -> str | None:
@@ -88,3 +121,134 @@ async def test_the_users_choice_is_kept_across_logins_and_browsers(
     # A refusal speaks the user's language too.
     refused = await second.get("/workspace/admin/users")
     assert refused.status_code == 403 and "må ikke bruge denne side" in refused.text
+
+
+def _visible(element: Element) -> Iterator[str]:
+    """The text a person sees or hears: text nodes outside script/style, and labelling attributes."""
+    tag = element.tag.split("}")[-1] if isinstance(element.tag, str) else ""
+    if tag in ("script", "style"):
+        if element.tail:
+            yield element.tail
+        return
+    yield from (element.get(name, "") for name in _ATTRIBUTES)
+    if element.text:
+        yield element.text
+    for child in element:
+        yield from _visible(child)
+    if element.tail:
+        yield element.tail
+
+
+def visible_text(html: str) -> str:
+    return " ".join(" ".join(_visible(tinyhtml5.parse(html))).split())
+
+
+def _fragments(message: str) -> list[str]:
+    """The literal runs of a message between its placeholders and tags, with 4+ letters."""
+    parts = (" ".join(part.split()) for part in _PLACEHOLDER.split(message.replace("%%", "%")))
+    return [part for part in parts if sum(ch.isalpha() for ch in part) >= 4]
+
+
+def _foreign_fragments(page_language: str) -> dict[str, str]:
+    """Fragment -> whole message of the other language that must not appear on a page in
+    `page_language` (messages the same in both languages, and fragments shared with the
+    translation, are left out)."""
+    out = {}
+    for message in danish():
+        if not message.id or not message.string or message.fuzzy:
+            continue
+        english = [message.id] if isinstance(message.id, str) else list(message.id)
+        translated = [message.string] if isinstance(message.string, str) else list(message.string)
+        other, own = (english, translated) if page_language == "da" else (translated, english)
+        if other == own:
+            continue
+        for text in other:
+            for fragment in _fragments(text):
+                if not any(fragment in mine for mine in own):
+                    out[fragment] = text
+    return out
+
+
+def foreign_words(text: str, page_language: str) -> list[str]:
+    """Words of the other language on a page: catalogue fragments and telltale little words.
+    A fragment counts only as a whole (not inside a code like admin-user or a longer word)."""
+    found = []
+    for fragment, message in _foreign_fragments(page_language).items():
+        if re.search(rf"(?<![\w\-./@]){re.escape(fragment)}(?![\w\-/@])", text):
+            found.append(f"{fragment!r} (from {message[:60]!r})")
+    words = set(re.findall(r"[^\W\d_]+", text.lower()))
+    for word in sorted(words & TELLTALE[page_language]):
+        at = re.search(rf"(?i)(?<!\w){word}(?!\w)", text)
+        found.append(f"{word!r} (in {text[max(at.start() - 40, 0):at.end() + 40]!r})" if at else repr(word))
+    return found
+
+
+def _page_routes() -> list[str]:
+    """Every GET route under /workspace an admin may open (route paths, with parameters)."""
+    paths = set()
+    for route in create_app().routes:
+        if isinstance(route, HTTPRoute) and route.path.startswith("/workspace"):
+            for handler in route.route_handlers:
+                roles = handler.opt.get(ROLES_OPT)
+                if route.path.endswith(FILE_SUFFIXES):
+                    continue
+                if "GET" in handler.http_methods and (roles == "anonymous" or Role.ADMIN in (roles or ())):
+                    paths.add(route.path)
+    return sorted(paths - NOT_PAGES)
+
+
+@pytest.fixture(scope="module")
+def pair() -> tuple[PreparedPublication, PreparedPublication]:
+    return prepared_pair()
+
+
+async def _client_in(language: str, make: Callable, role: Role = Role.ADMIN) -> httpx.AsyncClient:
+    client = await make(role)
+    switched = await client.post("/workspace/language", data={"language": language, "next": "/workspace/"}, headers=csrf_headers(client))
+    assert switched.status_code == 303
+    return client
+
+
+def test_a_danish_page_with_english_left_in_it_is_caught() -> None:
+    # The check itself: an unmarked English sentence and a marked message left English.
+    assert foreign_words("Arbejdsområde Log admin-user ud", "da") == []
+    assert any(found.startswith("'with'") for found in foreign_words("Trin 2 with tvang", "da"))
+    assert any("Older entries" in found for found in foreign_words("Nyeste først Older entries", "da"))
+    assert any("Ældre poster" in found for found in foreign_words("Newest first Ældre poster", "en"))
+
+
+@ONE_DATABASE
+@pytest.mark.parametrize("language", ["da", "en"])
+async def test_no_page_shows_the_other_language(
+    language: str, as_role: Callable, new_client: Callable, pair: tuple[PreparedPublication, PreparedPublication]
+) -> None:
+    study_id = await create_study("acute7", "Akutpsykiatri")
+    for number, prepared in enumerate(pair, start=1):
+        await store_publication(prepared, actor="researcher-user")
+        if number == 1:
+            await review(number, "admin-user")
+            await release(number, "admin-user")
+    values = {"study_id": str(study_id), "number": "2", "a": "1", "b": "2"}
+    admin = await _client_in(language, as_role)
+    pages: dict[str, httpx.Response] = {}
+    for route in _page_routes():
+        path = re.sub(r"\{(\w+):\w+\}", lambda m: values[m.group(1)], route)
+        pages[route] = await admin.get(path)
+        assert pages[route].status_code == 200 and pages[route].headers["content-type"].startswith("text/html"), route
+    coordinator = await _client_in(language, as_role, Role.COORDINATOR)
+    pages["403 refusal"] = await coordinator.get("/workspace/admin/users")
+    anonymous = new_client()
+    anonymous.headers["Accept-Language"] = language
+    pages["login page"] = await anonymous.get("/workspace/login")
+    pages["wrong password"] = await login(anonymous, "admin-user", "not the password")
+    assert [pages["403 refusal"].status_code, pages["wrong password"].status_code] == [403, 401]
+
+    problems_found = {}
+    for name, page in pages.items():
+        assert tinyhtml5.parse(page.text).get("lang") == language, name
+        found = foreign_words(visible_text(page.text), language)
+        if name in PENDING_PAGES:
+            assert found or language == "en", f"{name} shows no English on a Danish page: remove it from PENDING_PAGES"
+        elif found:
+            problems_found[name] = found
+    assert not problems_found, f"words of the other language on {language} pages: {problems_found}"
