@@ -47,16 +47,21 @@ def axe_in_every_page() -> str:
 
 
 def new_page(
-    chromium: Any, viewport: dict[str, int] = TABLET_VIEWPORT, locale: str = "en-GB", storage_state: dict | None = None
+    chromium: Any,
+    viewport: dict[str, int] = TABLET_VIEWPORT,
+    locale: str = "en-GB",
+    storage_state: dict | None = None,
+    axe: bool = True,
 ) -> Any:
-    """A fresh page in its own context (own cookies, or those of `storage_state`) with axe
-    loaded in every page. CSP is bypassed only so axe can run; tests/browser/test_content_security.py
-    checks the policy itself."""
+    """A fresh page in its own context (own cookies, or those of `storage_state`), with axe
+    loaded in every page unless `axe` is False. CSP is bypassed only so axe can run;
+    tests/browser/test_content_security.py checks the policy itself."""
     context = chromium.new_context(
-        viewport=viewport, has_touch=True, locale=locale, bypass_csp=True, storage_state=storage_state
+        viewport=viewport, has_touch=True, locale=locale, bypass_csp=axe, storage_state=storage_state
     )
     context.set_default_timeout(10_000)
-    context.add_init_script(axe_in_every_page())
+    if axe:
+        context.add_init_script(axe_in_every_page())
     return context.new_page()
 
 
@@ -114,11 +119,17 @@ class WardTablet:
 
     def __init__(self, chromium: Any, base: str, code: str) -> None:
         self.base = base
-        self.page = new_page(chromium, locale="da-DK")
+        self.page = new_page(chromium, locale="da-DK", axe=False)
         self.page.goto(f"{base}/tablet/kiosk")
         self.page.locator("#code").fill(code)
         self.page.locator("form[action='/tablet/kiosk'] button[type=submit]").click()
         self.page.get_by_role("status").wait_for()
+
+    def welcome_ward(self) -> str | None:
+        """The ward the tablet's welcome screen names as its own (None: it is no ward's tablet)."""
+        self.page.goto(f"{self.base}/")
+        shown = self.page.locator("p.site-name")
+        return shown.inner_text().strip() if shown.count() else None
 
     def start(self) -> Any:
         """Start a patient's questionnaire with the tablet's credential (its cookie); the answer as returned."""
