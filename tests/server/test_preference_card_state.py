@@ -76,3 +76,15 @@ def test_the_longest_card_fits_one_a5_page() -> None:
         pages = HTML(string=html).render().pages
         assert len(pages) == 1, lang
         assert round(pages[0].width * 25.4 / 96) == 148 and round(pages[0].height * 25.4 / 96) == 210
+
+
+def test_the_clinicians_guide_shows_the_qr_text_as_the_card_writes_it() -> None:
+    from pathlib import Path
+
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "preference-card.md").read_text()
+    example = CardState(
+        rungs=[["personal_observation"], ["holding_short"], ["area_restriction", "time_out"], ["belt_short"]],
+        unrated=["acute_sedation"],
+        note="Tal roligt til mig først",
+    )
+    assert f"```text\n{card_text(example, 'da', PHRASES['da'])}\n```" in guide
