@@ -127,11 +127,17 @@ def _dashboard_rows(page: Any) -> dict[tuple[str, str], dict[str, str]]:
     return {(r[0], r[1]): dict(zip(names, r, strict=True)) for r in table_rows(page, "table.dashboard")}
 
 
-def _enrolment_code(page: Any, site_id: int, label: str) -> str:
+def _enrolment_code_form(page: Any, site_id: int, label: str) -> None:
     """On the study page: ask for a tablet enrolment code for the site, with the tablet's name."""
     form = page.locator(f"form[action='/workspace/fieldwork/sites/{site_id}/kiosk-code']")
     form.locator("input[name=label]").fill(label)
     form.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+
+
+def _enrolment_code(page: Any, site_id: int, label: str) -> str:
+    """The enrolment code issued for a tablet with this name at the site (from the study page)."""
+    _enrolment_code_form(page, site_id, label)
     return page.locator(".code").first.inner_text().strip()
 
 
@@ -243,6 +249,13 @@ def test_the_coordinator_names_a_tablet_and_revokes_it(fieldwork: Fieldwork, chr
     tablet = None
     try:
         coordinator.goto(fieldwork.study_url)
+        # A tablet needs a name: blanks are refused, the field marked and its message beside it.
+        _enrolment_code_form(coordinator, fieldwork.sites[OWN_SITE], "   ")
+        marked = coordinator.locator("input[name=label][aria-invalid=true]")
+        assert marked.count() == 1
+        message = coordinator.locator(f"#{marked.get_attribute('aria-describedby')}").inner_text()
+        assert marked.get_attribute("id") == f"label-{fieldwork.sites[OWN_SITE]}" and "name" in message, message
+        axe.check(coordinator, "study with a refused tablet name (coordinator)")
         code = _enrolment_code(coordinator, fieldwork.sites[OWN_SITE], label)
         # The code page names the ward and the tablet the code is for.
         assert label in coordinator.locator("h1").inner_text() and OWN_SITE in coordinator.locator("h1").inner_text()
