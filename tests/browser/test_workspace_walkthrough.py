@@ -141,7 +141,13 @@ def _enrolment_code(page: Any, site_id: int, label: str) -> str:
     return page.locator(".code").first.inner_text().strip()
 
 
+def _issue_on_screen(page: Any, study_id: int) -> None:
+    """On the study page: issue the invitation codes as the form stands, shown on screen."""
+    page.locator(f"form[action='/workspace/fieldwork/studies/{study_id}/invitations'] button:not([formaction])").click()
+
+
 def _set_target(page: Any, site_id: int, target: int) -> None:
+    """On the dashboard: set the patient target of a site with the targets form."""
     page.locator("#target-site").select_option(str(site_id))
     page.locator("#target-group").select_option("patient")
     page.locator("#target-number").fill(str(target))
@@ -165,14 +171,17 @@ def test_the_coordinator_sees_their_ward_move_against_its_target_and_nothing_of_
         assert (rows[(OWN_SITE, "patient")]["target"], rows[(OTHER_SITE, "patient")]["target"]) == ("12", "10")
         axe.check(researcher, "dashboard (researcher, targets form)")
         # The other ward's tablet submits five questionnaires.
-        tablets.append(WardTablet(chromium, fieldwork.base, _enrolment_code(_study(researcher, fieldwork), fieldwork.sites[OTHER_SITE], "Syd dagligstue")))
+        researcher.goto(fieldwork.study_url)
+        code = _enrolment_code(researcher, fieldwork.sites[OTHER_SITE], "Syd dagligstue")
+        tablets.append(WardTablet(chromium, fieldwork.base, code))
         tablets[-1].respond(5)
 
         # The coordinator finds the study from the studies list and opens its dashboard.
         coordinator.locator("nav a[href='/workspace/studies']").click()
         coordinator.locator(f"a[href='/workspace/studies/{fieldwork.study_id}']").click()
         axe.check(coordinator, "study (coordinator)")
-        tablets.append(WardTablet(chromium, fieldwork.base, _enrolment_code(coordinator, fieldwork.sites[OWN_SITE], "Nord dagligstue")))
+        code = _enrolment_code(coordinator, fieldwork.sites[OWN_SITE], "Nord dagligstue")
+        tablets.append(WardTablet(chromium, fieldwork.base, code))
         coordinator.goto(f"{fieldwork.study_url}/dashboard")
         rows = _dashboard_rows(coordinator)
         assert list(rows) == [(OWN_SITE, "patient")]
@@ -238,11 +247,6 @@ def test_the_coordinator_sees_their_ward_move_against_its_target_and_nothing_of_
     assert overflow == {"dashboard": 0, "study": 0}
 
 
-def _study(page: Any, fieldwork: Fieldwork) -> Any:
-    page.goto(fieldwork.study_url)
-    return page
-
-
 def test_the_coordinator_names_a_tablet_and_revokes_it(fieldwork: Fieldwork, chromium: Any, axe: AxeLog) -> None:
     label = "Nord vagtstue ved vinduet"
     coordinator = fieldwork.page_as(chromium, "coordinator")
@@ -304,7 +308,8 @@ def test_the_coordinator_revokes_an_invitation_and_downloads_links(fieldwork: Fi
         assert rows[0] == ["link", "group", "site", "expires"]
         links = [row[0] for row in rows[1:]]
         assert len(links) == 3 and len(set(links)) == 3
-        assert all(re.fullmatch(rf"{re.escape(fieldwork.base)}/i/[A-HJKMNP-Z2-9]{{4}}(-[A-HJKMNP-Z2-9]{{4}}){{2}}", link) for link in links), links
+        link_pattern = rf"{re.escape(fieldwork.base)}/i/[A-HJKMNP-Z2-9]{{4}}(-[A-HJKMNP-Z2-9]{{4}}){{2}}"
+        assert all(re.fullmatch(link_pattern, link) for link in links), links
         assert {(row[1], row[2]) for row in rows[1:]} == {("patient", OWN_SITE)}
 
         # The batch is listed (newest first, codes not kept); the coordinator revokes the newest.
@@ -313,12 +318,12 @@ def test_the_coordinator_revokes_an_invitation_and_downloads_links(fieldwork: Fi
         newest = listed[:3]
         assert all(r[1:4] == ["patient", OWN_SITE, listed[0][3]] and r[4] == "0/1" for r in newest), listed
         revoked_id = newest[0][0]
-        coordinator.locator("table.invitations tr", has=coordinator.get_by_role("rowheader", name=revoked_id, exact=True)).locator(
-            "button[type=submit]"
-        ).click()
+        row = coordinator.locator("table.invitations tr", has=coordinator.get_by_role("rowheader", name=revoked_id, exact=True))
+        row.locator("button[type=submit]").click()
         coordinator.wait_for_url(re.compile(rf"/workspace/studies/{fieldwork.study_id}$"))
         after = {r[0]: r for r in table_rows(coordinator, "table.invitations")}
-        assert "revoked" in after[revoked_id][-1].lower() and all("revoked" not in after[r[0]][-1].lower() for r in newest[1:])
+        status = {number: after[number][-1].lower() for number in (r[0] for r in newest)}
+        assert ["revoked" in text for text in status.values()] == [True, False, False], status
         axe.check(coordinator, "study with a revoked invitation (coordinator)")
 
         # On a phone, two links open the questionnaire's start and the revoked one is refused.
@@ -328,14 +333,14 @@ def test_the_coordinator_revokes_an_invitation_and_downloads_links(fieldwork: Fi
             opened.append("refused" if response.status == 400 else "works" if re.search(r"/\?lang=da$", phone.url) else phone.url)
         assert sorted(opened) == ["refused", "works", "works"], opened
 
-        # The same batch as printable cards and on screen (the only time the codes are shown).
+        # New codes as printable cards, and on screen (the only times codes are shown).
         coordinator.locator("#count").fill("2")
         coordinator.locator("button[formaction$='/invitations/print']").click()
         assert coordinator.locator(".print-card svg.qr").count() == 2
         axe.check(coordinator, "invitations print")
         coordinator.goto(fieldwork.study_url)
         coordinator.locator("#count").fill("2")
-        coordinator.locator(f"form[action='/workspace/fieldwork/studies/{fieldwork.study_id}/invitations'] button:not([formaction])").click()
+        _issue_on_screen(coordinator, fieldwork.study_id)
         assert coordinator.locator(".invitation-card svg.qr").count() == 2
         axe.check(coordinator, "codes (invitations on screen)")
     finally:
@@ -443,7 +448,7 @@ def _every_page(page: Any, fieldwork: Fieldwork, numbers: list[int], axe: AxeLog
     assert page.locator("table.tablets").count() == 1
     check("study")
     page.locator("#count").fill("1")
-    page.locator(f"form[action='/workspace/fieldwork/studies/{fieldwork.study_id}/invitations'] button:not([formaction])").click()
+    _issue_on_screen(page, fieldwork.study_id)
     page.locator(".invitation-card").wait_for()
     check("codes (invitations)")
     page.goto(f"{fieldwork.base}{study}")
