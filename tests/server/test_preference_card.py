@@ -28,11 +28,11 @@ async def _answered(client: AsyncClient, group: str = "patient", study: str = "c
     rid = started.cookies["lm_questionnaire"].split(".")[0]
     items = (await client.get(f"/api/v1/responses/{rid}")).json()["items"]
     assert "ranking.core" in {item["code"] for item in items}
-    for measure, value in RATINGS.items():
-        saved = await client.put(f"/api/v1/responses/{rid}/answers/rating.{measure}", json={"value": value})
+    answers = {f"rating.{measure}": {"value": value} for measure, value in RATINGS.items()}
+    answers |= {"rating.acute_sedation": {"missing": "dont_know"}, "ranking.core": {"value": RANKING}}
+    for item, body in answers.items():
+        saved = await client.put(f"/api/v1/responses/{rid}/answers/{item}", json=body)
         assert saved.status_code in (200, 201), saved.text
-    assert (await client.put(f"/api/v1/responses/{rid}/answers/rating.acute_sedation", json={"missing": "dont_know"})).status_code in (200, 201)
-    assert (await client.put(f"/api/v1/responses/{rid}/answers/ranking.core", json={"value": RANKING})).status_code in (200, 201)
     return rid
 
 
@@ -122,6 +122,25 @@ async def test_a_forged_order_is_refused_without_quoting_it(client: AsyncClient)
     assert refused.status_code == 400 and "<script>x" not in refused.text
     twice = await client.post("/tablet/card", data={**fields, "order": "time_out|time_out"})
     assert twice.status_code == 400
+
+
+async def test_the_card_follows_a_language_switch_with_its_order_and_note(client: AsyncClient) -> None:
+    await _answered(client)
+    await client.post("/tablet/questions/submit")
+    fields = _fields((await client.get("/tablet/card")).text)
+    # The toolbar's switch submits the card's own form with "language".
+    switched = await client.post("/tablet/card", data={**fields, "note": "tal roligt", "language": "en"})
+    assert '<html lang="en"' in switched.text and PHRASES["en"]["card_not_a_rule"] in switched.text
+    assert _rungs(switched.text) == [["personal_observation"], ["seclusion", "time_out"], ["area_restriction"], ["holding_short"]]
+    assert _fields(switched.text)["note"] == "tal roligt"
+
+
+async def test_stopping_and_keeping_the_answers_offers_the_card_too(client: AsyncClient) -> None:
+    await _answered(client)
+    stopped = await client.post("/tablet/questions/stop", data={"choice": "keep"})
+    assert stopped.status_code == 303
+    assert PHRASES["da"]["card_offer_title"] in (await client.get(stopped.headers["location"])).text
+    assert (await client.get("/tablet/card")).status_code == 200
 
 
 async def test_declining_lets_the_questionnaire_go_at_once(client: AsyncClient) -> None:

@@ -13,7 +13,11 @@ CARD = CardState(rungs=[["personal_observation"], ["area_restriction", "time_out
 def test_the_qr_text_is_the_card_in_the_respondents_language() -> None:
     lines = card_text(CARD, "da", PHRASES["da"]).splitlines()
     assert lines[:2] == [PHRASES["da"]["card_title"], PHRASES["da"]["card_not_a_rule"]]
-    assert lines[3:6] == ["1. Personlig skærmning", "2. Arealbegrænsning = Skærmning til egen stue (time out)", "3. Bæltefiksering, over 4 timer"]
+    assert lines[3:6] == [
+        "1. Personlig skærmning",
+        "2. Arealbegrænsning = Skærmning til egen stue (time out)",
+        "3. Bæltefiksering, over 4 timer",
+    ]
     assert lines[-2] == f"{PHRASES['da']['card_unrated']}: Net-seng"
     assert lines[-1] == f"{PHRASES['da']['card_note']}: tal roligt"
     english = card_text(CARD, "en", PHRASES["en"])
