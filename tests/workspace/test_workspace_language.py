@@ -262,6 +262,8 @@ async def test_no_page_shows_the_other_language(
         path = re.sub(r"\{(\w+):\w+\}", lambda m: values[m.group(1)], route)
         pages[route] = await admin.get(path)
         assert pages[route].status_code == 200 and pages[route].headers["content-type"].startswith("text/html"), route
+    pages["a released publication"] = await admin.get("/workspace/publications/1")
+    assert pages["a released publication"].status_code == 200
     coordinator = await _client_in(language, as_role, Role.COORDINATOR)
     pages["403 refusal"] = await coordinator.get("/workspace/admin/users")
     anonymous = new_client()
