@@ -124,7 +124,7 @@ def axe() -> AxeLog:
 def _dashboard_rows(page: Any) -> dict[tuple[str, str], dict[str, str]]:
     """The dashboard's main table by (site, group): target, completed, of target, started, rates."""
     names = ("site", "group", "target", "completed", "of_target", "bar", "started", "completion", "breakoff", "median")
-    return {(r[0], r[1]): dict(zip(names, r, strict=True)) for r in table_rows(page, "table.dashboard")}
+    return {(r[0], r[1]): dict(zip(names, r, strict=True)) for r in table_rows(page.locator("table.dashboard"))}
 
 
 def _enrolment_code_form(page: Any, site_id: int, label: str) -> None:
@@ -218,6 +218,12 @@ def test_the_coordinator_sees_their_ward_move_against_its_target_and_nothing_of_
         # The study page's per-site table says the same, for the coordinator's ward only.
         coordinator.goto(fieldwork.study_url)
         assert OTHER_SITE not in coordinator.locator("main").inner_text()
+        per_site = table_rows(coordinator.get_by_role("table", name="Per site", exact=True))
+        assert [row[:3] for row in per_site] == [[OWN_SITE, "11", "6"]], per_site
+        # The ward's tablet, by its name, with what it started and completed.
+        tablet_row = coordinator.locator("table.tablets tr", has=coordinator.get_by_role("rowheader", name="Nord dagligstue"))
+        cells = table_cells(tablet_row)
+        assert (cells[1], cells[4], cells[5]) == (OWN_SITE, "11", "6"), cells
         coordinator.screenshot(path=str(SCREENSHOTS / "walk-study-tablet.png"), full_page=True)
 
         # The researcher sees both wards.
@@ -314,14 +320,14 @@ def test_the_coordinator_revokes_an_invitation_and_downloads_links(fieldwork: Fi
 
         # The batch is listed (newest first, codes not kept); the coordinator revokes the newest.
         coordinator.goto(fieldwork.study_url)
-        listed = table_rows(coordinator, "table.invitations")
+        listed = table_rows(coordinator.locator("table.invitations"))
         newest = listed[:3]
         assert all(r[1:4] == ["patient", OWN_SITE, listed[0][3]] and r[4] == "0/1" for r in newest), listed
         revoked_id = newest[0][0]
         row = coordinator.locator("table.invitations tr", has=coordinator.get_by_role("rowheader", name=revoked_id, exact=True))
         row.locator("button[type=submit]").click()
         coordinator.wait_for_url(re.compile(rf"/workspace/studies/{fieldwork.study_id}$"))
-        after = {r[0]: r for r in table_rows(coordinator, "table.invitations")}
+        after = {r[0]: r for r in table_rows(coordinator.locator("table.invitations"))}
         status = {number: after[number][-1].lower() for number in (r[0] for r in newest)}
         assert ["revoked" in text for text in status.values()] == [True, False, False], status
         axe.check(coordinator, "study with a revoked invitation (coordinator)")

@@ -79,9 +79,9 @@ def sideways_overflow(page: Any) -> int:
     return int(page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth"))
 
 
-def table_rows(page: Any, selector: str) -> list[list[str]]:
-    """The body rows of the table at `selector`, as the cells' visible texts."""
-    return page.locator(f"{selector} tbody tr").evaluate_all(
+def table_rows(table: Any) -> list[list[str]]:
+    """The body rows of a table (a locator), as the cells' visible texts."""
+    return table.locator("tbody tr").evaluate_all(
         "rows => rows.map(r => Array.from(r.cells).map(c => c.innerText.trim()))"
     )
 
