@@ -9,6 +9,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 
 from server.workspace.i18n import (
     LANGUAGE_NAMES,
+    LANGUAGES,
     current_language,
     gettext,
     local_date,
@@ -16,13 +17,17 @@ from server.workspace.i18n import (
     local_time,
     ngettext,
     number,
+    translations,
 )
 
 
 def install_i18n(engine: JinjaTemplateEngine) -> None:
     """Add `_()`/`gettext()`/`ngettext()` (newstyle: `_("%(n)s left", n=3)`, autoescaped),
     the filters `local_datetime`, `local_date`, `local_time`, `number`, and the globals
-    `current_language()` and `LANGUAGE_NAMES`."""
+    `current_language()` and `LANGUAGE_NAMES`. The catalogues are read now, so a broken
+    .po file stops the app at start-up rather than at someone's first Danish page."""
+    for language in LANGUAGES:
+        translations(language)
     environment = engine.engine
     environment.add_extension("jinja2.ext.i18n")
     environment.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
