@@ -2,8 +2,8 @@
 patients at a Danish hospital) or English, chosen when the cards are printed.
 
 The card's language is the coordinator's choice for the respondents at hand, not the
-language the workspace is shown in, so it is fixed here per card language rather than
-following the signed-in user's.
+language the workspace is shown in: the sentences come from the workspace's catalogue in
+the card's language, whatever the signed-in user's.
 """
 
 import datetime as dt
@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 from babel.dates import format_date
+
+from server.workspace.i18n import N_, _, translations
 
 #: Card dates are the hospital's calendar dates.
 HOSPITAL_TIME = ZoneInfo("Europe/Copenhagen")
@@ -20,7 +22,6 @@ DEFAULT_CARD_LANGUAGE = "da"
 class CardText(msgspec.Struct, frozen=True):
     """Every sentence of a card in one language ({placeholders} filled in by the template)."""
 
-    language_name: str
     invited: str
     scan: str
     or_type: str
@@ -31,30 +32,27 @@ class CardText(msgspec.Struct, frozen=True):
     qr_label: str
 
 
-CARD_TEXTS: dict[str, CardText] = {
-    "da": CardText(
-        language_name="Dansk",
-        invited="Du er inviteret til at svare på et spørgeskema",
-        scan="Scan koden med kameraet på din telefon, eller åbn",
-        or_type="Du kan også gå til {address} og skrive koden",
-        valid_until="Koden gælder til {date}",
-        voluntary="Det er frivilligt at svare. Vi spørger ikke om dit navn.",
-        questions="Spørgsmål: {contact}",
-        data_controller="Dataansvarlig: {data_controller}",
-        qr_label="QR-kode til {link}",
-    ),
-    "en": CardText(
-        language_name="English",
-        invited="You are invited to answer a questionnaire",
-        scan="Scan the code with your phone's camera, or open",
-        or_type="or go to {address} and type the code",
-        valid_until="Valid until {date}",
-        voluntary="Answering is voluntary. We do not ask for your name.",
-        questions="Questions: {contact}",
-        data_controller="Data controller: {data_controller}",
-        qr_label="QR code of {link}",
-    ),
-}
+#: The card's sentences in English, the source of the Danish catalogue (plain Danish there,
+#: for patients). `str.format` placeholders: they are filled in on the card, not by gettext.
+_CARD_MESSAGES = CardText(
+    invited=N_("You are invited to answer a questionnaire"),
+    scan=N_("Scan the code with your phone's camera, or open"),
+    or_type=N_("or go to {address} and type the code"),
+    valid_until=N_("Valid until {date}"),
+    voluntary=N_("Answering is voluntary. We do not ask for your name."),
+    questions=N_("Questions: {contact}"),
+    data_controller=N_("Data controller: {data_controller}"),
+    qr_label=N_("QR code of {link}"),
+)
+#: Card languages by code, each named in its own language, the default first.
+LANGUAGE_NAMES = {"da": "Dansk", "en": "English"}
+
+
+def card_text(language: str) -> CardText:
+    """The card's sentences in `language` (a key of LANGUAGE_NAMES), from the workspace's
+    catalogue whatever language the workspace itself is shown in."""
+    translate = translations(language).gettext  # type: ignore[arg-type]
+    return CardText(**{name: translate(getattr(_CARD_MESSAGES, name)) for name in _CARD_MESSAGES.__struct_fields__})
 
 
 class CardLanguageError(ValueError):
@@ -68,14 +66,14 @@ class CardLanguageError(ValueError):
 
 def card_languages() -> list[tuple[str, str]]:
     """(code, name) of each card language, the default first."""
-    return [(code, text.language_name) for code, text in CARD_TEXTS.items()]
+    return list(LANGUAGE_NAMES.items())
 
 
 def card_language(value: str) -> str:
     """The card language chosen on the form ("" for the default); refuses any other."""
     chosen = value.strip() or DEFAULT_CARD_LANGUAGE
-    if chosen not in CARD_TEXTS:
-        raise CardLanguageError(f"choose one of {', '.join(CARD_TEXTS)}")
+    if chosen not in LANGUAGE_NAMES:
+        raise CardLanguageError(_("choose one of %(languages)s") % {"languages": ", ".join(LANGUAGE_NAMES)})
     return chosen
 
 

@@ -20,12 +20,18 @@ from server.workspace.enrolment import GROUPS
 from server.workspace.fieldwork import iso_week
 from server.workspace.studies import SiteOut
 from surveys.quality_flags import FAST_SECONDS_PER_ANSWER
+from server.workspace.i18n import N_, _
 
 #: The smallest count shown as a number (1 to MIN_CELL - 1 are shown as "< 5").
 MIN_CELL = 5
 MAX_TARGET = 100_000
 CHANNELS = ("tablet", "invitation", "other")
-FAST_RULE = f"under {FAST_SECONDS_PER_ANSWER:g} seconds per saved answer from start to submission (the report's rule)"
+FAST_RULE = N_("under %(seconds)s seconds per saved answer from start to submission (the report's rule)")
+
+
+def fast_rule() -> str:
+    """The report's fast rule in words, in the page's language."""
+    return _(FAST_RULE) % {"seconds": f"{FAST_SECONDS_PER_ANSWER:g}"}
 
 
 class TargetError(ValueError):
@@ -111,11 +117,34 @@ class Quality(msgspec.Struct, frozen=True):
     fast: int
 
 
+class WeekCell(msgspec.Struct, frozen=True):
+    """Completed questionnaires of one site and respondent group in one ISO week of
+    submission, with the site and group's target for the whole fieldwork."""
+
+    week: str
+    site: str
+    group: str
+    completed: int
+    target: int | None
+
+    def shown(self) -> dict[str, str]:
+        """The row as the page and the CSV show it ('< 5' for 1 to 4)."""
+        return {
+            "week": self.week,
+            "site": self.site,
+            "group": self.group,
+            "completed": count_text(self.completed),
+            "target": "" if self.target is None else str(self.target),
+        }
+
+
 class Dashboard(msgspec.Struct, frozen=True):
     cells: list[Cell]
     channels: list[Channel]
     weeks: list[tuple[str, int]]
     quality: list[Quality]
+    #: Completed per ISO week, site and group (weeks in order, then site and group).
+    weekly: list[WeekCell] = []
 
 
 def channel_of(credential: str | None) -> str:
@@ -140,17 +169,17 @@ def parse_target(site_text: str, group: str, target_text: str, site_ids: list[in
     try:
         site_id = int(site_text)
     except ValueError:
-        raise TargetError("site", "choose a site of this study") from None
+        raise TargetError("site", _("choose a site of this study")) from None
     if site_id not in site_ids:
-        raise TargetError("site", "choose a site of this study")
+        raise TargetError("site", _("choose a site of this study"))
     if group not in GROUPS:
-        raise TargetError("group", f"the respondent group must be one of {', '.join(GROUPS)}")
+        raise TargetError("group", _("the respondent group must be one of %(groups)s") % {"groups": ", ".join(GROUPS)})
     try:
         target = int(target_text.strip())
     except ValueError:
-        raise TargetError("target", f"the target must be a whole number from 0 to {MAX_TARGET}") from None
+        raise TargetError("target", _("the target must be a whole number from 0 to %(most)s") % {"most": MAX_TARGET}) from None
     if not 0 <= target <= MAX_TARGET:
-        raise TargetError("target", f"the target must be a whole number from 0 to {MAX_TARGET}")
+        raise TargetError("target", _("the target must be a whole number from 0 to %(most)s") % {"most": MAX_TARGET})
     return site_id, group, target
 
 
@@ -190,6 +219,7 @@ async def dashboard(study_id: int, sites: list[SiteOut]) -> Dashboard:
     channel_started: Counter[tuple[int, str]] = Counter()
     channel_completed: Counter[tuple[int, str]] = Counter()
     weeks: Counter[str] = Counter()
+    weekly: Counter[tuple[str, int, str]] = Counter()
     fast: Counter[int] = Counter()
     for row in responses:
         key = (row["site"], row["respondent_group"])
@@ -200,7 +230,9 @@ async def dashboard(study_id: int, sites: list[SiteOut]) -> Dashboard:
             continue
         completed[key] += 1
         channel_completed[channel] += 1
-        weeks[iso_week(row["submitted_at"])] += 1
+        week = iso_week(row["submitted_at"])
+        weeks[week] += 1
+        weekly[(week, *key)] += 1
         seconds = (row["submitted_at"] - row["started_at"]).total_seconds()
         minutes[key].append(seconds / 60)
         answers = answer_counts[str(row["id"])]
@@ -221,4 +253,8 @@ async def dashboard(study_id: int, sites: list[SiteOut]) -> Dashboard:
         Quality(site=code[s], completed=sum(completed[(s, g)] for g in GROUPS), fast=fast[s])
         for s in sorted(site_ids, key=code.__getitem__)
     ]
-    return Dashboard(cells=cells, channels=channels, weeks=sorted(weeks.items()), quality=quality)
+    week_cells = [
+        WeekCell(week=w, site=code[s], group=g, completed=n, target=wanted.get((s, g)))
+        for (w, s, g), n in sorted(weekly.items(), key=lambda item: (item[0][0], code[item[0][1]], item[0][2]))
+    ]
+    return Dashboard(cells=cells, channels=channels, weeks=sorted(weeks.items()), quality=quality, weekly=week_cells)

@@ -15,7 +15,7 @@ from litestar.response import Redirect, Template
 from server.workspace import audit
 from server.workspace.audit import Action
 from server.workspace.access import study_site_ids
-from server.workspace.dashboard import CHANNELS, FAST_RULE, TargetError, count_text, dashboard, parse_target, set_target
+from server.workspace.dashboard import CHANNELS, TargetError, fast_rule, count_text, dashboard, parse_target, set_target
 from server.workspace.dashboard_chart import progress_bar, week_columns
 from server.workspace.enrolment import GROUPS
 from server.workspace.export.spreadsheet import neutralise_text
@@ -26,6 +26,22 @@ from server.workspace.studies import StudyOut, get_study
 
 #: Column names of the CSV, in the page's table order.
 CSV_COLUMNS = ("site", "group", "target", "completed", "of_target", "started", "completion", "breakoff", "median_minutes")
+#: Column names of the weekly CSV (completed per ISO week, site and group).
+WEEKLY_CSV_COLUMNS = ("week", "site", "group", "completed", "target")
+
+
+def _csv(rows: list[dict[str, str]], columns: tuple[str, ...], filename: str) -> Response:
+    """Rows as shown on the page, as a CSV download (text a spreadsheet would run is neutralised)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
+    for shown in rows:
+        writer.writerow([neutralise_text(shown[name]) for name in columns])
+    return Response(
+        content=out.getvalue().encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 async def _visible_study(request: Request, study_id: int) -> StudyOut:
@@ -62,8 +78,9 @@ class DashboardPages(Controller):
             quality=board.quality,
             weeks=board.weeks,
             week_chart=week_columns(board.weeks),
+            weekly=[cell.shown() for cell in board.weekly],
             count_text=count_text,
-            fast_rule=FAST_RULE,
+            fast_rule=fast_rule(),
             groups=GROUPS,
             error=error,
             typed=typed or {},
@@ -79,17 +96,14 @@ class DashboardPages(Controller):
         """The per site x group table as CSV, with the page's suppression."""
         study = await _visible_study(request, study_id)
         board = await dashboard(study.id, study.sites)
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(CSV_COLUMNS)
-        for cell in board.cells:
-            shown = cell.shown()
-            writer.writerow([neutralise_text(shown[name]) for name in CSV_COLUMNS])
-        return Response(
-            content=out.getvalue().encode("utf-8"),
-            media_type="text/csv; charset=utf-8",
-            headers={"content-disposition": f'attachment; filename="fieldwork-study-{study_id}.csv"'},
-        )
+        return _csv([cell.shown() for cell in board.cells], CSV_COLUMNS, f"fieldwork-study-{study_id}.csv")
+
+    @get("/{study_id:int}/dashboard-weeks.csv", opt=allow(FIELDWORK))
+    async def weeks_csv(self, request: Request, study_id: FromPath[int]) -> Response:
+        """Completed per ISO week, site and group as CSV, with the page's suppression."""
+        study = await _visible_study(request, study_id)
+        board = await dashboard(study.id, study.sites)
+        return _csv([cell.shown() for cell in board.weekly], WEEKLY_CSV_COLUMNS, f"fieldwork-weeks-study-{study_id}.csv")
 
     @post("/{study_id:int}/dashboard/targets", opt=allow(STAFF))
     async def target(self, request: Request, study_id: FromPath[int], data: Form) -> Template | Redirect:

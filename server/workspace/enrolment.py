@@ -27,6 +27,7 @@ from server.storage.database import write_transaction
 from server.storage.tables import Site, Study
 from server.storage.workspace_tables import InvitationCode, KioskEnrolment, KioskTablet
 from server.credentials.codes import code_hash, new_code
+from server.workspace.i18n import _
 
 GROUPS = ("patient", "relative", "staff")
 MAX_INVITATIONS_PER_BATCH = 500
@@ -72,9 +73,9 @@ def tablet_label(text: str) -> str:
     """A tablet's name as typed, trimmed: at most 100 characters, one line; "" for none."""
     label = " ".join(text.split())
     if len(label) > MAX_LABEL_LENGTH:
-        raise EnrolmentError("label", f"must be at most {MAX_LABEL_LENGTH} characters (it has {len(label)})")
+        raise EnrolmentError("label", _("must be at most %(most)s characters (it has %(length)s)") % {"most": MAX_LABEL_LENGTH, "length": len(label)})
     if any(not ch.isprintable() for ch in label):
-        raise EnrolmentError("label", "must hold no control characters")
+        raise EnrolmentError("label", _("must hold no control characters"))
     return label
 
 
@@ -94,11 +95,11 @@ async def issue_kiosk_code(
     """
     label = tablet_label(label)
     if not 1 <= valid_hours <= 24 * 14:
-        raise EnrolmentError("valid_hours", "must be between 1 and 336")
+        raise EnrolmentError("valid_hours", _("must be between %(least)s and %(most)s") % {"least": 1, "most": 336})
     if idle_seconds is not None and not MIN_IDLE_SECONDS <= idle_seconds <= MAX_IDLE_SECONDS:
-        raise EnrolmentError("idle_seconds", f"must be between {MIN_IDLE_SECONDS} and {MAX_IDLE_SECONDS} seconds")
+        raise EnrolmentError("idle_seconds", _("must be between %(least)s and %(most)s seconds") % {"least": MIN_IDLE_SECONDS, "most": MAX_IDLE_SECONDS})
     if not await Site.exists().where(Site.id == site_id):
-        raise EnrolmentError("site", f"no site with id {site_id}")
+        raise EnrolmentError("site", _("no site with id %(id)s") % {"id": site_id})
     code, expires = new_code(), _now() + dt.timedelta(hours=valid_hours)
     await KioskEnrolment.insert(
         KioskEnrolment(
@@ -124,17 +125,17 @@ async def issue_invitations(
 ) -> list[IssuedCode]:
     """`count` invitation codes for one study and respondent group (optionally one site)."""
     if group not in GROUPS:
-        raise EnrolmentError("group", f"'{group}' is not one of {', '.join(GROUPS)}")
+        raise EnrolmentError("group", _("'%(group)s' is not one of %(groups)s") % {"group": group, "groups": ", ".join(GROUPS)})
     if not 1 <= count <= MAX_INVITATIONS_PER_BATCH:
-        raise EnrolmentError("count", f"must be between 1 and {MAX_INVITATIONS_PER_BATCH}")
+        raise EnrolmentError("count", _("must be between %(least)s and %(most)s") % {"least": 1, "most": MAX_INVITATIONS_PER_BATCH})
     if not 1 <= valid_days <= 365:
-        raise EnrolmentError("valid_days", "must be between 1 and 365")
+        raise EnrolmentError("valid_days", _("must be between %(least)s and %(most)s") % {"least": 1, "most": 365})
     if not 1 <= max_uses <= 1000:
-        raise EnrolmentError("max_uses", "must be between 1 and 1000")
+        raise EnrolmentError("max_uses", _("must be between %(least)s and %(most)s") % {"least": 1, "most": 1000})
     if not await Study.exists().where(Study.id == study_id):
-        raise EnrolmentError("study", f"no study with id {study_id}")
+        raise EnrolmentError("study", _("no study with id %(id)s") % {"id": study_id})
     if site_id is not None and not await Site.exists().where((Site.id == site_id) & (Site.study == study_id)):
-        raise EnrolmentError("site", f"site {site_id} is not a site of this study")
+        raise EnrolmentError("site", _("site %(id)s is not a site of this study") % {"id": site_id})
     expires = _now() + dt.timedelta(days=valid_days)
     codes = [new_code(12) for _ in range(count)]
     async with write_transaction():

@@ -25,7 +25,7 @@ from server.workspace.enrolment import (
     revoke_tablet,
     tablet_label,
 )
-from server.workspace.card_language import CARD_TEXTS, CardLanguageError, card_language
+from server.workspace.card_language import CardLanguageError, card_language, card_text
 from server.workspace.field_errors import FieldError
 from server.workspace.forms import Form, form_text
 from server.workspace.invitation_links import invitation_cards, links_csv, public_origin
@@ -33,6 +33,7 @@ from server.workspace.studies import get_study
 from server.workspace.studies_pages import study_page
 from server.workspace.rendering import page
 from server.workspace.roles import FIELDWORK, allow
+from server.workspace.i18n import _
 
 
 _TOO_LARGE = 10**18
@@ -49,7 +50,7 @@ def _int(data: dict, name: str, default: int) -> int:
     # where the number is used (server/workspace/enrolment.py); int() refuses more than
     # 4,300 digits, and anything past 18 is outside every range anyway.
     if not (text.isascii() and text.isdigit()):
-        raise EnrolmentError(name, "must be a whole number")
+        raise EnrolmentError(name, _("must be a whole number"))
     return int(text) if len(text) <= 18 else _TOO_LARGE
 
 
@@ -60,7 +61,7 @@ def _optional_seconds(data: dict, name: str) -> int | None:
     if not text:
         return None
     if not (text.isascii() and text.isdigit()):
-        raise EnrolmentError(name, "must be a whole number of seconds")
+        raise EnrolmentError(name, _("must be a whole number of seconds"))
     return int(text) if len(text) <= 18 else _TOO_LARGE
 
 
@@ -82,7 +83,7 @@ class FieldworkPages(Controller):
             label = tablet_label(typed["label"])
             if not label:
                 # A name is how the tablet is told apart on the study page and revoked when lost.
-                raise EnrolmentError("label", "give the tablet a name, such as where it stands")
+                raise EnrolmentError("label", _("give the tablet a name, such as where it stands"))
             issued = await issue_kiosk_code(site_id, user["id"], _int(data, "valid_hours", 24), idle_seconds, label)
         except EnrolmentError as exc:
             invalid = FieldError(f"kiosk-{site_id}", exc.field, exc.reason)
@@ -198,7 +199,7 @@ async def _issue_invitations(request: Request, study_id: int, data: dict, form: 
         # A coordinator's codes are always tied to one of their own sites.
         site_id = allowed_sites[0] if len(allowed_sites) == 1 else None
         if site_id is None:
-            return await refused("site", "choose one of your sites")
+            return await refused("site", _("choose one of your sites"))
     group = typed["group"]
     try:
         language = card_language(typed["card_language"])
@@ -239,5 +240,5 @@ async def _render(
         group=issued.group,
         study=await get_study(study_id),
         card_language=language,
-        card_text=CARD_TEXTS[language],
+        card_text=card_text(language),
     )

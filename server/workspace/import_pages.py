@@ -13,11 +13,11 @@ stored (the import is one transaction). A success shows the `ImportReport` and i
 with `Action.IMPORT` as the command line does, with the actor's name; the page lists the
 past imports (from the page or the command line) from the audit log.
 
-Where the work runs: the upload is written to disk off the event loop. `import_export` is
-a coroutine that reads and verifies the zip (CPU work) and then writes in one transaction
-on the app's own database engine; that engine's connections belong to this event loop, so
-the import cannot move to a thread as a whole. Imports are rare and admin-only, and a
-lock lets one run at a time per process so they never pile up on the loop.
+Where the work runs: the upload is written to disk off the event loop, and
+`import_export` reads and checks the zip (the CPU work: seconds for a large export) in a
+worker thread, so other requests are answered meanwhile; only the writing, in one
+transaction on the app's own database connections, runs on the event loop. Imports are
+rare and admin-only, and a lock lets one run at a time per process so they never pile up.
 """
 
 import asyncio
@@ -32,7 +32,9 @@ from litestar.response import Template
 
 from server.workspace import audit
 from server.workspace.audit import Action
+from server.workspace.field_errors import FieldError
 from server.workspace.forms import MultipartForm
+from server.workspace.i18n import _, ngettext
 from server.workspace.import_archive import ImportError_, ImportLimits
 from server.workspace.importer import ImportReport, import_export
 from server.workspace.rendering import page
@@ -65,8 +67,10 @@ def _save(upload: UploadFile, target: Path) -> None:
 
 def _checked(report: ImportReport) -> str:
     if report.verified_files is None:
-        return "no manifest.json in the zip: checksums not verified"
-    return f"{report.verified_files} files verified against manifest.json"
+        return _("no manifest.json in the zip: checksums not verified")
+    return ngettext(
+        "%(num)s file verified against manifest.json", "%(num)s files verified against manifest.json", report.verified_files
+    ) % {"num": report.verified_files}
 
 
 class ImportPages(Controller):
@@ -86,7 +90,7 @@ class ImportPages(Controller):
         """Import the uploaded zip; the report, or the refusal naming file, row and column."""
         upload = data.get(_FIELD)
         if not isinstance(upload, UploadFile) or not upload.filename:
-            return await self._refused(request, f"{_FIELD}: choose an export zip to import")
+            return await self._refused(request, f"{_FIELD}: " + _("choose an export zip to import"))
         folder = Path(tempfile.mkdtemp(prefix="leastmeans-upload-"))
         path = folder / _file_name(upload.filename)
         try:
@@ -106,7 +110,8 @@ class ImportPages(Controller):
         return await self._page(request, report=report, checked=_checked(report), file=path.name)
 
     async def _refused(self, request: Request, reason: str) -> Template:
-        return await self._page(request, status_code=400, error=reason)
+        # The upload is the form's one field: whatever is refused, it is what to change.
+        return await self._page(request, status_code=400, error=reason, invalid=FieldError("import", _FIELD, reason))
 
     async def _page(self, request: Request, status_code: int = 200, **context: object) -> Template:
         history = await audit.entries(limit=HISTORY_LENGTH, action=Action.IMPORT)

@@ -39,6 +39,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
 import msgspec
 import pandas as pd
 from piccolo.engine.sqlite import SQLiteEngine
@@ -339,8 +340,33 @@ def _from_wide(
     return people, answers
 
 
+class _Checked(msgspec.Struct):
+    """Everything an import writes, read and checked: what `read_and_check` hands to the
+    transaction."""
+
+    read: _ZipContent
+    instruments: dict[str, Instrument]
+    tidy: pd.DataFrame
+    people: pd.DataFrame
+    answers: list[tuple[str, str, object, str | None]]
+    studies: list[str]
+
+
 async def import_export(path: Path, limits: ImportLimits = ImportLimits()) -> ImportReport:
-    """Import the export zip at `path` within `limits`; raise ImportError_ naming file, row and reason."""
+    """Import the export zip at `path` within `limits`; raise ImportError_ naming file, row and reason.
+
+    Reading and checking the zip is CPU work that takes seconds for a large export, so it
+    runs in a worker thread (`read_and_check` touches no database); the event loop keeps
+    answering other requests meanwhile, and only the writing runs on it, on the app's own
+    database connections.
+    """
+    checked = await anyio.to_thread.run_sync(read_and_check, path, limits)
+    return await _write(checked)
+
+
+def read_and_check(path: Path, limits: ImportLimits = ImportLimits()) -> _Checked:
+    """Read and check the export zip at `path` within `limits`, storing nothing; raise
+    ImportError_ naming file, row and reason."""
     try:
         read = _read_zip(path, limits)
     except (zipfile.BadZipFile, KeyError, ValueError, EOFError, OSError) as exc:
@@ -402,7 +428,13 @@ async def import_export(path: Path, limits: ImportLimits = ImportLimits()) -> Im
         if read.free_text is not None:
             answers += _free_text_answers(read.free_text, people, instruments, limits)
     studies = sorted(set(people["study"]))
+    return _Checked(read=read, instruments=instruments, tidy=tidy, people=people, answers=answers, studies=studies)
 
+
+async def _write(checked: _Checked) -> ImportReport:
+    """Store a checked import in one transaction (nothing if any part is refused)."""
+    read, instruments, people, answers, studies = checked.read, checked.instruments, checked.people, checked.answers, checked.studies
+    contents = read.instruments
     async with write_transaction() as transaction:
         for study_code in studies:
             if await Study.exists().where(Study.code == study_code):
@@ -452,6 +484,6 @@ async def import_export(path: Path, limits: ImportLimits = ImportLimits()) -> Im
         study=", ".join(studies),
         respondents=len(new_ids),
         answers=len(answer_rows),
-        rows=len(tidy),
+        rows=len(checked.tidy),
         verified_files=None if read.seal is None else len(read.seal.files),
     )

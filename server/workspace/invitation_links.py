@@ -15,7 +15,7 @@ import msgspec
 from litestar import Request
 from markupsafe import Markup
 
-from server.workspace.card_language import CARD_TEXTS, DEFAULT_CARD_LANGUAGE, card_date
+from server.workspace.card_language import DEFAULT_CARD_LANGUAGE, card_date, card_text
 from server.workspace.enrolment import IssuedCode
 from server.workspace.qr_codes import qr_svg
 
@@ -47,7 +47,7 @@ def invitation_cards(
 ) -> list[InvitationCard]:
     """A card per issued code in `language` (see `card_language`), its link rooted at `public_origin`."""
     origin = public_origin(request)
-    text = CARD_TEXTS[language]
+    text = card_text(language)
     cards = []
     for issued in codes:
         link = invitation_link(origin, issued.code)

@@ -12,6 +12,7 @@ from server.storage.database import write_transaction
 from server.storage.tables import Site, Study
 from server.storage.workspace_tables import StudyInstrument
 from surveys.model import SETTINGS
+from server.workspace.i18n import _
 
 
 class StudyError(ValueError):
@@ -50,14 +51,14 @@ class StudyOut(msgspec.Struct, frozen=True):
 def _code(value: str, field: str) -> str:
     code = value.strip()
     if not 1 <= len(code) <= 64 or not all(ch.isalnum() or ch in "-_" for ch in code):
-        raise StudyError(field, "use 1-64 letters, digits, - or _")
+        raise StudyError(field, _("use 1-64 letters, digits, - or _"))
     return code
 
 
 def _name(value: str, field: str) -> str:
     name = value.strip()
     if not 1 <= len(name) <= 200:
-        raise StudyError(field, "must be 1-200 characters")
+        raise StudyError(field, _("must be 1-200 characters"))
     return name
 
 
@@ -69,7 +70,7 @@ def study_purpose(value: str) -> str:
     """The purpose as typed, on one line; refused when longer than the column holds."""
     purpose = " ".join(value.split())
     if len(purpose) > MAX_PURPOSE_LENGTH:
-        raise StudyError("purpose", f"must be at most {MAX_PURPOSE_LENGTH} characters (it has {len(purpose)})")
+        raise StudyError("purpose", _("must be at most %(most)s characters (it has %(length)s)") % {"most": MAX_PURPOSE_LENGTH, "length": len(purpose)})
     return purpose
 
 
@@ -77,7 +78,7 @@ async def create_study(code: str, name: str, purpose: str = "", preference_card:
     """Create an open study; the code must be new."""
     code, name, purpose = _code(code, "code"), _name(name, "name"), study_purpose(purpose)
     if await Study.exists().where(Study.code == code):
-        raise StudyError("code", f"a study '{code}' already exists")
+        raise StudyError("code", _("a study '%(code)s' already exists") % {"code": code})
     rows = await Study.insert(Study(code=code, name=name, purpose=purpose, preference_card=preference_card)).returning(Study.id)
     return rows[0]["id"]
 
@@ -104,11 +105,11 @@ async def add_site(study_id: int, code: str, name: str, setting: str, available:
     questionnaires, from `questionnaire_choice.offers`)."""
     code, name = _code(code, "site_code"), _name(name, "site_name")
     if setting not in SETTINGS:
-        raise StudyError("setting", f"'{setting}' is not one of {', '.join(SETTINGS)}")
+        raise StudyError("setting", _("'%(setting)s' is not one of %(settings)s") % {"setting": setting, "settings": ", ".join(SETTINGS)})
     if not await Study.exists().where(Study.id == study_id):
-        raise StudyError("study", f"no study with id {study_id}")
+        raise StudyError("study", _("no study with id %(id)s") % {"id": study_id})
     if await Site.exists().where((Site.study == study_id) & (Site.code == code)):
-        raise StudyError("site_code", f"the study already has a site '{code}'")
+        raise StudyError("site_code", _("the study already has a site '%(code)s'") % {"code": code})
     _refuse_problems("setting", available, await _chosen_pairs(study_id), [WardSetting(name=name, setting=setting)])
     rows = await Site.insert(Site(study=study_id, code=code, name=name, setting=setting)).returning(Site.id)
     return rows[0]["id"]
@@ -123,9 +124,9 @@ async def set_instruments(study_id: int, pairs: list[tuple[str, str]], available
     """
     for instrument, language in pairs:
         if instrument not in available:
-            raise StudyError("instruments", f"unknown questionnaire '{instrument}'")
+            raise StudyError("instruments", _("unknown questionnaire '%(instrument)s'") % {"instrument": instrument})
         if language not in available[instrument].languages:
-            raise StudyError("languages", f"'{instrument}' has no '{language}' version")
+            raise StudyError("languages", _("'%(instrument)s' has no '%(language)s' version") % {"instrument": instrument, "language": language})
     _refuse_problems("instruments", available, pairs, await _wards(study_id))
     async with write_transaction():
         await StudyInstrument.delete().where(StudyInstrument.study == study_id)
@@ -140,9 +141,9 @@ async def set_responsible(study_id: int, data_controller: str, contact: str) -> 
     (free text, shown before consent; empty leaves it out)."""
     data_controller, contact = " ".join(data_controller.split()), " ".join(contact.split())
     if len(data_controller) > 200:
-        raise StudyError("data_controller", "must be at most 200 characters")
+        raise StudyError("data_controller", _("must be at most %(most)s characters") % {"most": 200})
     if len(contact) > 300:
-        raise StudyError("contact", "must be at most 300 characters")
+        raise StudyError("contact", _("must be at most %(most)s characters") % {"most": 300})
     await Study.update({Study.data_controller: data_controller, Study.contact: contact}).where(Study.id == study_id)
 
 

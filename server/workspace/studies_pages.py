@@ -8,7 +8,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from server.instrument_registry import RegistryDep
-from server.respondent.questionnaire_choice import SETTING_LABELS, offers
+from server.respondent.questionnaire_choice import offers
 from server.workspace import audit
 from server.workspace.access import site_scope, study_site_ids
 from server.workspace.audit import Action
@@ -17,6 +17,7 @@ from server.workspace.field_errors import FieldError
 from server.workspace.enrolment import DEFAULT_IDLE_SECONDS, MAX_IDLE_SECONDS, MIN_IDLE_SECONDS, invitations, tablets
 from server.workspace.fieldwork import fieldwork
 from server.workspace.forms import Form, form_text
+from server.workspace.i18n import N_, _
 from server.workspace.rendering import page
 from server.workspace.roles import FIELDWORK, STAFF, allow
 from server.workspace.studies import (
@@ -30,6 +31,9 @@ from server.workspace.studies import (
     set_open,
     set_responsible,
 )
+
+#: Ward settings in words (translated where shown), in the order the form offers them.
+SETTING_NAMES = {"general_adult": N_("general adult"), "child_adolescent": N_("child and adolescent"), "forensic": N_("forensic")}
 
 #: The fields of the new-study form, kept as typed after a refusal.
 _NEW_STUDY_FIELDS = ("code", "name", "purpose", "preference_card")
@@ -165,7 +169,8 @@ async def study_page(
         invalid=invalid,
         study=study,
         available=available,
-        served={code: ", ".join(SETTING_LABELS.get(s, s) for s in offer.settings) for code, offer in offers(registry).items()},
+        served={code: ", ".join(_(SETTING_NAMES.get(s, s)) for s in offer.settings) for code, offer in offers(registry).items()},
+        setting_names={value: _(name) for value, name in SETTING_NAMES.items()},
         chosen=set(study.instruments) if chosen is None else chosen,
         typed=typed or {},
         progress=await fieldwork(study_id, site_ids),

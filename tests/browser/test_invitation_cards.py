@@ -14,6 +14,9 @@ pytestmark = pytest.mark.browser
 
 def _log_in(page, base: str, database: Path) -> None:
     username, password = staff_account(database, "researcher")
+    # The tablet's browser asks for Danish; this coordinator reads the workspace in English
+    # (the login page's language switch), while the printed cards stay Danish by default.
+    page.context.add_cookies([{"name": "lm_language", "value": "en", "url": f"{base}/workspace/"}])
     page.goto(f"{base}/workspace/login")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
@@ -42,8 +45,12 @@ def test_invitation_qr_codes_render_under_the_policy_and_the_link_works(live_ser
     page.get_by_role("button", name="Issue codes as printable cards").click()
     page.get_by_role("heading", name=re.compile("Invitation cards")).wait_for()
     assert page.locator(".print-card svg.qr").count() == 3
+    # Danish unless English is chosen: the cards are handed to patients.
+    assert page.locator(".print-card[lang=da]").count() == 3
+    assert "Du er inviteret til at svare på et spørgeskema" in page.locator(".print-card").first.inner_text()
     assert _violations(page) == []
     page.emulate_media(media="print")
+    page.screenshot(path="/tmp/invitation-cards-da-print.png")
     assert not page.get_by_role("navigation").is_visible()
     assert page.locator(".print-card").first.is_visible()
 
@@ -56,3 +63,12 @@ def test_invitation_qr_codes_render_under_the_policy_and_the_link_works(live_ser
         phone.get_by_role("button", name=re.compile("^Start$")).wait_for()
     finally:
         phone.context.close()
+
+    page.emulate_media(media="screen")
+    page.go_back()
+    page.get_by_label("Language of printed cards").select_option("en")
+    page.get_by_label("How many codes").fill("1")
+    page.get_by_role("button", name="Issue codes as printable cards").click()
+    page.get_by_role("heading", name=re.compile("Invitation cards")).wait_for()
+    assert page.locator(".print-card[lang=en]").count() == 1
+    assert "You are invited to answer a questionnaire" in page.locator(".print-card").inner_text()

@@ -3,14 +3,17 @@ tablets submit questionnaires, "< 5" for small counts, coordinators limited to t
 sites, and a CSV with the page's numbers."""
 
 import csv
+import datetime as dt
 import io
 import re
 from collections.abc import Callable
 
 import httpx
+import pytest
 
-from server.storage.tables import Site
+from server.storage.tables import Response, Site
 from server.storage.workspace_tables import AuditEntry, StaffUser
+from server.workspace.fieldwork import iso_week
 from server.workspace.roles import Role
 from server.workspace.users import assign_sites
 from tests.conftest import tablet_headers
@@ -197,3 +200,55 @@ async def test_targets_saved_at_once_leave_one_row_with_the_last_value(engine) -
     assert len(rows) == 1 and 1 <= rows[0]["target"] <= 8
     await set_target(site, "patient", 40)
     assert [r["target"] for r in await FieldworkTarget.select(FieldworkTarget.target)] == [40]
+
+
+def _weekly(html: str) -> list[list[str]]:
+    """The weekly table (week, site, group, completed, target) as cell texts."""
+    body = html.split('<table class="weekly">')[1].split("</tbody>")[0].split("<tbody>")[1]
+    return [
+        [c.strip().replace("&lt;", "<") for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, flags=re.S)]
+        for row in re.findall(r"<tr>(.*?)</tr>", body, flags=re.S)
+    ]
+
+
+@pytest.mark.parametrize("bare_engine", ["sqlite"], indirect=True)
+async def test_completed_per_week_site_and_group_against_the_target_with_small_counts_hidden(
+    client: httpx.AsyncClient, accounts: dict[Role, str], as_role: Callable
+) -> None:
+    researcher = await as_role(Role.RESEARCHER)
+    study_id = await _study_with_two_sites(researcher)
+    url = f"/workspace/studies/{study_id}/dashboard"
+    await _set_target(researcher, study_id, "w1", "patient", "12")
+    w1_tablet, w2_tablet = await tablet_headers("s1", "w1"), await tablet_headers("s1", "w2")
+    for _ in range(7):
+        await _respond(client, w1_tablet)
+    await _respond(client, w2_tablet)
+    # Two of w1's questionnaires were handed in a week earlier.
+    w1 = await _site_id("w1")
+    earlier = [r["id"] for r in await Response.select(Response.id).where(Response.site == w1).limit(2)]
+    for rid in earlier:
+        row = await Response.select(Response.started_at, Response.submitted_at).where(Response.id == rid).first()
+        week = dt.timedelta(days=7)
+        await Response.update({Response.started_at: row["started_at"] - week, Response.submitted_at: row["submitted_at"] - week}).where(
+            Response.id == rid
+        )
+    now = dt.datetime.now(dt.timezone.utc)
+    this_week, last_week = iso_week(now), iso_week(now - dt.timedelta(days=7))
+
+    page = (await researcher.get(url)).text
+    assert _weekly(page) == [
+        [last_week, "w1", "patient", "< 5", "12"],
+        [this_week, "w1", "patient", "5", "12"],
+        [this_week, "w2", "patient", "< 5", "not set"],
+    ]
+    downloaded = await researcher.get(f"/workspace/studies/{study_id}/dashboard-weeks.csv")
+    assert downloaded.status_code == 200 and downloaded.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(downloaded.text)))
+    assert rows[0] == ["week", "site", "group", "completed", "target"]
+    assert rows[1:] == [[last_week, "w1", "patient", "< 5", "12"], [this_week, "w1", "patient", "5", "12"], [this_week, "w2", "patient", "< 5", ""]]
+
+    coordinator = await StaffUser.select(StaffUser.id).where(StaffUser.username == accounts[Role.COORDINATOR]).first()
+    await assign_sites(coordinator["id"], [await _site_id("w2")])
+    coord = await as_role(Role.COORDINATOR)
+    assert _weekly((await coord.get(url)).text) == [[this_week, "w2", "patient", "< 5", "not set"]]
+    assert "w1" not in (await coord.get(f"/workspace/studies/{study_id}/dashboard-weeks.csv")).text

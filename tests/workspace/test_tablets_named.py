@@ -12,6 +12,7 @@ from server.credentials import kiosk as kiosk_module
 from server.credentials.kiosk import enrol_tablet
 from server.storage.tables import Site
 from server.storage.workspace_tables import AuditEntry, KioskEnrolment, KioskTablet, StaffUser
+from server.workspace.i18n import local_date
 from server.workspace.roles import Role
 from server.workspace.users import assign_sites
 from tests.workspace.conftest import csrf_headers
@@ -59,10 +60,11 @@ async def test_two_tablets_are_told_apart_by_name_with_their_questionnaires(
     assert (await client.post(f"/api/v1/responses/{started[0]}/submit", headers=bearer)).status_code == 200
 
     page = (await coord.get(f"/workspace/studies/{study_id}")).text
-    today = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d")
+    # Dates as the page writes them (English for this client, Copenhagen time).
+    today = local_date(dt.datetime.now(dt.timezone.utc))
     door_row = page.split('<th scope="row">Tablet by the door, ward A</th>')[1].split("</tr>")[0]
     assert "<td>w1</td>" in door_row and f"<td>{today}</td>" in door_row
-    assert f"<td>{today} " in door_row.split("</td>", 3)[2] + "</td>"  # last seen today
+    assert f"<td>{today}, " in door_row.split("</td>", 3)[2] + "</td>"  # last seen today
     assert "<td>2</td><td>1</td>" in door_row and "Revoke" in door_row
     day_row = page.split('<th scope="row">Day room tablet</th>')[1].split("</tr>")[0]
     assert "<td>0</td><td>0</td>" in day_row
