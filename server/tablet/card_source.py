@@ -87,6 +87,7 @@ async def card_source(request: Request, registry: InstrumentRegistry) -> CardSou
     if stored is None:
         return None
     instrument = await registry.version(stored.instrument_version)
+    # No study features: they switch on free-text items only, never a rating, pair or ranking.
     context = Context(setting=stored.setting, slot=stored.design_slot, features=frozenset(), answers=stored.saved)
     asked = visible_items(instrument, context)
     return CardSource(language=stored.language, order=personal_order(asked, stored.saved))

@@ -121,7 +121,7 @@ class PreferenceCardPages(Controller):
         """Done (or no thanks): the questionnaire leaves this browser, and the card with it."""
         lang = _posted_language(data)
         await let_go(request)
-        if request.cookies.get(KIOSK_COOKIE) and await enrolled_tablet(request.cookies.get(KIOSK_COOKIE)):
+        if await enrolled_tablet(request.cookies.get(KIOSK_COOKIE)) is not None:
             # The kiosk's own reset also clears the page cache; it lets go of nothing more.
             redirect = Redirect(path="/tablet/kiosk/reset?lang=da", status_code=303)
         else:

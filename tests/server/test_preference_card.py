@@ -2,7 +2,8 @@
 in the form alone, taken away as a QR code or a PDF, and gone once they are done. Nothing
 of it is stored and the research answers stay exactly as handed in.
 
-HTTP only, no storage behaviour of its own beyond reading: SQLite is enough."""
+The card's one storage read (the handed-in session and its study's switch) runs on both
+databases; the tests of the screen alone run on SQLite."""
 
 import re
 import pytest
@@ -13,7 +14,7 @@ from server.studies import ensure_study
 from server.tablet.phrases import PHRASES
 from server.tablet.preference_card import NOTE_LIMIT
 
-pytestmark = pytest.mark.parametrize("bare_engine", ["sqlite"], indirect=True)
+ONE_DATABASE = pytest.mark.parametrize("bare_engine", ["sqlite"], indirect=True)
 
 RATINGS = {"personal_observation": 10, "area_restriction": 30, "time_out": 30, "seclusion": 30, "holding_short": 80}
 #: The ranking task's answer: seclusion before area restriction (both rated 30).
@@ -92,6 +93,7 @@ async def test_a_patient_sees_their_order_adjusts_it_and_the_stored_answers_stay
     assert await _stored(rid) == before
 
 
+@ONE_DATABASE
 async def test_a_tie_left_by_the_answers_stays_side_by_side_and_can_be_split(client: AsyncClient) -> None:
     await _answered(client)
     await client.post("/tablet/questions/submit")
@@ -105,6 +107,7 @@ async def test_a_tie_left_by_the_answers_stays_side_by_side_and_can_be_split(cli
     assert 'data-measure="acute_sedation"' not in added.text.split('id="card-unrated-title"', 1)[1]
 
 
+@ONE_DATABASE
 async def test_a_long_note_is_cut_and_the_screen_says_so(client: AsyncClient) -> None:
     await _answered(client)
     await client.post("/tablet/questions/submit")
@@ -114,6 +117,7 @@ async def test_a_long_note_is_cut_and_the_screen_says_so(client: AsyncClient) ->
     assert _fields(cut.text)["note"] == "x" * NOTE_LIMIT
 
 
+@ONE_DATABASE
 async def test_a_forged_order_is_refused_without_quoting_it(client: AsyncClient) -> None:
     await _answered(client)
     await client.post("/tablet/questions/submit")
@@ -124,6 +128,7 @@ async def test_a_forged_order_is_refused_without_quoting_it(client: AsyncClient)
     assert twice.status_code == 400
 
 
+@ONE_DATABASE
 async def test_the_card_follows_a_language_switch_with_its_order_and_note(client: AsyncClient) -> None:
     await _answered(client)
     await client.post("/tablet/questions/submit")
@@ -135,6 +140,7 @@ async def test_the_card_follows_a_language_switch_with_its_order_and_note(client
     assert _fields(switched.text)["note"] == "tal roligt"
 
 
+@ONE_DATABASE
 async def test_stopping_and_keeping_the_answers_offers_the_card_too(client: AsyncClient) -> None:
     await _answered(client)
     stopped = await client.post("/tablet/questions/stop", data={"choice": "keep"})
@@ -143,6 +149,7 @@ async def test_stopping_and_keeping_the_answers_offers_the_card_too(client: Asyn
     assert (await client.get("/tablet/card")).status_code == 200
 
 
+@ONE_DATABASE
 async def test_declining_lets_the_questionnaire_go_at_once(client: AsyncClient) -> None:
     await _answered(client)
     await client.post("/tablet/questions/submit")
@@ -163,6 +170,7 @@ async def test_no_card_when_the_study_switched_it_off(client: AsyncClient) -> No
     assert (await client.get("/tablet/card")).status_code == 303
 
 
+@ONE_DATABASE
 async def test_relatives_are_never_offered_a_card(client: AsyncClient) -> None:
     rid = await _answered(client, study="rel")
     # The same questionnaire as a relative's (the demo welcome screen starts patients only).
