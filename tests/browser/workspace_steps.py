@@ -123,7 +123,8 @@ class WardTablet:
         self.page.goto(f"{base}/tablet/kiosk")
         self.page.locator("#code").fill(code)
         self.page.locator("form[action='/tablet/kiosk'] button[type=submit]").click()
-        self.page.get_by_role("status").wait_for()
+        # Enrolled: the page offers the first respondent's clean start.
+        self.page.locator("a[href^='/tablet/kiosk/reset']").wait_for()
 
     def welcome_ward(self) -> str | None:
         """The ward the tablet's welcome screen names as its own (None: it is no ward's tablet)."""
