@@ -13,6 +13,7 @@ import csv
 import io
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,7 +64,7 @@ class Fieldwork:
 
 
 @pytest.fixture(scope="module")
-def fieldwork(live_server: str, live_database: Path, chromium: Any) -> Fieldwork:
+def fieldwork(live_server: str, live_database: Path, chromium: Any) -> Iterator[Fieldwork]:
     """A study with two wards set up through the pages by a researcher, and a coordinator
     given the first ward by an admin on the users page."""
     accounts = {role: staff_account(live_database, role) for role in ("admin", "researcher", "coordinator")}
@@ -110,7 +111,15 @@ def fieldwork(live_server: str, live_database: Path, chromium: Any) -> Fieldwork
         signed_in["coordinator"] = coordinator.context.storage_state()
     finally:
         coordinator.context.close()
-    return Fieldwork(live_server, live_database, study_id, sites, accounts, signed_in)
+    yield Fieldwork(live_server, live_database, study_id, sites, accounts, signed_in)
+    # Closed afterwards, so the demo welcome of later tablet tests offers only the demo study's wards.
+    researcher = new_page(chromium, storage_state=signed_in["researcher"], axe=False)
+    try:
+        researcher.goto(f"{live_server}/workspace/studies/{study_id}")
+        researcher.locator(f"form[action='/workspace/studies/{study_id}/status'] button[type=submit]").click()
+        researcher.wait_for_url(re.compile(rf"/workspace/studies/{study_id}$"))
+    finally:
+        researcher.context.close()
 
 
 @pytest.fixture
