@@ -22,6 +22,9 @@ def _audited(database: Path, number: int) -> list[str]:
 
 def _log_in(page, base: str, database: Path, role: str) -> None:
     username, password = staff_account(database, role)
+    # The browsers here ask for Danish; these staff read the workspace in English (the login
+    # page's language switch keeps that choice in a cookie).
+    page.context.add_cookies([{"name": "lm_language", "value": "en", "url": f"{base}/workspace/"}])
     page.goto(f"{base}/workspace/login")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
