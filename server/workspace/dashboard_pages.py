@@ -19,6 +19,7 @@ from server.workspace.dashboard import CHANNELS, TargetError, fast_rule, count_t
 from server.workspace.dashboard_chart import progress_bar, week_columns
 from server.workspace.enrolment import GROUPS
 from server.workspace.export.spreadsheet import neutralise_text
+from server.workspace.field_errors import FieldError
 from server.workspace.forms import Form, form_text
 from server.workspace.rendering import page
 from server.workspace.roles import FIELDWORK, STAFF, allow
@@ -82,7 +83,8 @@ class DashboardPages(Controller):
             count_text=count_text,
             fast_rule=fast_rule(),
             groups=GROUPS,
-            error=error,
+            error=None if error is None else f"{error.field}: {error}",
+            invalid=None if error is None else FieldError("target", error.field, str(error)),
             typed=typed or {},
         )
 

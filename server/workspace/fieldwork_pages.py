@@ -33,7 +33,7 @@ from server.workspace.studies import get_study
 from server.workspace.studies_pages import study_page
 from server.workspace.rendering import page
 from server.workspace.roles import FIELDWORK, allow
-from server.workspace.i18n import _
+from server.workspace.i18n import _, current_language
 
 
 _TOO_LARGE = 10**18
@@ -117,8 +117,8 @@ class FieldworkPages(Controller):
         issued = await _issue_invitations(request, study_id, data, "screen", registry)
         if isinstance(issued, Template):
             return issued
-        # On screen the codes are for the coordinator, whose workspace is in English.
-        return await _render(request, study_id, issued, "codes.html", language="en")
+        # On screen the codes are for the coordinator: in the workspace's own language.
+        return await _render(request, study_id, issued, "codes.html", language=current_language())
 
     @post("/studies/{study_id:int}/invitations/print")
     async def invitations_print(self, request: Request, study_id: FromPath[int], data: Form, registry: RegistryDep) -> Template:

@@ -32,6 +32,14 @@ def test_invitation_qr_codes_render_under_the_policy_and_the_link_works(live_ser
     page.locator("a[href^='/workspace/studies/']").first.click()
     page.get_by_role("button", name="Revoke").first.wait_for()
     assert _violations(page) == []  # the study page too, with its tablet list
+    # On a phone the wide tables scroll in their own regions; the page itself does not.
+    study_url = page.url
+    page.set_viewport_size({"width": 390, "height": 844})
+    for url in (study_url, f"{study_url}/dashboard"):
+        page.goto(url)
+        assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0, url
+    page.set_viewport_size({"width": 1024, "height": 768})
+    page.goto(study_url)
     page.get_by_label("How many codes").fill("2")
     page.get_by_role("button", name="Issue codes", exact=True).click()
     page.get_by_role("heading", name=re.compile("Invitation codes")).wait_for()

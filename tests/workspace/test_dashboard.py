@@ -108,6 +108,8 @@ async def test_bad_targets_are_refused_naming_the_field_and_keeping_what_was_typ
         refused = await researcher.post(url, data=form, headers=csrf_headers(researcher))
         assert refused.status_code == 400, form
         assert field in refused.text.split('class="error"')[1].split("</p>")[0]
+        # The refused field is marked, with the reason beside it.
+        assert f'aria-invalid="true" aria-describedby="target-{field}-error"' in refused.text and f'id="target-{field}-error"' in refused.text
         if field == "target":
             assert f'value="{form["target"]}"' in refused.text
             assert f'<option value="{w2}" selected>' in refused.text
