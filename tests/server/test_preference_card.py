@@ -5,6 +5,7 @@ of it is stored and the research answers stay exactly as handed in.
 The card's one storage read (the handed-in session and its study's switch) runs on both
 databases; the tests of the screen alone run on SQLite."""
 
+import logging
 import re
 import pytest
 from httpx import AsyncClient
@@ -118,14 +119,23 @@ async def test_a_long_note_is_cut_and_the_screen_says_so(client: AsyncClient) ->
 
 
 @ONE_DATABASE
-async def test_a_forged_order_is_refused_without_quoting_it(client: AsyncClient) -> None:
+async def test_a_forged_order_is_refused_and_no_log_line_holds_the_card(client: AsyncClient, caplog: pytest.LogCaptureFixture) -> None:
     await _answered(client)
     await client.post("/tablet/questions/submit")
     fields = _fields((await client.get("/tablet/card")).text)
-    refused = await client.post("/tablet/card", data={**fields, "order": "<script>x</script>"})
-    assert refused.status_code == 400 and "<script>x" not in refused.text
-    twice = await client.post("/tablet/card", data={**fields, "order": "time_out|time_out"})
-    assert twice.status_code == 400
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG):
+        refused = await client.post("/tablet/card", data={**fields, "order": "<script>x</script>", "note": "hemmelig note"})
+        assert refused.status_code == 400 and "<script>x" not in refused.text
+        twice = await client.post("/tablet/card", data={**fields, "order": "time_out|time_out", "note": "hemmelig note"})
+        assert twice.status_code == 400
+        moved = await client.post("/tablet/card", data={**fields, "move": "seclusion:down", "note": "hemmelig note"})
+        assert moved.status_code == 200
+    # The server's own lines (the test client's request lines name only addresses).
+    logged = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("httpx"))
+    assert "refused" in logged, "the refusals were logged"
+    for secret in ("hemmelig", "<script>", "seclusion", "time_out"):
+        assert secret not in logged
 
 
 @ONE_DATABASE
