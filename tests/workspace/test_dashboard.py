@@ -35,7 +35,7 @@ async def _respond(client: httpx.AsyncClient, headers: dict[str, str], submit: b
 
 def _table(html: str) -> list[list[str]]:
     """The dashboard's main table as cell texts, without the bar column."""
-    body = html.split('<table class="dashboard">')[1].split("</tbody>")[0].split("<tbody>")[1]
+    body = html.split('<table class="dashboard"')[1].split("</tbody>")[0].split("<tbody>")[1]
     rows = []
     for row in re.findall(r"<tr>(.*?)</tr>", body, flags=re.S):
         cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, flags=re.S)
@@ -206,7 +206,7 @@ async def test_targets_saved_at_once_leave_one_row_with_the_last_value(engine) -
 
 def _weekly(html: str) -> list[list[str]]:
     """The weekly table (week, site, group, completed, target) as cell texts."""
-    body = html.split('<table class="weekly">')[1].split("</tbody>")[0].split("<tbody>")[1]
+    body = html.split('<table class="weekly"')[1].split("</tbody>")[0].split("<tbody>")[1]
     return [
         [c.strip().replace("&lt;", "<") for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, flags=re.S)]
         for row in re.findall(r"<tr>(.*?)</tr>", body, flags=re.S)

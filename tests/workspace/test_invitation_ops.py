@@ -75,7 +75,7 @@ async def test_revoking_an_invitation_from_the_page_stops_it_once(as_role: Calla
     rows = await _csv(researcher, study_id, count="2", max_uses="3")
     ids = [row["id"] for row in await InvitationCode.select(InvitationCode.id).order_by(InvitationCode.id)]
     page = (await researcher.get(f"/workspace/studies/{study_id}")).text
-    listed = page.split('<table class="invitations">')[1].split("</table>")[0]
+    listed = page.split('<table class="invitations"')[1].split("</table>")[0]
     assert listed.count("<tr>") == 3 and "<td>0/3</td>" in listed and "any site" in listed
     assert _code(rows[0]) not in page and _code(rows[1]) not in page
 
@@ -106,7 +106,7 @@ async def test_a_coordinator_sees_and_revokes_only_their_own_sites_invitations(
     await assign_sites(coordinator["id"], [w1])
     coord = await as_role(Role.COORDINATOR)
 
-    listed = (await coord.get(f"/workspace/studies/{study_id}")).text.split('<table class="invitations">')[1].split("</table>")[0]
+    listed = (await coord.get(f"/workspace/studies/{study_id}")).text.split('<table class="invitations"')[1].split("</table>")[0]
     assert listed.count("<tr>") == 2 and "<td>w1</td>" in listed and "w2" not in listed
     refused = await coord.post(f"/workspace/fieldwork/studies/{study_id}/invitations/{other_id}/revoke", headers=csrf_headers(coord))
     assert refused.status_code == 404
