@@ -27,10 +27,15 @@ from analysis.settings import GradationSettings
 from server.publication.store import PublicationError
 from server.storage.database import current_engine
 from server.workspace.store import DatabaseStore
+from server.workspace.i18n import N_, _, local_time
 
 #: A publication that takes longer is stopped (and the hold ends, should the server stop).
 MAX_SECONDS: Final = 30 * 60
 #: How long the last job's outcome stays shown.
+#: A running job's stage, stored in English and shown in the page's language.
+STARTING: Final = N_("starting")
+ANALYSING: Final = N_("analysing the answers")
+RENDERING: Final = {"da": N_("rendering the Danish report PDF"), "en": N_("rendering the English report PDF")}
 KEEP_OUTCOME_S: Final = 7 * 24 * 3600
 _STATE, _HOLD = "state", "hold"
 
@@ -100,8 +105,14 @@ async def claim(actor: str) -> None:
     wait = await _store().claim_turn(_HOLD, MAX_SECONDS)
     if wait:
         job = await current_job()
-        who = f" by {job.started_by or 'the command line'} at {job.started_at:%H:%M:%S} UTC" if job and job.state == "running" else ""
-        raise PublicationBusy(f"publication: another publication is being computed (started{who}); wait until it has finished")
+        if job and job.state == "running":
+            message = _("publication: another publication is being computed (started by %(who)s at %(when)s); wait until it has finished") % {
+                "who": job.started_by or _("the command line"),
+                "when": local_time(job.started_at),
+            }
+        else:
+            message = _("publication: another publication is being computed; wait until it has finished")
+        raise PublicationBusy(message)
 
 
 async def release() -> None:
@@ -151,7 +162,7 @@ async def _start(actor: str, request: JobRequest) -> PublicationJob:
     await claim(actor)
     job = PublicationJob(
         state="running", started_by=actor, started_at=_now(), kind=request.kind, studies=request.studies, number=request.number,
-        stage="starting",
+        stage=STARTING,
     )
     try:
         await _save(job)

@@ -16,7 +16,7 @@ import time
 import msgspec
 
 from analysis.settings import GradationSettings
-from server.publication.job import JobOutcome, JobRequest, report_stage
+from server.publication.job import ANALYSING, JobOutcome, JobRequest, report_stage
 from server.publication.store import PublicationError
 
 #: Seconds of extra CPU-bound work before publishing; set only by tests that need a
@@ -38,7 +38,7 @@ async def _draft(actor: str, settings: GradationSettings, studies: list[str]) ->
     from server.workspace import audit
 
     registry = InstrumentRegistry()
-    await report_stage(f"analysing the answers of {', '.join(studies) or 'no study'}")
+    await report_stage(ANALYSING)
     try:
         info = await publish_database(registry, settings, actor, studies)
     except PublicationError as exc:

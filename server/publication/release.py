@@ -25,6 +25,7 @@ from server.publication.store import (
 )
 from server.storage.publication_tables import Publication
 from server.workspace import audit
+from server.workspace.i18n import _
 
 
 class Step:
@@ -42,13 +43,13 @@ MIN_REASON_CHARS: Final = 10
 
 
 def _who(actor: str) -> str:
-    return actor or "the command line"
+    return actor or _("the command line")
 
 
 async def _current(number: int) -> PublicationInfo:
     info = await publication_info(number)
     if info is None:
-        raise PublicationError(f"number: no publication {number}")
+        raise PublicationError(_("number: no publication %(number)s") % {"number": number})
     return info
 
 
@@ -57,7 +58,7 @@ async def _move(number: int, expected: str, values: dict) -> None:
     moved = await Publication.update(values).where((Publication.number == number) & (Publication.status == expected)).returning(Publication.number)
     if not moved:
         now = await _current(number)
-        raise PublicationError(f"status: publication {number} is now {now.status}; someone else moved it first")
+        raise PublicationError(_("status: publication %(number)s is now %(status)s; someone else moved it first") % {"number": number, "status": now.status})
 
 
 def _now() -> dt.datetime:
@@ -68,9 +69,9 @@ async def review(number: int, actor: str) -> PublicationInfo:
     """Mark draft `number` reviewed by `actor`, who must not be who computed it."""
     info = await _current(number)
     if info.status != "draft":
-        raise PublicationError(f"status: publication {number} is {info.status}, not a draft")
+        raise PublicationError(_("status: publication %(number)s is %(status)s, not a draft") % {"number": number, "status": info.status})
     if actor == info.published_by:
-        raise PublicationError(f"reviewer: {_who(actor)} computed draft {number}; another person must review it")
+        raise PublicationError(_("reviewer: %(who)s computed draft %(number)s; another person must review it") % {"who": _who(actor), "number": number})
     await _move(number, "draft", {Publication.status: "reviewed", Publication.reviewed_at: _now(), Publication.reviewed_by: actor})
     await audit.record(actor, Step.REVIEWED, f"publication:{number}", data_sha256=info.data_sha256)
     return await _current(number)
@@ -90,15 +91,18 @@ async def release(number: int, actor: str, reason: str = "") -> PublicationInfo:
     """Release reviewed publication `number` to the authority and fix its served bytes."""
     info = await _current(number)
     if info.simulated:
-        raise PublicationError(f"data: publication {number} was computed from simulated (demo) data, which are never released")
+        raise PublicationError(_("data: publication %(number)s was computed from simulated (demo) data, which are never released") % {"number": number})
     if info.status != "reviewed":
-        raise PublicationError(f"status: publication {number} is {info.status}; only a reviewed publication can be released")
+        raise PublicationError(_("status: publication %(number)s is %(status)s; only a reviewed publication can be released") % {"number": number, "status": info.status})
     reason = reason.strip()
     same = await identical_release(info)
     if same is not None and len(reason) < MIN_REASON_CHARS:
         raise PublicationError(
-            f"reason: publication {same.number} released the same data (sha256 {info.data_sha256[:12]}…) with the same plan; "
-            f"say in at least {MIN_REASON_CHARS} characters why it is released again"
+            _(
+                "reason: publication %(number)s released the same data (sha256 %(sha)s…) with the same plan; "
+                "say in at least %(chars)s characters why it is released again"
+            )
+            % {"number": same.number, "sha": info.data_sha256[:12], "chars": MIN_REASON_CHARS}
         )
     publication = await load_publication(number)
     assert publication is not None
@@ -127,7 +131,7 @@ async def set_public(number: int, public: bool, actor: str = "") -> PublicationI
     """Show released publication `number` on the public page (or take it off)."""
     info = await _current(number)
     if info.status not in RELEASED:
-        raise PublicationError(f"status: publication {number} is {info.status}; only a released publication can be public")
+        raise PublicationError(_("status: publication %(number)s is %(status)s; only a released publication can be public") % {"number": number, "status": info.status})
     target = "public" if public else "released"
     if info.status != target:
         await _move(number, info.status, {Publication.status: target, Publication.is_public: public})

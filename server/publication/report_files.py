@@ -9,6 +9,7 @@ import datetime as dt
 from collections.abc import Awaitable, Callable
 
 
+from server.publication.job import RENDERING
 from server.publication.store import StoredPublication, load_publication, previous_released
 from server.publication.wording import LANGUAGES
 from server.storage.database import write_transaction
@@ -46,7 +47,7 @@ async def render_reports(number: int, stage: Callable[[str], Awaitable[None]] | 
     status = report_status(publication)
     for language in LANGUAGES:
         if stage is not None:
-            await stage(f"rendering the {'Danish' if language == 'da' else 'English'} report PDF")
+            await stage(RENDERING[language])
         pdf = report_pdf(await report_page(publication, language))
         async with write_transaction():
             await PublicationReport.delete().where((PublicationReport.number == number) & (PublicationReport.language == language))

@@ -16,6 +16,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from zxcvbn import zxcvbn
 
+from server.workspace.i18n import _, current_language
+
 _HASHER = PasswordHasher()
 MIN_LENGTH = 12
 #: zxcvbn scores: 3 is "safely unguessable" (about 1e8 guesses or more), 4 "very
@@ -45,18 +47,22 @@ class WeakPassword(ValueError):
 def check_strength(password: str, username: str, admin: bool = False) -> None:
     """Raise WeakPassword saying why the password is too easy to guess (and how to do better)."""
     if len(password) < MIN_LENGTH:
-        raise WeakPassword(f"must be at least {MIN_LENGTH} characters long")
+        raise WeakPassword(_("must be at least %(n)s characters long") % {"n": MIN_LENGTH})
     if username and username.lower() in password.lower():
-        raise WeakPassword("must not contain the username")
+        raise WeakPassword(_("must not contain the username"))
     needed = ADMIN_MIN_SCORE if admin else MIN_SCORE
     estimate = zxcvbn(password[:_ESTIMATED_CHARS], user_inputs=[username, *_CONTEXT_WORDS])
     if estimate["score"] < needed:
         feedback = estimate["feedback"]
-        hints = " ".join(part for part in [feedback.get("warning") or "", *feedback.get("suggestions", [])] if part)
-        who = "an admin account" if admin else "an account"
-        raise WeakPassword(
-            f"is too easy to guess (strength {estimate['score']} of 4, {who} needs {needed}). {hints or 'Use a longer passphrase of several unusual words.'}".strip()
+        # zxcvbn's own hints exist in English only; a Danish page gives the general advice.
+        hints = "" if current_language() == "da" else " ".join(part for part in [feedback.get("warning") or "", *feedback.get("suggestions", [])] if part)
+        template = (
+            _("is too easy to guess (strength %(score)s of 4, an admin account needs %(needed)s).")
+            if admin
+            else _("is too easy to guess (strength %(score)s of 4, an account needs %(needed)s).")
         )
+        advice = hints or _("Use a longer passphrase of several unusual words.")
+        raise WeakPassword(f"{template % {'score': estimate['score'], 'needed': needed}} {advice}")
 
 
 def hash_password(password: str) -> str:
