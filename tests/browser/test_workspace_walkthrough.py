@@ -218,6 +218,7 @@ def test_the_coordinator_sees_their_ward_move_against_its_target_and_nothing_of_
         assert OTHER_SITE not in coordinator.locator("main").inner_text()
         axe.check(coordinator, "dashboard (coordinator)")
         coordinator.screenshot(path=str(SCREENSHOTS / "walk-dashboard-tablet.png"), full_page=True)
+        overflow = {"dashboard (tablet)": sideways_overflow(coordinator)}
         with coordinator.expect_download() as download:
             coordinator.locator(f"a[href='/workspace/studies/{fieldwork.study_id}/dashboard.csv']").click()
         table = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
@@ -233,6 +234,7 @@ def test_the_coordinator_sees_their_ward_move_against_its_target_and_nothing_of_
         cells = table_cells(tablet_row)
         assert (cells[1], cells[4], cells[5]) == (OWN_SITE, "11", "6"), cells
         coordinator.screenshot(path=str(SCREENSHOTS / "walk-study-tablet.png"), full_page=True)
+        overflow["study (tablet)"] = sideways_overflow(coordinator)
 
         # The researcher sees both wards.
         researcher.goto(f"{fieldwork.study_url}/dashboard")
@@ -245,20 +247,19 @@ def test_the_coordinator_sees_their_ward_move_against_its_target_and_nothing_of_
         researcher.context.close()
         coordinator.context.close()
 
-    # The same two pages on the coordinator's phone: readable without sideways scrolling.
+    # The same two pages on the coordinator's phone; on both devices, no sideways scrolling.
     phone = fieldwork.page_as(chromium, "coordinator", viewport=PHONE_VIEWPORT)
-    overflow: dict[str, int] = {}
     try:
         for name, url in (("dashboard", f"{fieldwork.study_url}/dashboard"), ("study", fieldwork.study_url)):
             phone.goto(url)
             phone.screenshot(path=str(SCREENSHOTS / f"walk-{name}-phone.png"), full_page=True)
             axe.check(phone, f"{name} (coordinator, phone)")
-            overflow[name] = sideways_overflow(phone)
+            overflow[f"{name} (phone)"] = sideways_overflow(phone)
     finally:
         phone.context.close()
     assert axe.failures() == {}
-    # Pixels each page is wider than the 390 px phone.
-    assert overflow == {"dashboard": 0, "study": 0}
+    # Pixels each page is wider than the 1024 px tablet or the 390 px phone.
+    assert overflow == dict.fromkeys(("dashboard (tablet)", "study (tablet)", "dashboard (phone)", "study (phone)"), 0)
 
 
 def test_the_coordinator_names_a_tablet_and_revokes_it(fieldwork: Fieldwork, chromium: Any, axe: AxeLog) -> None:
