@@ -129,6 +129,7 @@ def test_a_patient_sees_adjusts_and_takes_away_their_own_order(live_server: str,
         answers_before = stored(live_server, rid)["answers"]
         assert answers_before[f"rating.{DONT_KNOW}"]["missing"] == "dont_know"
         offer_violations = _axe(page)
+        overflow = _sideways(page, "thanks")
 
         page.get_by_role("link", name="Vis min rækkefølge").click()
         page.get_by_role("heading", name="Min rækkefølge").wait_for()
@@ -145,8 +146,8 @@ def test_a_patient_sees_adjusts_and_takes_away_their_own_order(live_server: str,
         page.get_by_text("Fastholdelse, under 2 minutter er flyttet.").wait_for()
         assert _ladder(page) == [["personal_observation"], ["holding_short"], ["area_restriction", "time_out"]]
         page.get_by_label("Din note (højst 140 tegn)").fill(NOTE)
-        page.get_by_role("button", name="Opdater kortet").click()
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Opdater kortet").click()
         assert page.get_by_label("Din note (højst 140 tegn)").input_value() == NOTE
         assert _ladder(page) == [["personal_observation"], ["holding_short"], ["area_restriction", "time_out"]]
         assert stored(live_server, rid)["answers"] == answers_before
@@ -167,7 +168,7 @@ def test_a_patient_sees_adjusts_and_takes_away_their_own_order(live_server: str,
         assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
 
         card_violations = _axe(page)
-        overflow = _sideways(page, "card")
+        overflow += _sideways(page, "card")
         page.emulate_media(media="print")
         assert page.locator(".card-done").is_hidden() and page.locator(".toolbar").is_hidden()
         page.emulate_media(media="screen")
@@ -191,8 +192,8 @@ def test_screenshot_of_a_card(live_server: str, tablet) -> None:
     page.get_by_role("button", name="Send").click()
     page.get_by_role("link", name="Vis min rækkefølge").click()
     page.get_by_label("Din note (højst 140 tegn)").fill(NOTE)
-    page.get_by_role("button", name="Opdater kortet").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Opdater kortet").click()
     assert ["seclusion", "belt_short"] in _ladder(page)
     page.screenshot(path=str(SCREENSHOT), full_page=True)
 
@@ -215,8 +216,8 @@ def test_after_the_kiosk_wipe_nothing_holds_the_card(live_server: str, live_data
     # A ward tablet offers no download (a file would stay on the tablet).
     assert page.get_by_role("button", name="Hent som PDF").count() == 0
     page.get_by_label("Din note (højst 140 tegn)").fill(NOTE)
-    page.get_by_role("button", name="Opdater kortet").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Opdater kortet").click()
     assert page.get_by_label("Din note (højst 140 tegn)").input_value() == NOTE
 
     # Nobody touches the tablet: the card goes with the wipe.

@@ -22,9 +22,9 @@ RATINGS = {"personal_observation": 10, "area_restriction": 30, "time_out": 30, "
 RANKING = ["seclusion", "area_restriction", "holding_short", "acute_sedation", "belt_short"]
 
 
-async def _answered(client: AsyncClient, group: str = "patient", study: str = "card") -> str:
+async def _answered(client: AsyncClient, group: str = "patient", study: str = "card", setting: str = "general_adult") -> str:
     """A questionnaire in `study` with a few ratings, one "don't know" and the ranking task saved."""
-    await ensure_study(study, "Card", [("w", "Ward", "general_adult")])
+    await ensure_study(study, "Card", [("w", "Ward", setting)])
     started = await client.post("/tablet/start", data={"consent": "yes", "group": group, "site": f"{study}/w", "language": "da"})
     assert started.status_code == 303, started.text
     rid = started.cookies["lm_questionnaire"].split(".")[0]
@@ -178,6 +178,18 @@ async def test_no_card_when_the_study_switched_it_off(client: AsyncClient) -> No
     thanks = await client.get(submitted.headers["location"])
     assert PHRASES["da"]["card_offer_title"] not in thanks.text
     assert (await client.get("/tablet/card")).status_code == 303
+
+
+@ONE_DATABASE
+async def test_a_young_patient_gets_a_card_without_the_measures_they_were_not_asked(client: AsyncClient) -> None:
+    rid = await _answered(client, study="youth", setting="child_adolescent")
+    aged = await client.put(f"/api/v1/responses/{rid}/answers/background.age_band", json={"value": "12-14"})
+    assert aged.status_code in (200, 201)
+    await client.post("/tablet/questions/submit")
+    card = await client.get("/tablet/card")
+    assert _rungs(card.text) == [["personal_observation"], ["seclusion", "time_out"], ["area_restriction"], ["holding_short"]]
+    # Sedation because of danger is not asked under 15, so it is not on their card at all.
+    assert 'data-measure="sedation_danger"' not in card.text and 'data-measure="belt_long"' in card.text
 
 
 @ONE_DATABASE
