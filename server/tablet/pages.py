@@ -421,7 +421,8 @@ class RespondentPages(Controller):
 
     @get("/tablet/thanks")
     async def thanks(self, request: Request, lang: FromQuery[str | None] = None, discarded: FromQuery[bool] = False) -> Template:
-        """Thanks; a ward tablet goes back to its welcome screen by itself."""
+        """Thanks, with a patient's own card offered where their study offers it
+        (`card_source`); a ward tablet goes back to its welcome screen by itself."""
         kiosk = await _kiosk(request)
         offer = not discarded and await card_offered(await live_binding(request))
         template = page("thanks.html", language(lang), kiosk=kiosk, discarded=discarded, clear_device=True, card_offer=offer)
@@ -522,5 +523,5 @@ class RespondentPages(Controller):
         return redirect
 
 
-#: Every tablet page (the respondent's screens, kiosk enrolment and invitations).
+#: Every tablet page (the respondent's screens, a patient's own card, kiosk enrolment and invitations).
 TabletPages = Router(path="/", route_handlers=[RespondentPages, KioskPages, PreferenceCardPages])
