@@ -6,6 +6,8 @@ travels as two hidden fields and the note (`CardState.as_form`, `CardState.from_
 so the server keeps nothing between two screens of it.
 """
 
+import functools
+
 import msgspec
 
 from server.respondent.errors import InvalidInput
@@ -22,15 +24,10 @@ RUNG_SEPARATOR = "|"
 TIE_SEPARATOR = ","
 MOVES = ("up", "down", "add")
 
-_CATALOGUE: Catalogue | None = None
-
-
+@functools.cache
 def catalogue() -> Catalogue:
     """The measures' labels and legal status (read once)."""
-    global _CATALOGUE
-    if _CATALOGUE is None:
-        _CATALOGUE = load_catalogue()
-    return _CATALOGUE
+    return load_catalogue()
 
 
 class CardState(msgspec.Struct, frozen=True):
