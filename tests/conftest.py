@@ -125,6 +125,24 @@ def _copy_sqlite(source: Path, target: Path) -> None:
 _MIGRATED: set[int] = set()
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "sqlite_only: the test checks pages, HTTP or statistics, no storage behaviour: its database is SQLite only",
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests marked `sqlite_only` (a module's `pytestmark` may mark all of its tests) get
+    only the SQLite database; the tests of storage run on both kinds.
+
+    The mark becomes the same `parametrize` mark a test could carry itself, added before
+    pytest expands the marks and the fixtures' own params, so it takes their place."""
+    if metafunc.definition.get_closest_marker("sqlite_only") and "bare_engine" in metafunc.fixturenames:
+        metafunc.definition.add_marker(pytest.mark.parametrize("bare_engine", ["sqlite"], indirect=True))
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 async def bare_engine(
     request: pytest.FixtureRequest, tmp_path: Path, migrated_templates: MigratedTemplates

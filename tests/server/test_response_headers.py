@@ -22,6 +22,9 @@ from server.workspace import enrolment
 from server.workspace.roles import Role
 from tests.workspace.conftest import accounts, as_role, csrf_headers, fast_password_hashing, new_client  # noqa: F401 (fixtures)
 
+#: Headers, not storage: on SQLite only.
+pytestmark = pytest.mark.sqlite_only
+
 START = {"study": "s1", "site": "ward-1", "group": "patient", "setting": "general_adult", "language": "da", "consent": True}
 CLIENT_ADDRESS = "127.0.0.1"  # httpx's ASGI transport reports this as the client
 

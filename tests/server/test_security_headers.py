@@ -8,6 +8,9 @@ from server.app import create_app
 from server.settings import Settings
 from tests.conftest import running
 
+#: Headers, not storage: on SQLite only.
+pytestmark = pytest.mark.sqlite_only
+
 
 async def test_pages_and_api_carry_security_headers(client: AsyncClient) -> None:
     for path in ("/", "/health", "/static/tablet.css"):

@@ -11,6 +11,9 @@ from server.tablet.item_forms import parse_item_form
 from server.tablet.phrases import PHRASES
 from server.tablet.refusals import ScreenRefused
 
+#: Refusal pages in the respondent's language, not storage: on SQLite only.
+pytestmark = pytest.mark.sqlite_only
+
 RANKED = ["area_restriction", "holding_short", "acute_sedation", "belt_short", "seclusion"]
 
 
