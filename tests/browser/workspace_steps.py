@@ -7,6 +7,7 @@ Selectors lean on ids, form actions and links rather than on words where the wor
 translated (the workspace speaks Danish and English), so the same steps serve both.
 """
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -20,8 +21,8 @@ TABLET_VIEWPORT = {"width": 1024, "height": 768}
 PHONE_VIEWPORT = {"width": 390, "height": 844}
 #: axe impacts that fail a page.
 FAILING_IMPACTS = ("serious", "critical")
-#: Where every walk-through respondent puts the first rating line (0-100): all alike, so an
-#: export keeps them together under any k.
+#: Every walk-through respondent rates the first measure here (0-100) and answers nothing
+#: else, so they share every quasi-identifier an export's k-anonymity looks at.
 RATING = 50
 
 
@@ -34,16 +35,11 @@ def axe_source() -> str:
     return (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
 
 
-#: axe-core, read once per test process.
-_AXE: list[str] = []
-
-
+@functools.cache
 def axe_in_every_page() -> str:
-    """axe-core's source, cached: given to each context as an init script, it is in every
-    page from the start (cheaper than injecting it into each page before a check)."""
-    if not _AXE:
-        _AXE.append(axe_source())
-    return _AXE[0]
+    """axe-core's source, read once per test process: given to each context as an init
+    script, it is in every page from the start (cheaper than injecting it before each check)."""
+    return axe_source()
 
 
 def new_page(
