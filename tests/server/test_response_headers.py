@@ -128,7 +128,7 @@ async def test_workspace_pages_codes_and_exports_are_never_stored_by_a_cache(cli
         "studies": await admin.get("/workspace/studies/"),
         "study": await admin.get(f"/workspace/studies/{study}"),
         "audit": await admin.get("/workspace/admin/audit"),
-        "enrolment code": await admin.post(f"/workspace/fieldwork/sites/{site['id']}/kiosk-code", headers=h),
+        "enrolment code": await admin.post(f"/workspace/fieldwork/sites/{site['id']}/kiosk-code", data={"label": "Day room"}, headers=h),
         "invitation codes": await admin.post(f"/workspace/fieldwork/studies/{study}/invitations", data={"group": "patient", "count": "2"}, headers=h),
         "invitation cards": await admin.post(
             f"/workspace/fieldwork/studies/{study}/invitations/print", data={"group": "patient", "count": "2"}, headers=h
