@@ -37,8 +37,8 @@ pytestmark = pytest.mark.browser
 STUDY_CODE = "walk"
 #: The coordinator's ward, and a ward that is not theirs.
 OWN_SITE, OTHER_SITE = "walk-north", "walk-south"
-#: The ward whose answers the import test exports.
-IMPORT_SITE = "walk-east"
+#: The ward whose answers the import test exports, and the study code it imports them under.
+IMPORT_SITE, IMPORTED_STUDY = "walk-east", "walk-imported"
 SCREENSHOTS = Path("/tmp")
 
 
@@ -364,25 +364,45 @@ def test_the_coordinator_revokes_an_invitation_and_downloads_links(fieldwork: Fi
     assert axe.failures() == {}
 
 
-def _with_wrong_row(export: Path, target: Path) -> tuple[Path, int]:
-    """The export's data.csv and questionnaires only, one row naming an item its
-    questionnaire does not have; returns the zip and that row's line in data.csv."""
+@dataclass(frozen=True)
+class _Edited:
+    """The export as a researcher might hand-edit it: a copy with one wrong row, and the
+    same copy corrected, both under a new study code (so an import would add a study)."""
+
+    wrong: Path
+    corrected: Path
+    line: int
+    respondents: int
+
+
+def _edited(export: Path, folder: Path) -> _Edited:
+    """data.csv and the questionnaires of the export, under study IMPORTED_STUDY; in the
+    wrong copy, the last row names an item its questionnaire does not have."""
     with zipfile.ZipFile(export) as original:
         instruments = {n: original.read(n) for n in original.namelist() if n.startswith("instruments/")}
         rows = list(csv.reader(io.StringIO(original.read("data.csv").decode("utf-8"))))
+    header = rows[0]
     assert len(rows) > 2, "the export holds no answers"
-    line = len(rows)  # the last row, counted as the file's lines (header = 1)
-    rows[-1][rows[0].index("item")] = "no_such_item"
-    text = io.StringIO()
-    csv.writer(text, lineterminator="\n").writerows(rows)
-    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as out:
-        out.writestr("data.csv", text.getvalue())
-        for name, content in instruments.items():
-            out.writestr(name, content)
-    return target, line
+    for row in rows[1:]:
+        row[header.index("study")] = IMPORTED_STUDY
+    wrong_rows = [list(row) for row in rows]
+    wrong_rows[-1][header.index("item")] = "no_such_item"
+
+    def write(name: str, content: list[list[str]]) -> Path:
+        text = io.StringIO()
+        csv.writer(text, lineterminator="\n").writerows(content)
+        with zipfile.ZipFile(folder / name, "w", compression=zipfile.ZIP_DEFLATED) as out:
+            out.writestr("data.csv", text.getvalue())
+            for member, data in instruments.items():
+                out.writestr(member, data)
+        return folder / name
+
+    respondents = len({row[header.index("respondent")] for row in rows[1:]})
+    # The last row's line in the file, the header being line 1.
+    return _Edited(write("walk-wrong-row.zip", wrong_rows), write("walk-corrected.zip", rows), len(rows), respondents)
 
 
-def test_an_import_with_a_wrong_row_names_the_row_and_stores_nothing(
+def test_an_import_with_a_wrong_row_names_the_row_and_stores_nothing_until_corrected(
     fieldwork: Fieldwork, chromium: Any, axe: AxeLog, tmp_path: Path
 ) -> None:
     admin = fieldwork.page_as(chromium, "admin")
@@ -397,23 +417,35 @@ def test_an_import_with_a_wrong_row_names_the_row_and_stores_nothing(
         tablet = WardTablet(chromium, fieldwork.base, _enrolment_code(admin, int(site_id), "Øst dagligstue"))
         tablet.respond(5)
 
+        # The admin downloads the study's export from the export page.
         admin.locator("nav a[href='/workspace/export']").click()
         admin.locator("#study").select_option(STUDY_CODE)
         with admin.expect_download(timeout=60_000) as download:
             admin.locator("form[action='/workspace/export/'][method=post] button[type=submit]").click()
-        wrong, line = _with_wrong_row(Path(download.value.path()), tmp_path / "walk-edited.zip")
+        edited = _edited(Path(download.value.path()), tmp_path)
         studies_before = _study_links(admin, fieldwork.base)
         admin.goto(f"{fieldwork.base}/workspace/export")
         axe.check(admin, "export (with history)")
+
+        # The copy with the wrong row is refused, naming the row; nothing is stored.
         admin.locator("a[href='/workspace/import/']").click()
-        admin.locator("#file").set_input_files(str(wrong))
+        admin.locator("#file").set_input_files(str(edited.wrong))
         admin.locator("form[action='/workspace/import/'] button[type=submit]").click()
-        alert = admin.get_by_role("alert")
-        assert f"row {line}:" in alert.inner_text() and "no_such_item" in alert.inner_text(), alert.inner_text()
+        alert = admin.get_by_role("alert").inner_text()
+        assert f"row {edited.line}:" in alert and "no_such_item" in alert, alert
         axe.check(admin, "import (refused)")
-        # Nothing was stored: no import listed, and the same studies as before.
-        assert wrong.name not in admin.locator("main").inner_text().split(alert.inner_text())[-1]
         assert _study_links(admin, fieldwork.base) == studies_before
+        admin.goto(f"{fieldwork.base}/workspace/import/")
+        assert edited.wrong.name not in admin.locator("main").inner_text()
+
+        # Corrected, the same file is imported: the report, the new study, the past import.
+        admin.locator("#file").set_input_files(str(edited.corrected))
+        admin.locator("form[action='/workspace/import/'] button[type=submit]").click()
+        report = admin.get_by_role("status").locator("dd").all_inner_texts()
+        assert report[:2] == [IMPORTED_STUDY, str(edited.respondents)], report
+        axe.check(admin, "import (report)")
+        assert edited.corrected.name in admin.locator("main").inner_text()
+        assert len(_study_links(admin, fieldwork.base)) == len(studies_before) + 1
     finally:
         if tablet is not None:
             tablet.close()
