@@ -1,12 +1,14 @@
 """A coordinator's fieldwork in the workspace, walked in Chromium as people do it: a
 researcher sets a study up and sets targets, an admin gives the coordinator one ward, the
 coordinator watches that ward's progress and rates move as a ward tablet submits
-questionnaires (never seeing the other ward's numbers), names and revokes a tablet,
-revokes an invitation and downloads a batch of invitation links; an admin imports a file
-with a wrong row and sees the row named; axe finds no serious or critical violation on
-any workspace page.
+questionnaires (never seeing the other ward's numbers, on a tablet or a phone), names and
+revokes a tablet, revokes an invitation and downloads a batch of invitation links; an
+admin imports a file with a wrong row, sees the row named and nothing stored, then imports
+it corrected; the workspace switches between Danish and English, and axe finds no serious
+or critical violation on any workspace page in either language.
 
 One live server and one browser; the study is made once for the module, through the pages.
+Screenshots go to /tmp/walk-*.png.
 """
 
 import csv
