@@ -98,7 +98,10 @@ class ImportPages(Controller):
             async with _one_at_a_time:
                 report = await import_export(path, LIMITS)
         except ImportError_ as exc:
-            return await self._refused(request, str(exc))
+            # The reason is the command line's own text (file, row, column), so it reads the
+            # same in the page, the documentation and a terminal; beside the field it comes
+            # with a sentence in the page's language.
+            return await self._refused(request, str(exc), _("Refused, nothing was stored: %(reason)s") % {"reason": str(exc)})
         finally:
             await upload.close()
             shutil.rmtree(folder, ignore_errors=True)
@@ -109,9 +112,10 @@ class ImportPages(Controller):
         )
         return await self._page(request, report=report, checked=_checked(report), file=path.name)
 
-    async def _refused(self, request: Request, reason: str) -> Template:
+    async def _refused(self, request: Request, reason: str, beside: str | None = None) -> Template:
         # The upload is the form's one field: whatever is refused, it is what to change.
-        return await self._page(request, status_code=400, error=reason, invalid=FieldError("import", _FIELD, reason))
+        invalid = FieldError("import", _FIELD, beside or reason)
+        return await self._page(request, status_code=400, error=reason, invalid=invalid)
 
     async def _page(self, request: Request, status_code: int = 200, **context: object) -> Template:
         history = await audit.entries(limit=HISTORY_LENGTH, action=Action.IMPORT)

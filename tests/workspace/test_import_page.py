@@ -95,6 +95,10 @@ async def test_a_tampered_export_is_refused_naming_the_file_and_nothing_is_store
     assert refused.status_code == 400
     # The command line's message: the file inside the zip and what is wrong with it.
     assert 'role="alert">data.csv: its sha256' in refused.text
+    # The upload field is marked, with the refusal beside it.
+    file_input = refused.text.split('<input id="file"')[1].split(">")[0]
+    assert 'aria-invalid="true" aria-describedby="import-file-error"' in file_input
+    assert refused.text.split('id="import-file-error"')[1].split("</p>")[0].startswith(' class="field-error">Refused, nothing was stored: data.csv')
     assert await _stored() == before
     assert await audit.entries(action=Action.IMPORT) == []
     not_a_zip = await _upload(admin, _write(tmp_path / "notes.zip", b"not a zip"))
