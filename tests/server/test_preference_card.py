@@ -15,7 +15,6 @@ from server.studies import ensure_study
 from server.tablet.phrases import PHRASES
 from server.tablet.preference_card import NOTE_LIMIT
 
-ONE_DATABASE = pytest.mark.parametrize("bare_engine", ["sqlite"], indirect=True)
 
 RATINGS = {"personal_observation": 10, "area_restriction": 30, "time_out": 30, "seclusion": 30, "holding_short": 80}
 #: The ranking task's answer: seclusion before area restriction (both rated 30).
@@ -94,7 +93,7 @@ async def test_a_patient_sees_their_order_adjusts_it_and_the_stored_answers_stay
     assert await _stored(rid) == before
 
 
-@ONE_DATABASE
+@pytest.mark.sqlite_only
 async def test_a_tie_left_by_the_answers_stays_side_by_side_and_can_be_split(client: AsyncClient) -> None:
     await _answered(client)
     await client.post("/tablet/questions/submit")
@@ -108,7 +107,7 @@ async def test_a_tie_left_by_the_answers_stays_side_by_side_and_can_be_split(cli
     assert 'data-measure="acute_sedation"' not in added.text.split('id="card-unrated-title"', 1)[1]
 
 
-@ONE_DATABASE
+@pytest.mark.sqlite_only
 async def test_a_long_note_is_cut_and_the_screen_says_so(client: AsyncClient) -> None:
     await _answered(client)
     await client.post("/tablet/questions/submit")
@@ -118,7 +117,7 @@ async def test_a_long_note_is_cut_and_the_screen_says_so(client: AsyncClient) ->
     assert _fields(cut.text)["note"] == "x" * NOTE_LIMIT
 
 
-@ONE_DATABASE
+@pytest.mark.sqlite_only
 async def test_a_forged_order_is_refused_and_no_log_line_holds_the_card(client: AsyncClient, caplog: pytest.LogCaptureFixture) -> None:
     await _answered(client)
     await client.post("/tablet/questions/submit")
@@ -138,7 +137,7 @@ async def test_a_forged_order_is_refused_and_no_log_line_holds_the_card(client: 
         assert secret not in logged
 
 
-@ONE_DATABASE
+@pytest.mark.sqlite_only
 async def test_the_card_follows_a_language_switch_with_its_order_and_note(client: AsyncClient) -> None:
     await _answered(client)
     await client.post("/tablet/questions/submit")
@@ -150,7 +149,7 @@ async def test_the_card_follows_a_language_switch_with_its_order_and_note(client
     assert _fields(switched.text)["note"] == "tal roligt"
 
 
-@ONE_DATABASE
+@pytest.mark.sqlite_only
 async def test_stopping_and_keeping_the_answers_offers_the_card_too(client: AsyncClient) -> None:
     await _answered(client)
     stopped = await client.post("/tablet/questions/stop", data={"choice": "keep"})
@@ -159,7 +158,7 @@ async def test_stopping_and_keeping_the_answers_offers_the_card_too(client: Asyn
     assert (await client.get("/tablet/card")).status_code == 200
 
 
-@ONE_DATABASE
+@pytest.mark.sqlite_only
 async def test_declining_lets_the_questionnaire_go_at_once(client: AsyncClient) -> None:
     await _answered(client)
     await client.post("/tablet/questions/submit")
@@ -180,7 +179,7 @@ async def test_no_card_when_the_study_switched_it_off(client: AsyncClient) -> No
     assert (await client.get("/tablet/card")).status_code == 303
 
 
-@ONE_DATABASE
+@pytest.mark.sqlite_only
 async def test_a_young_patient_gets_a_card_without_the_measures_they_were_not_asked(client: AsyncClient) -> None:
     rid = await _answered(client, study="youth", setting="child_adolescent")
     aged = await client.put(f"/api/v1/responses/{rid}/answers/background.age_band", json={"value": "12-14"})
@@ -192,7 +191,7 @@ async def test_a_young_patient_gets_a_card_without_the_measures_they_were_not_as
     assert 'data-measure="sedation_danger"' not in card.text and 'data-measure="belt_long"' in card.text
 
 
-@ONE_DATABASE
+@pytest.mark.sqlite_only
 async def test_relatives_are_never_offered_a_card(client: AsyncClient) -> None:
     rid = await _answered(client, study="rel")
     # The same questionnaire as a relative's (the demo welcome screen starts patients only).
