@@ -25,7 +25,7 @@ from server.publication.release import release, review
 from server.publication.store import publish_frame
 from server.publication.tokens import issue_token
 from server.storage.database import engine_for_url, migrate, use_database
-from tests.publication.conftest import QUICK, simulated
+from tests.publication.conftest import WORKFLOW, simulated
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "api.md"
 EXPECTED = re.compile(r"\s+#\s*->\s*(\d{3})(?:\s+~\s+(.+?))?\s*$")
@@ -67,11 +67,12 @@ def check_script(commands: list[Example], trace: Path, results: Path, outputs: P
 
 
 async def _seed(url: str) -> str:
-    """Publications 1 and 3 released, 2 a draft; a new token's secret."""
+    """Publications 1 and 3 released, 2 a draft (the examples read no statistics: the
+    quick workflow settings); a new token's secret."""
     use_database(engine_for_url(url))
     await migrate()
     for seed in (7, 8, 9):
-        info = await publish_frame(simulated(seed=seed), QUICK, reference_tiers(), actor="researcher1", studies=["dk2026"])
+        info = await publish_frame(simulated(seed=seed), WORKFLOW, reference_tiers(), actor="researcher1", studies=["dk2026"])
         if info.number != 2:
             await review(info.number, "reviewer1")
             await release(info.number, "admin1")
