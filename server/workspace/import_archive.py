@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from server.workspace.export.spreadsheet import restore_frame
+from server.workspace.i18n import _
 
 MIB: Final = 1024 * 1024
 
@@ -70,17 +71,25 @@ def check_archive(archive: zipfile.ZipFile, name: str, limits: ImportLimits) -> 
     """Refuse a zip whose directory promises more than the limits allow."""
     members = archive.infolist()
     if len(members) > limits.max_members:
-        raise ImportError_(f"{name}: {len(members)} files in the zip; at most {limits.max_members} are allowed")
+        raise ImportError_(
+            _("%(file)s: %(count)s files in the zip; at most %(limit)s are allowed") % {"file": name, "count": len(members), "limit": limits.max_members}
+        )
     total = 0
     for info in members:
         if info.file_size > limits.max_member_bytes:
-            raise ImportError_(f"{name}: {info.filename} unpacks to {info.file_size} bytes; at most {limits.max_member_bytes} are allowed")
+            raise ImportError_(
+                _("%(file)s: %(member)s unpacks to %(bytes)s bytes; at most %(limit)s are allowed")
+                % {"file": name, "member": info.filename, "bytes": info.file_size, "limit": limits.max_member_bytes}
+            )
         if info.file_size >= limits.ratio_applies_from_bytes and info.file_size > limits.max_ratio * max(info.compress_size, 1):
             ratio = info.file_size / max(info.compress_size, 1)
-            raise ImportError_(f"{name}: {info.filename} is compressed {ratio:.0f} to 1; more than {limits.max_ratio:.0f} to 1 is refused as a zip bomb")
+            raise ImportError_(
+                _("%(file)s: %(member)s is compressed %(ratio)s to 1; more than %(limit)s to 1 is refused as a zip bomb")
+                % {"file": name, "member": info.filename, "ratio": f"{ratio:.0f}", "limit": f"{limits.max_ratio:.0f}"}
+            )
         total += info.file_size
     if total > limits.max_total_bytes:
-        raise ImportError_(f"{name}: the zip unpacks to {total} bytes; at most {limits.max_total_bytes} are allowed")
+        raise ImportError_(_("%(file)s: the zip unpacks to %(bytes)s bytes; at most %(limit)s are allowed") % {"file": name, "bytes": total, "limit": limits.max_total_bytes})
 
 
 def read_member(archive: zipfile.ZipFile, member: str, limit: int) -> bytes:
@@ -88,13 +97,13 @@ def read_member(archive: zipfile.ZipFile, member: str, limit: int) -> bytes:
     with archive.open(member) as stream:
         data = stream.read(limit + 1)
     if len(data) > limit:
-        raise ImportError_(f"{member}: larger than {limit} bytes")
+        raise ImportError_(_("%(file)s: larger than %(limit)s bytes") % {"file": member, "limit": limit})
     return data
 
 
 def _first(rows: pd.Index) -> str:
     shown = ", ".join(str(r) for r in list(rows[:5]))
-    return f"row {shown}" if len(rows) == 1 else f"rows {shown}"
+    return _("row %(rows)s") % {"rows": shown} if len(rows) == 1 else _("rows %(rows)s") % {"rows": shown}
 
 
 def check_text(frame: pd.DataFrame, file: str, limits: ImportLimits) -> None:
@@ -102,7 +111,7 @@ def check_text(frame: pd.DataFrame, file: str, limits: ImportLimits) -> None:
     for column in frame.columns:
         name = str(column)
         if len(name) > limits.max_code or re.search(_CONTROL, name):
-            raise ImportError_(f"{file}, header: column name {name[:40]!r}… is not a column of an export")
+            raise ImportError_(_("%(file)s, header: column name %(name)s… is not a column of an export") % {"file": file, "name": repr(name[:40])})
     for column in frame.columns:
         values = frame[column]
         if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
@@ -113,16 +122,23 @@ def check_text(frame: pd.DataFrame, file: str, limits: ImportLimits) -> None:
             continue
         control = text.str.contains(_CONTROL, regex=True)
         if control.any():
-            raise ImportError_(f"{file}, {_first(text.index[control.to_numpy()])}, column '{column}': control characters (such as NUL) are not allowed")
+            raise ImportError_(
+                _("%(file)s, %(rows)s, column '%(column)s': control characters (such as NUL) are not allowed")
+                % {"file": file, "rows": _first(text.index[control.to_numpy()]), "column": column}
+            )
         longest = limits.max_code * (2 if column in LONG_CODES else 1) if column in CODE_COLUMNS else limits.max_text
         long = text.str.len() > longest
         if long.any():
-            raise ImportError_(f"{file}, {_first(text.index[long.to_numpy()])}, column '{column}': longer than {longest} characters")
+            raise ImportError_(
+                _("%(file)s, %(rows)s, column '%(column)s': longer than %(longest)s characters")
+                % {"file": file, "rows": _first(text.index[long.to_numpy()]), "column": column, "longest": longest}
+            )
         if column in CODE_COLUMNS:
             bad = (text != "") & ~text.str.fullmatch(_CODE.pattern)
             if bad.any():
                 raise ImportError_(
-                    f"{file}, {_first(text.index[bad.to_numpy()])}, column '{column}': a code may hold only letters, digits, - _ . and +"
+                    _("%(file)s, %(rows)s, column '%(column)s': a code may hold only letters, digits, - _ . and +")
+                    % {"file": file, "rows": _first(text.index[bad.to_numpy()]), "column": column}
                 )
 
 
@@ -137,20 +153,22 @@ def parquet_frame(data: bytes, file: str, wanted: frozenset[str] | None, limits:
         strings = [c for c in _string_columns(schema) if wanted is None or c in wanted]
         parquet = pq.ParquetFile(io.BytesIO(data), read_dictionary=strings)
     except (pa.ArrowException, OSError, ValueError) as exc:
-        raise ImportError_(f"{file}: not a readable Parquet file ({exc})") from None
+        raise ImportError_(_("%(file)s: not a readable Parquet file (%(detail)s)") % {"file": file, "detail": exc}) from None
     meta = parquet.metadata
     if meta.num_rows > limits.max_rows:
-        raise ImportError_(f"{file}: {meta.num_rows} rows; at most {limits.max_rows} can be imported")
+        raise ImportError_(_("%(file)s: %(count)s rows; at most %(limit)s can be imported") % {"file": file, "count": meta.num_rows, "limit": limits.max_rows})
     if meta.num_columns > limits.max_columns:
-        raise ImportError_(f"{file}: {meta.num_columns} columns; at most {limits.max_columns} are allowed")
+        raise ImportError_(_("%(file)s: %(count)s columns; at most %(limit)s are allowed") % {"file": file, "count": meta.num_columns, "limit": limits.max_columns})
     uncompressed = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
     if uncompressed > limits.max_data_bytes:
-        raise ImportError_(f"{file}: {uncompressed} bytes uncompressed; at most {limits.max_data_bytes} are allowed")
+        raise ImportError_(
+            _("%(file)s: %(bytes)s bytes uncompressed; at most %(limit)s are allowed") % {"file": file, "bytes": uncompressed, "limit": limits.max_data_bytes}
+        )
     columns = [c for c in schema.names if wanted is None or c in wanted]
     try:
         table = parquet.read(columns=columns, use_pandas_metadata=False)
     except (pa.ArrowException, OSError, ValueError) as exc:
-        raise ImportError_(f"{file}: not a readable Parquet file ({exc})") from None
+        raise ImportError_(_("%(file)s: not a readable Parquet file (%(detail)s)") % {"file": file, "detail": exc}) from None
     # Dictionary-encoded text unfolds to at most rows x its longest value per column.
     unfolded = 0
     for column in strings:
@@ -161,7 +179,10 @@ def parquet_frame(data: bytes, file: str, wanted: frozenset[str] | None, limits:
                 longest = max(longest, pc.max(pc.binary_length(values)).as_py() or 0)
         unfolded += longest * table.num_rows
     if unfolded > limits.max_data_bytes:
-        raise ImportError_(f"{file}: its text would unfold to about {unfolded} bytes; at most {limits.max_data_bytes} are allowed")
+        raise ImportError_(
+            _("%(file)s: its text would unfold to about %(bytes)s bytes; at most %(limit)s are allowed")
+            % {"file": file, "bytes": unfolded, "limit": limits.max_data_bytes}
+        )
     for column in strings:
         table = table.set_column(table.schema.get_field_index(column), column, pc.cast(table.column(column), pa.string()))
     return table.to_pandas()
@@ -175,12 +196,14 @@ def csv_frame(archive: zipfile.ZipFile, member: str, limits: ImportLimits) -> pd
             lines += block.count(b"\n")
     # Codes hold no line breaks, so a line count above the limit means too many rows.
     if lines > limits.max_rows + 1:
-        raise ImportError_(f"{member}: about {lines - 1} rows; at most {limits.max_rows} can be imported")
+        raise ImportError_(_("%(file)s: about %(count)s rows; at most %(limit)s can be imported") % {"file": member, "count": lines - 1, "limit": limits.max_rows})
     with archive.open(member) as stream:
         header = stream.readline(64 * 1024)
     if header.count(b",") + 1 > limits.max_columns:
-        raise ImportError_(f"{member}, header: {header.count(b',') + 1} columns; at most {limits.max_columns} are allowed")
+        raise ImportError_(
+            _("%(file)s, header: %(count)s columns; at most %(limit)s are allowed") % {"file": member, "count": header.count(b",") + 1, "limit": limits.max_columns}
+        )
     frame = pd.read_csv(archive.open(member), dtype=str, keep_default_na=False, nrows=limits.max_rows + 1)
     if len(frame) > limits.max_rows:
-        raise ImportError_(f"{member}: more than {limits.max_rows} rows; at most {limits.max_rows} can be imported")
+        raise ImportError_(_("%(file)s: more than %(limit)s rows; at most %(limit)s can be imported") % {"file": member, "limit": limits.max_rows})
     return restore_frame(frame)

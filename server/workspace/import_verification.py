@@ -32,6 +32,7 @@ import pandas as pd
 
 # The manifest lists files as the export writes them.
 from server.workspace.export.bundle import FileEntry
+from server.workspace.i18n import _
 from server.workspace.import_archive import ImportError_, ImportLimits, read_member
 
 MANIFEST: Final = "manifest.json"
@@ -67,17 +68,31 @@ def read_seal(archive: zipfile.ZipFile, limits: ImportLimits) -> Seal | None:
     try:
         seal = msgspec.json.decode(raw, type=Seal)
     except msgspec.DecodeError as exc:
-        raise ImportError_(f"{MANIFEST}: not the manifest of an export ({exc})") from None
+        raise ImportError_(_("%(file)s: not the manifest of an export (%(detail)s)") % {"file": MANIFEST, "detail": exc}) from None
     if seal.format not in READABLE_FORMATS:
-        raise ImportError_(f"{MANIFEST}: format '{seal.format[:40]}' cannot be imported (readable: {', '.join(READABLE_FORMATS)})")
+        raise ImportError_(
+            _("%(file)s: format '%(format)s' cannot be imported (readable: %(readable)s)")
+            % {"file": MANIFEST, "format": seal.format[:40], "readable": ", ".join(READABLE_FORMATS)}
+        )
     listed = Counter(entry.name for entry in seal.files)
     for name, count in listed.items():
         if count > 1:
-            raise ImportError_(f"{MANIFEST}: {name[:80]} is listed {count} times")
+            raise ImportError_(_("%(file)s: %(member)s is listed %(count)s times") % {"file": MANIFEST, "member": name[:80], "count": count})
     for entry in seal.files:
         if not _SHA256.fullmatch(entry.sha256):
-            raise ImportError_(f"{MANIFEST}: {entry.name[:80]}: sha256 '{entry.sha256[:70]}' is not 64 hexadecimal digits")
+            raise ImportError_(
+                _("%(file)s: %(member)s: sha256 '%(sha256)s' is not 64 hexadecimal digits") % {"file": MANIFEST, "member": entry.name[:80], "sha256": entry.sha256[:70]}
+            )
     return seal
+
+
+def _changed_size(entry: FileEntry, size: int) -> str:
+    return _("%(file)s: %(bytes)s bytes, but %(manifest)s lists %(listed)s: the file was changed after the export") % {
+        "file": entry.name,
+        "bytes": size,
+        "manifest": MANIFEST,
+        "listed": entry.bytes,
+    }
 
 
 def verify_archive(archive: zipfile.ZipFile, limits: ImportLimits) -> Seal | None:
@@ -86,27 +101,27 @@ def verify_archive(archive: zipfile.ZipFile, limits: ImportLimits) -> Seal | Non
     for name, count in Counter(names).items():
         if count > 1:
             # zipfile would read the last copy, so the listed checksum could hold for another one.
-            raise ImportError_(f"{name}: {count} times in the zip; an export holds each file once")
+            raise ImportError_(_("%(file)s: %(count)s times in the zip; an export holds each file once") % {"file": name, "count": count})
     seal = read_seal(archive, limits)
     if seal is None:
         return None
     listed = {entry.name: entry for entry in seal.files}
     for name in names:
         if name != MANIFEST and name not in listed:
-            raise ImportError_(f"{name}: in the zip but not listed in {MANIFEST}; an export lists every file it writes")
+            raise ImportError_(_("%(file)s: in the zip but not listed in %(manifest)s; an export lists every file it writes") % {"file": name, "manifest": MANIFEST})
     for entry in seal.files:
         if entry.name not in names:
-            raise ImportError_(f"{entry.name}: listed in {MANIFEST} but not in the zip")
+            raise ImportError_(_("%(file)s: listed in %(manifest)s but not in the zip") % {"file": entry.name, "manifest": MANIFEST})
         declared = archive.getinfo(entry.name).file_size
         if declared != entry.bytes:
-            raise ImportError_(f"{entry.name}: {declared} bytes, but {MANIFEST} lists {entry.bytes}: the file was changed after the export")
+            raise ImportError_(_changed_size(entry, declared))
         digest, size = _sha256(archive, entry.name)
         if size != entry.bytes:
-            raise ImportError_(f"{entry.name}: {size} bytes, but {MANIFEST} lists {entry.bytes}: the file was changed after the export")
+            raise ImportError_(_changed_size(entry, size))
         if digest != entry.sha256:
             raise ImportError_(
-                f"{entry.name}: its sha256 ({digest[:12]}…) differs from the one in {MANIFEST} ({entry.sha256[:12]}…): "
-                "the file was changed after the export"
+                _("%(file)s: its sha256 (%(actual)s…) differs from the one in %(manifest)s (%(listed)s…): the file was changed after the export")
+                % {"file": entry.name, "actual": digest[:12], "manifest": MANIFEST, "listed": entry.sha256[:12]}
             )
     return seal
 
@@ -143,7 +158,7 @@ def check_agreement(csv: pd.DataFrame, parquet: pd.DataFrame, csv_name: str, par
     by value (the CSV writes 50 or 50.0 for the same number); text cells exactly, with a
     missing cell equal to an empty one.
     """
-    both = f"{csv_name} and {parquet_name} disagree"
+    both = _("%(csv)s and %(parquet)s disagree") % {"csv": csv_name, "parquet": parquet_name}
     if list(csv.columns) != list(parquet.columns):
         only_csv = [c for c in csv.columns if c not in parquet.columns]
         only_parquet = [c for c in parquet.columns if c not in csv.columns]
@@ -151,15 +166,20 @@ def check_agreement(csv: pd.DataFrame, parquet: pd.DataFrame, csv_name: str, par
             where = "; ".join(
                 part
                 for part in (
-                    f"only {csv_name} has column(s) {', '.join(map(str, only_csv[:5]))}" if only_csv else "",
-                    f"only {parquet_name} has column(s) {', '.join(map(str, only_parquet[:5]))}" if only_parquet else "",
+                    _("only %(file)s has column(s) %(columns)s") % {"file": csv_name, "columns": ", ".join(map(str, only_csv[:5]))} if only_csv else "",
+                    _("only %(file)s has column(s) %(columns)s") % {"file": parquet_name, "columns": ", ".join(map(str, only_parquet[:5]))}
+                    if only_parquet
+                    else "",
                 )
                 if part
             )
             raise ImportError_(f"{both}: {where}")
-        raise ImportError_(f"{both}: the columns are in a different order")
+        raise ImportError_(_("%(both)s: the columns are in a different order") % {"both": both})
     if len(csv) != len(parquet):
-        raise ImportError_(f"{both}: {len(csv)} rows in {csv_name}, {len(parquet)} in {parquet_name}")
+        raise ImportError_(
+            _("%(both)s: %(csv_rows)s rows in %(csv)s, %(parquet_rows)s in %(parquet)s")
+            % {"both": both, "csv_rows": len(csv), "csv": csv_name, "parquet_rows": len(parquet), "parquet": parquet_name}
+        )
     first: tuple[int, str] | None = None
     for column in parquet.columns:
         differs = np.flatnonzero(~_same_cells(csv[column].reset_index(drop=True), parquet[column].reset_index(drop=True)))
@@ -169,6 +189,14 @@ def check_agreement(csv: pd.DataFrame, parquet: pd.DataFrame, csv_name: str, par
         row, column = first
         in_csv, in_parquet = _cell_text(csv[column].iloc[row]), _cell_text(parquet[column].iloc[row])
         raise ImportError_(
-            f"{both}: first at row {csv.index[row]} (line of {csv_name}), column '{column}': "
-            f"{in_csv[:40]!r} in {csv_name}, {in_parquet[:40]!r} in {parquet_name}"
+            _("%(both)s: first at row %(row)s (line of %(csv)s), column '%(column)s': %(in_csv)s in %(csv)s, %(in_parquet)s in %(parquet)s")
+            % {
+                "both": both,
+                "row": csv.index[row],
+                "csv": csv_name,
+                "column": column,
+                "in_csv": repr(in_csv[:40]),
+                "in_parquet": repr(in_parquet[:40]),
+                "parquet": parquet_name,
+            }
         )

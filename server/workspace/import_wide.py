@@ -54,6 +54,7 @@ import pandas as pd
 
 from server.gradation.snapshot import tidy_from_answers
 from server.workspace.export import wide
+from server.workspace.i18n import _
 from server.workspace.import_archive import ImportError_, ImportLimits, check_text, csv_frame, parquet_frame, read_member
 from server.workspace.import_verification import check_agreement
 from surveys.codebook import Codebook, CodebookError, Variable, build_codebook, item_variables
@@ -103,7 +104,7 @@ def wide_members(names: set[str]) -> dict[str, dict[str, str]]:
         if match:
             out.setdefault(match["stem"], {})[match["ext"]] = name
         elif name.startswith("wide/"):
-            raise ImportError_(f"{name}: not a wide file of an export (wide/<questionnaire>-<12-digit version>.csv|parquet|sav|dta)")
+            raise ImportError_(_("%(file)s: not a wide file of an export (wide/<questionnaire>-<12-digit version>.csv|parquet|sav|dta)") % {"file": name})
     return out
 
 
@@ -112,7 +113,10 @@ def _version_of(stem: str, file: str, instruments: Mapping[str, Instrument]) -> 
     assert match is not None
     found = [v for v, inst in instruments.items() if v.startswith(match["hash"]) and inst.code == match["instrument"]]
     if len(found) != 1:
-        raise ImportError_(f"{file}: no questionnaire version {match['instrument']} {match['hash']} among the zip's instruments/")
+        raise ImportError_(
+            _("%(file)s: no questionnaire version %(instrument)s %(version)s among the zip's instruments/")
+            % {"file": file, "instrument": match["instrument"], "version": match["hash"]}
+        )
     return found[0]
 
 
@@ -124,9 +128,12 @@ def _codebook(archive: zipfile.ZipFile, names: set[str], stem: str, instrument: 
     try:
         book = msgspec.json.decode(read_member(archive, member, limits.max_instrument_bytes), type=Codebook)
     except msgspec.DecodeError as exc:
-        raise ImportError_(f"{member}: not a codebook of this system ({exc})") from None
+        raise ImportError_(_("%(file)s: not a codebook of this system (%(detail)s)") % {"file": member, "detail": exc}) from None
     if book.version != version or book.instrument != instrument.code:
-        raise ImportError_(f"{member}: describes {book.instrument} {book.version[:12]}, not {instrument.code} {version[:12]}")
+        raise ImportError_(
+            _("%(file)s: describes %(instrument)s %(version)s, not %(expected_instrument)s %(expected_version)s")
+            % {"file": member, "instrument": book.instrument, "version": book.version[:12], "expected_instrument": instrument.code, "expected_version": version[:12]}
+        )
     return book
 
 
@@ -164,7 +171,9 @@ def read_wide(
 
 def _where(wide_file: WideFile, lines: np.ndarray, column: str) -> str:
     shown = ", ".join(str(n) for n in lines[:5])
-    return f"{wide_file.file}, {'row' if len(lines) == 1 else 'rows'} {shown}, column '{column}'"
+    if len(lines) == 1:
+        return _("%(file)s, row %(rows)s, column '%(column)s'") % {"file": wide_file.file, "rows": shown, "column": column}
+    return _("%(file)s, rows %(rows)s, column '%(column)s'") % {"file": wide_file.file, "rows": shown, "column": column}
 
 
 def _numbers(wide_file: WideFile, column: str) -> np.ndarray:
@@ -172,8 +181,15 @@ def _numbers(wide_file: WideFile, column: str) -> np.ndarray:
     values = pd.to_numeric(wide_file.frame[column].replace("", None), errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
     empty = np.isnan(values)
     if empty.any():
-        raise ImportError_(f"{_where(wide_file, wide_file.frame.index[empty].to_numpy(), column)}: empty or not a number; every cell holds a value or a missing code")
+        raise ImportError_(
+            _("%(where)s: empty or not a number; every cell holds a value or a missing code")
+            % {"where": _where(wide_file, wide_file.frame.index[empty].to_numpy(), column)}
+        )
     return values
+
+
+def _no_label(where: str, code: float) -> str:
+    return _("%(where)s: code %(code)s has no value label in the codebook") % {"where": where, "code": f"{code:g}"}
 
 
 def _missing_kinds(variable: Variable, wide_file: WideFile, cells: np.ndarray, lines: np.ndarray) -> list[str]:
@@ -182,8 +198,8 @@ def _missing_kinds(variable: Variable, wide_file: WideFile, cells: np.ndarray, l
     bad = ~np.isin(cells, list(allowed))
     if bad.any():
         raise ImportError_(
-            f"{_where(wide_file, lines[bad], variable.name)}: {cells[bad][0]:g} is no missing code of this variable "
-            f"(allowed: {', '.join(str(n) for n in sorted(allowed))})"
+            _("%(where)s: %(value)s is no missing code of this variable (allowed: %(allowed)s)")
+            % {"where": _where(wide_file, lines[bad], variable.name), "value": f"{cells[bad][0]:g}", "allowed": ", ".join(str(n) for n in sorted(allowed))}
         )
     return [_KINDS[int(c)] for c in cells]
 
@@ -204,17 +220,20 @@ def _decode_item(variables: list[Variable], wide_file: WideFile, block: np.ndarr
             if first.type == "flag":
                 if not np.isin(cells, (0, 1)).all():
                     column = variables[int(np.flatnonzero(~np.isin(cells, (0, 1)))[0])].name
-                    raise ImportError_(f"{_where(wide_file, lines[[row]], column)}: a multiple-choice part is 0 or 1, or all parts carry the same missing code")
+                    raise ImportError_(
+                        _("%(where)s: a multiple-choice part is 0 or 1, or all parts carry the same missing code") % {"where": _where(wide_file, lines[[row]], column)}
+                    )
                 out[row] = ([v.option for v, c in zip(variables, cells, strict=True) if c == 1], None)
                 continue
             ranked = cells > 0
             positions = np.sort(cells[ranked])
             if not ((cells[~ranked] == NOT_ANSWERED).all() and np.array_equal(positions, np.arange(1, ranked.sum() + 1))):
                 raise ImportError_(
-                    f"{_where(wide_file, lines[[row]], first.name)}: a ranking holds the positions 1, 2, ... once each and -9 for measures not ranked"
+                    _("%(where)s: a ranking holds the positions 1, 2, ... once each and -9 for measures not ranked")
+                    % {"where": _where(wide_file, lines[[row]], first.name)}
                 )
             order = sorted((c, v.option) for v, c in zip(variables, cells, strict=True) if c > 0)
-            out[row] = ([option for _, option in order], None)
+            out[row] = ([option for _position, option in order], None)
         return out
     cells = block[:, 0]
     labelled = {label.numeric: label.code for label in first.value_labels}
@@ -224,7 +243,10 @@ def _decode_item(variables: list[Variable], wide_file: WideFile, block: np.ndarr
         high = first.maximum if first.maximum is not None else np.inf
         outside = valid & ((cells < low) | (cells > high))
         if outside.any():
-            raise ImportError_(f"{_where(wide_file, lines[outside], first.name)}: {cells[outside][0]:g} is outside {first.minimum}-{first.maximum}")
+            raise ImportError_(
+                _("%(where)s: %(value)s is outside %(minimum)s-%(maximum)s")
+                % {"where": _where(wide_file, lines[outside], first.name), "value": f"{cells[outside][0]:g}", "minimum": first.minimum, "maximum": first.maximum}
+            )
         for row in np.flatnonzero(valid):
             number = float(cells[row])
             out[row] = (int(number) if number.is_integer() else number, None)
@@ -232,7 +254,7 @@ def _decode_item(variables: list[Variable], wide_file: WideFile, block: np.ndarr
         valid = np.isin(cells, list(labelled))
         unknown = ~valid & (cells >= 0)
         if unknown.any():
-            raise ImportError_(f"{_where(wide_file, lines[unknown], first.name)}: code {cells[unknown][0]:g} has no value label in the codebook")
+            raise ImportError_(_no_label(_where(wide_file, lines[unknown], first.name), cells[unknown][0]))
         for row in np.flatnonzero(valid):
             out[row] = (labelled[int(cells[row])], None)
     rest = ~valid
@@ -251,11 +273,11 @@ def _respondent_codes(wide_file: WideFile, column: str, fallback: pd.Series | No
     cells = _numbers(wide_file, column)
     if not labels:
         if fallback is None:
-            raise ImportError_(f"{wide_file.file}, column '{column}': the codebook lists no labels for it")
+            raise ImportError_(_("%(file)s, column '%(column)s': the codebook lists no labels for it") % {"file": wide_file.file, "column": column})
         return fallback
     unknown = ~np.isin(cells, list(labels))
     if unknown.any():
-        raise ImportError_(f"{_where(wide_file, wide_file.frame.index[unknown].to_numpy(), column)}: code {cells[unknown][0]:g} has no value label in the codebook")
+        raise ImportError_(_no_label(_where(wide_file, wide_file.frame.index[unknown].to_numpy(), column), cells[unknown][0]))
     return pd.Series([labels[int(c)] for c in cells], index=wide_file.frame.index, dtype=object)
 
 
@@ -279,7 +301,7 @@ def _slots(
             assigned = frozenset(item.code for item, _ in assigned_pairs(instrument, setting, slot))
             if shown <= assigned:
                 scored.append((-len(answered & assigned), slot))
-        cache[key] = [slot for _, slot in sorted(scored)]
+        cache[key] = [slot for _score, slot in sorted(scored)]
     return cache[key]
 
 
@@ -292,15 +314,15 @@ def decode(wide_file: WideFile, instrument: Instrument, long_people: pd.DataFram
     names = [v.name for v in [*book.respondent_variables, *(v for v in book.variables if v.type != "text"), *book.flag_variables]]
     missing = [n for n in names if n not in frame.columns]
     if missing:
-        raise ImportError_(f"{wide_file.file}: column '{missing[0]}' missing (the codebook lists it)")
+        raise ImportError_(_("%(file)s: column '%(column)s' missing (the codebook lists it)") % {"file": wide_file.file, "column": missing[0]})
     extra = [str(c) for c in frame.columns if c not in names]
     if extra:
-        raise ImportError_(f"{wide_file.file}: column '{extra[0]}' is not in the codebook")
+        raise ImportError_(_("%(file)s: column '%(column)s' is not in the codebook") % {"file": wide_file.file, "column": extra[0]})
     lines = frame.index.to_numpy()
     ids = frame["respondent"].astype(object)
     bad_id = ids.isna() | (ids.astype(str) == "") | ids.duplicated()
     if bad_id.any():
-        raise ImportError_(f"{_where(wide_file, lines[bad_id.to_numpy()], 'respondent')}: empty or repeated")
+        raise ImportError_(_("%(where)s: empty or repeated") % {"where": _where(wide_file, lines[bad_id.to_numpy()], "respondent")})
     ids = ids.astype(str)
     known = ids.isin(long_people.index)
     people = pd.DataFrame(index=pd.Index(ids.to_numpy(), name="respondent"))
@@ -313,15 +335,18 @@ def decode(wide_file: WideFile, instrument: Instrument, long_people: pd.DataFram
     for flag in FLAGS:
         cells = _numbers(wide_file, flag)
         if not np.isin(cells, (0, 1)).all():
-            raise ImportError_(f"{_where(wide_file, lines[~np.isin(cells, (0, 1))], flag)}: a quality flag is 0 or 1")
+            raise ImportError_(_("%(where)s: a quality flag is 0 or 1") % {"where": _where(wide_file, lines[~np.isin(cells, (0, 1))], flag)})
         flags[flag] = cells.astype(int)
     groups = {g for g in people["group"]}
     if groups - {instrument.group}:
-        raise ImportError_(f"{wide_file.file}, column 'group': {sorted(groups - {instrument.group})[0]} does not answer {instrument.code}")
+        raise ImportError_(
+            _("%(file)s, column 'group': %(group)s does not answer %(instrument)s")
+            % {"file": wide_file.file, "group": sorted(groups - {instrument.group})[0], "instrument": instrument.code}
+        )
 
     per_item = item_variables(book)
     numbers = {v.name: _numbers(wide_file, v.name) for v in book.variables if v.type != "text"}
-    stored: list[dict[str, tuple[Any, str | None]]] = [{} for _ in range(len(frame))]
+    stored: list[dict[str, tuple[Any, str | None]]] = [{} for _row in range(len(frame))]
     for item in instrument.items:
         variables = per_item.get(item.code)
         if item.type == "text" or variables is None:
@@ -337,8 +362,13 @@ def decode(wide_file: WideFile, instrument: Instrument, long_people: pd.DataFram
         ratings = [float(stored[row][code][0]) for code in rating_items if code in stored[row] and stored[row][code][1] is None]
         if int(is_straightline(ratings)) != flags["flag_straightline"][row]:
             raise ImportError_(
-                f"{_where(wide_file, lines[[row]], 'flag_straightline')}: {flags['flag_straightline'][row]}, but the row's "
-                f"{len(ratings)} ratings give {int(is_straightline(ratings))}"
+                _("%(where)s: %(value)s, but the row's %(count)s ratings give %(expected)s")
+                % {
+                    "where": _where(wide_file, lines[[row]], "flag_straightline"),
+                    "value": flags["flag_straightline"][row],
+                    "count": len(ratings),
+                    "expected": int(is_straightline(ratings)),
+                }
             )
 
     # Rebuild the design slot from the pairs asked, then check that the export's own
@@ -346,7 +376,10 @@ def decode(wide_file: WideFile, instrument: Instrument, long_people: pd.DataFram
     try:
         layout = wide.layout_for(instrument, book)
     except (wide.WideError, CodebookError) as exc:
-        raise ImportError_(f"codebook/{wide_file.stem}.json: does not fit questionnaire {instrument.code} ({exc})") from None
+        raise ImportError_(
+            _("%(file)s: does not fit questionnaire %(instrument)s (%(detail)s)")
+            % {"file": f"codebook/{wide_file.stem}.json", "instrument": instrument.code, "detail": exc}
+        ) from None
     values = np.column_stack([numbers[name] for name in layout.names]) if layout.names else np.empty((len(frame), 0))
     pairs = [(item.code, per_item[item.code][0].name) for item in instrument.items if item.type == "paired" and item.code in per_item]
     settings = people["setting"].astype(str).to_numpy()
@@ -384,15 +417,16 @@ def decode(wide_file: WideFile, instrument: Instrument, long_people: pd.DataFram
         if encoded is None:
             if not candidates:
                 raise ImportError_(
-                    f"{_where(wide_file, lines[[row]], 'respondent')}: the paired comparisons asked but not answered (-9) fit no slot of the design"
+                    _("%(where)s: the paired comparisons asked but not answered (-9) fit no slot of the design")
+                    % {"where": _where(wide_file, lines[[row]], "respondent")}
                 )
             attempt = wide.encode(layout, stored[row], setting, candidates[0], frozenset())
             differs = np.flatnonzero((attempt.values != values[row]) & ~loose)
             differs = differs if len(differs) else np.flatnonzero(attempt.values != values[row])
             column = layout.names[int(differs[0])]
             raise ImportError_(
-                f"{_where(wide_file, lines[[row]], column)}: {values[row][differs[0]]:g} in the file, but the answers decoded "
-                f"from the row give {attempt.values[differs[0]]:g} under the questionnaire's coding and routing"
+                _("%(where)s: %(value)s in the file, but the answers decoded from the row give %(expected)s under the questionnaire's coding and routing")
+                % {"where": _where(wide_file, lines[[row]], column), "value": f"{values[row][differs[0]]:g}", "expected": f"{attempt.values[differs[0]]:g}"}
             )
     people["design_slot"] = slots
     people["flag_fast"] = flags["flag_fast"].astype(bool)
@@ -413,7 +447,7 @@ def started_at(submitted: dt.datetime, fast: bool, answers: int) -> dt.datetime:
 def _shown(value: object) -> str:
     """A long-file cell as a refusal quotes it."""
     if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
-        return "empty"
+        return _("empty")
     if isinstance(value, (float, np.floating)):
         return f"{float(value):g}"
     return repr(str(value))
@@ -427,7 +461,7 @@ def check_long_agrees(long: pd.DataFrame, long_file: str, decoded: Decoded, inst
     """
     people = decoded.people
     files = ", ".join(sorted(set(people["file"])))
-    both = f"{long_file} and {files} disagree"
+    both = _("%(long_file)s and %(wide_files)s disagree") % {"long_file": long_file, "wide_files": files}
     meta = {
         (version, item.code): (item.kind, item.type, item.measure, item.measure_b)
         for version, instrument in instruments.items()
@@ -447,7 +481,10 @@ def check_long_agrees(long: pd.DataFrame, long_file: str, decoded: Decoded, inst
     actual = long[columns].assign(line=long.index).sort_values(["respondent", "item"], kind="mergesort").reset_index(drop=True)
     unknown = ~actual["respondent"].isin(people.index)
     if unknown.any():
-        raise ImportError_(f"{both}: respondent {actual['respondent'][unknown].iloc[0]} (row {actual['line'][unknown].iloc[0]} of {long_file}) is in no wide file")
+        raise ImportError_(
+            _("%(both)s: respondent %(respondent)s (row %(row)s of %(file)s) is in no wide file")
+            % {"both": both, "respondent": actual["respondent"][unknown].iloc[0], "row": actual["line"][unknown].iloc[0], "file": long_file}
+        )
     keys_expected = expected["respondent"].astype(str) + "\x1f" + expected["item"].astype(str)
     keys_actual = actual["respondent"].astype(str) + "\x1f" + actual["item"].astype(str)
     if len(expected) != len(actual) or not (keys_expected.to_numpy() == keys_actual.to_numpy()).all():
@@ -456,14 +493,28 @@ def check_long_agrees(long: pd.DataFrame, long_file: str, decoded: Decoded, inst
         if only_long:
             rid, item = only_long[0].split("\x1f")
             line = actual["line"][(keys_actual == only_long[0]).to_numpy()].iloc[0]
-            where = f"row {line} of {long_file} (respondent {rid}, item {item}): the wide file holds no such answer"
+            where = _("row %(row)s of %(file)s (respondent %(respondent)s, item %(item)s): the wide file holds no such answer") % {
+                "row": line,
+                "file": long_file,
+                "respondent": rid,
+                "item": item,
+            }
         elif only_wide:
             rid, item = only_wide[0].split("\x1f")
             line = people.loc[rid, "line"]
-            where = f"respondent {rid}, item {item}: answered in the wide file (row {line}) but no row in {long_file}"
+            where = _("respondent %(respondent)s, item %(item)s: answered in the wide file (row %(row)s) but no row in %(file)s") % {
+                "respondent": rid,
+                "item": item,
+                "row": line,
+                "file": long_file,
+            }
         else:
             repeated = actual["line"][keys_actual.duplicated().to_numpy()]
-            where = f"row {repeated.iloc[0]} of {long_file} repeats an earlier row" if len(repeated) else "a row is repeated"
+            where = (
+                _("row %(row)s of %(file)s repeats an earlier row") % {"row": repeated.iloc[0], "file": long_file}
+                if len(repeated)
+                else _("a row is repeated")
+            )
         raise ImportError_(f"{both}: {where}")
     for column in columns:
         left, right = expected[column], actual[column]
@@ -476,6 +527,19 @@ def check_long_agrees(long: pd.DataFrame, long_file: str, decoded: Decoded, inst
             rid = expected["respondent"].iloc[at]
             shown_long, shown_wide = _shown(right.iloc[at]), _shown(left.iloc[at])
             raise ImportError_(
-                f"{both}: row {actual['line'].iloc[at]} of {long_file} (respondent {rid}, item {expected['item'].iloc[at]}), "
-                f"column '{column}': {shown_long} in {long_file}, {shown_wide} from the wide file (row {people.loc[rid, 'line']})"
+                _(
+                    "%(both)s: row %(row)s of %(file)s (respondent %(respondent)s, item %(item)s), column '%(column)s': "
+                    "%(in_long)s in %(file)s, %(in_wide)s from the wide file (row %(wide_row)s)"
+                )
+                % {
+                    "both": both,
+                    "row": actual["line"].iloc[at],
+                    "file": long_file,
+                    "respondent": rid,
+                    "item": expected["item"].iloc[at],
+                    "column": column,
+                    "in_long": shown_long,
+                    "in_wide": shown_wide,
+                    "wide_row": people.loc[rid, "line"],
+                }
             )

@@ -49,6 +49,8 @@ from analysis.tidy import COLUMNS, TidyDataError, validate_tidy
 from server.storage.database import current_engine, write_transaction
 from server.storage.tables import InstrumentVersion, Response, Site, Study
 from server.workspace import import_wide
+from server.workspace.i18n import _
+from server.workspace.import_reasons import tidy_reason
 from server.workspace.export.period import period_start
 from server.workspace.import_archive import (
     ImportError_,
@@ -115,7 +117,7 @@ def _data_frame(archive: zipfile.ZipFile, names: set[str], limits: ImportLimits)
     if "data.csv" in names:
         frames["data.csv"] = csv_frame(archive, "data.csv", limits)
     if not frames:
-        raise ImportError_("the zip holds neither data.parquet nor data.csv")
+        raise ImportError_(_("the zip holds neither data.parquet nor data.csv"))
     for frame in frames.values():
         # Row n of the data is line n + 2 of data.csv (line 1 is the header), and the same
         # number is used for Parquet so messages agree whichever file was read.
@@ -145,7 +147,7 @@ def _read_zip(path: Path, limits: ImportLimits) -> _ZipContent:
             if name.startswith("instruments/") and name.endswith(".json"):
                 stem = Path(name).stem
                 if not re.fullmatch(r"[0-9a-f]{64}", stem):
-                    raise ImportError_(f"{name}: not a questionnaire version (the name must be its 64-digit hash)")
+                    raise ImportError_(_("%(file)s: not a questionnaire version (the name must be its 64-digit hash)") % {"file": name})
                 instruments[stem] = read_member(archive, name, limits.max_instrument_bytes).decode("utf-8")
         frame, data_file = _data_frame(archive, names, limits)
         wide_files: list[import_wide.WideFile] = []
@@ -162,19 +164,22 @@ def _instrument(version: str, content: str) -> Instrument:
     try:
         instrument = decode_instrument(content)
     except msgspec.DecodeError as exc:
-        raise ImportError_(f"{file}: not a questionnaire version of this system ({exc})") from None
+        raise ImportError_(_("%(file)s: not a questionnaire version of this system (%(detail)s)") % {"file": file, "detail": exc}) from None
     if content_hash(instrument) != version:
-        raise ImportError_(f"{file}: content does not match its hash")
+        raise ImportError_(_("%(file)s: content does not match its hash") % {"file": file})
     codes = [("code", instrument.code, 64), *(("items", item.code, 128) for item in instrument.items)]
     for field, code, longest in codes:
         if not (0 < len(code) <= longest and re.fullmatch(r"[\w.+\-]+", code)):
-            raise ImportError_(f"{file}: {field}: {code[:40]!r} is not a code (1-{longest} letters, digits, - _ . +)")
+            raise ImportError_(
+                _("%(file)s: %(field)s: %(code)s is not a code (1-%(longest)s letters, digits, - _ . +)")
+                % {"file": file, "field": field, "code": repr(code[:40]), "longest": longest}
+            )
     return instrument
 
 
 def _fail(rows: pd.Index | list, reason: str) -> None:
     shown = ", ".join(str(r) for r in list(rows)[:5])
-    raise ImportError_(f"row {shown}: {reason}")
+    raise ImportError_(_("row %(rows)s: %(reason)s") % {"rows": shown, "reason": reason})
 
 
 def _answers_for(tidy: pd.DataFrame, instruments: dict[str, Instrument]) -> list[tuple[str, str, object, str | None]]:
@@ -187,7 +192,7 @@ def _answers_for(tidy: pd.DataFrame, instruments: dict[str, Instrument]) -> list
             by_kind[version][item.kind][item.measure] = item.code
     unknown_version = ~tidy["instrument_version"].isin(list(instruments))
     if unknown_version.any():
-        _fail(tidy.index[unknown_version.to_numpy()], "instrument_version: not among the zip's instruments/")
+        _fail(tidy.index[unknown_version.to_numpy()], _("%(column)s: not among the zip's instruments/") % {"column": "instrument_version"})
     ranks: dict[tuple[str, str], list[tuple[float, str]]] = defaultdict(list)
     experience: dict[tuple[str, str], str] = {}
     for line, row in zip(tidy.index, tidy.itertuples(index=False), strict=True):
@@ -196,14 +201,18 @@ def _answers_for(tidy: pd.DataFrame, instruments: dict[str, Instrument]) -> list
         if row.kind == "rank":
             base = row.item[: -(len(row.measure) + 1)] if isinstance(row.measure, str) else ""
             if base not in codes:
-                _fail([line], f"item '{row.item}' is not a ranking item of this questionnaire")
+                _fail([line], _("item '%(item)s' is not a ranking item of this questionnaire") % {"item": row.item})
             ranks[(row.respondent, base)].append((row.value, row.measure))
         else:
             if row.item not in codes:
-                _fail([line], f"item '{row.item}' is not in questionnaire version {row.instrument_version[:12]}")
+                _fail([line], _("item '%(item)s' is not in questionnaire version %(version)s") % {"item": row.item, "version": row.instrument_version[:12]})
             if codes[row.item].kind != row.kind:
                 # A wrong kind would store a choice where a number belongs (or fail unclearly).
-                _fail([line], f"kind: '{row.kind}' does not match item '{row.item}', whose kind is '{codes[row.item].kind}'")
+                _fail(
+                    [line],
+                    _("kind: '%(kind)s' does not match item '%(item)s', whose kind is '%(expected)s'")
+                    % {"kind": row.kind, "item": row.item, "expected": codes[row.item].kind},
+                )
             if row.kind == "rating":
                 value = None if missing else int(round(row.value))
             else:
@@ -212,7 +221,7 @@ def _answers_for(tidy: pd.DataFrame, instruments: dict[str, Instrument]) -> list
         if isinstance(row.experience, str) and isinstance(row.measure, str):
             experience[(row.respondent, row.measure, row.instrument_version)] = row.experience  # type: ignore[index]
     for (respondent, base), entries in ranks.items():
-        out.append((respondent, base, [m for _, m in sorted(entries)], None))
+        out.append((respondent, base, [m for _rank, m in sorted(entries)], None))
     first = tidy.drop_duplicates("respondent")
     for row in first.itertuples(index=False):
         for kind in ("gender", "age_band"):
@@ -220,7 +229,7 @@ def _answers_for(tidy: pd.DataFrame, instruments: dict[str, Instrument]) -> list
             code = by_kind[row.instrument_version][kind].get(None)
             if isinstance(value, str):
                 if code is None:
-                    _fail([first.index[0]], f"{kind}: the questionnaire has no {kind} item")
+                    _fail([first.index[0]], _("%(column)s: the questionnaire has no %(column)s item") % {"column": kind})
                 out.append((row.respondent, code, value, None))
     # "Never met coercion" shows as experience "none" on every measure row; the answer
     # that says so is what brings it back, also for measures without an experience item.
@@ -247,24 +256,26 @@ def _free_text_answers(
     texts = texts.copy()
     texts.index = pd.RangeIndex(2, len(texts) + 2)
     if list(texts.columns) != ["respondent", "item", "text"]:
-        raise ImportError_(f"{FREE_TEXT}, header: expected the columns respondent, item, text")
+        raise ImportError_(_("%(file)s, header: expected the columns respondent, item, text") % {"file": FREE_TEXT})
     check_text(texts[["respondent", "item"]], FREE_TEXT, limits)
     out: list[tuple[str, str, object, str | None]] = []
     seen: set[tuple[str, str]] = set()
     for line, rid, item, text in texts.itertuples():
-        where = f"{FREE_TEXT}, row {line}"
+        where = _("%(file)s, row %(row)s") % {"file": FREE_TEXT, "row": line}
         if rid not in people.index:
-            raise ImportError_(f"{where}, column 'respondent': {rid!r} is no respondent of the data files")
+            raise ImportError_(_("%(where)s, column 'respondent': %(value)s is no respondent of the data files") % {"where": where, "value": repr(rid)})
         found = next((i for i in instruments[people.loc[rid, "instrument_version"]].items if i.code == item), None)
         if found is None or found.type != "text":
-            raise ImportError_(f"{where}, column 'item': {item!r} is no free-text item of the respondent's questionnaire")
+            raise ImportError_(
+                _("%(where)s, column 'item': %(value)s is no free-text item of the respondent's questionnaire") % {"where": where, "value": repr(item)}
+            )
         longest = min(found.max_length or MAX_FREE_TEXT, MAX_FREE_TEXT)
         if len(text) > longest:
-            raise ImportError_(f"{where}, column 'text': longer than {longest} characters")
+            raise ImportError_(_("%(where)s, column 'text': longer than %(longest)s characters") % {"where": where, "longest": longest})
         if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text):
-            raise ImportError_(f"{where}, column 'text': control characters (such as NUL) are not allowed")
+            raise ImportError_(_("%(where)s, column 'text': control characters (such as NUL) are not allowed") % {"where": where})
         if (rid, item) in seen:
-            raise ImportError_(f"{where}: respondent {rid} answers {item} twice")
+            raise ImportError_(_("%(where)s: respondent %(respondent)s answers %(item)s twice") % {"where": where, "respondent": rid, "item": item})
         seen.add((rid, item))
         out.append((rid, item, text, None))
     return out
@@ -306,7 +317,9 @@ def _from_wide(
     repeated = people.index.duplicated()
     if repeated.any():
         rid = people.index[repeated][0]
-        raise ImportError_(f"respondent {rid}: in more than one wide file ({', '.join(people.loc[[rid], 'file'])})")
+        raise ImportError_(
+            _("respondent %(respondent)s: in more than one wide file (%(files)s)") % {"respondent": rid, "files": ", ".join(people.loc[[rid], "file"])}
+        )
     decoded = import_wide.Decoded(people, [answer for part in parts for answer in part.answers])
     import_wide.check_long_agrees(tidy, read.data_file, decoded, instruments)
     # tidy_from_answers has no study or period, so the long file's are compared here.
@@ -316,9 +329,19 @@ def _from_wide(
         if differs.any():
             rid = differs.index[differs.to_numpy()][0]
             raise ImportError_(
-                f"{read.data_file} and {people.loc[rid, 'file']} disagree: respondent {rid}, column '{column}': "
-                f"{long_people.loc[rid, column]!r} in {read.data_file}, {people.loc[rid, column]!r} in {people.loc[rid, 'file']} "
-                f"(row {people.loc[rid, 'line']})"
+                _(
+                    "%(long_file)s and %(wide_file)s disagree: respondent %(respondent)s, column '%(column)s': "
+                    "%(in_long)s in %(long_file)s, %(in_wide)s in %(wide_file)s (row %(row)s)"
+                )
+                % {
+                    "long_file": read.data_file,
+                    "wide_file": people.loc[rid, "file"],
+                    "respondent": rid,
+                    "column": column,
+                    "in_long": repr(long_people.loc[rid, column]),
+                    "in_wide": repr(people.loc[rid, column]),
+                    "row": people.loc[rid, "line"],
+                }
             )
     starts = {}
     for period in people["period"].unique():
@@ -326,7 +349,10 @@ def _from_wide(
             starts[period] = period_start(str(period))
         except ValueError:
             rows = people.loc[people["period"] == period, "line"]
-            raise ImportError_(f"{people.loc[rows.index[0], 'file']}, row {rows.iloc[0]}, column 'period': expected YYYY-Qn (quarter) or YYYY-Www (ISO week)") from None
+            raise ImportError_(
+                _("%(file)s, row %(row)s, column 'period': expected YYYY-Qn (quarter) or YYYY-Www (ISO week)")
+                % {"file": people.loc[rows.index[0], "file"], "row": rows.iloc[0]}
+            ) from None
     answers = decoded.answers
     if read.free_text is not None:
         # Free text counts among the stored answers that flag_fast divides by.
@@ -372,22 +398,22 @@ def read_and_check(path: Path, limits: ImportLimits = ImportLimits()) -> _Checke
     except (zipfile.BadZipFile, KeyError, ValueError, EOFError, OSError) as exc:
         if isinstance(exc, ImportError_):
             raise
-        raise ImportError_(f"{path.name}: not a readable export ({exc})") from None
+        raise ImportError_(_("%(file)s: not a readable export (%(detail)s)") % {"file": path.name, "detail": exc}) from None
     frame, contents = read.frame, read.instruments
     instruments = {version: _instrument(version, text) for version, text in contents.items()}
     # Exports before the period column carried the ISO week as `week`.
     time = "period" if "period" in frame.columns or "week" not in frame.columns else "week"
     for column in ("study", time, "respondent"):
         if column not in frame.columns:
-            raise ImportError_(f"column '{column}': missing")
+            raise ImportError_(_("column '%(column)s': missing") % {"column": column})
     empty_period = frame[time].isna() | (frame[time].astype(str) == "")
     if empty_period.any():
-        _fail(frame.index[empty_period.to_numpy()], f"{time}: must not be empty")
+        _fail(frame.index[empty_period.to_numpy()], _("%(column)s: must not be empty") % {"column": time})
     extra = frame[["study", time]].rename(columns={time: "period"})
     try:
         tidy = validate_tidy(frame)
     except TidyDataError as exc:
-        raise ImportError_(f"{exc}") from None
+        raise ImportError_(tidy_reason(exc)) from None
     tidy.index = frame.index
     seal = read.seal
     if seal is not None and seal.data_sha256 and seal.format in HASHED_FORMATS:
@@ -396,22 +422,29 @@ def read_and_check(path: Path, limits: ImportLimits = ImportLimits()) -> _Checke
         actual = data_hash(tidy)
         if actual != seal.data_sha256:
             raise ImportError_(
-                f"manifest.json: data_sha256 ({seal.data_sha256[:12]}…) is not the hash of the rows of {read.data_file} ({actual[:12]}…)"
+                _("manifest.json: data_sha256 (%(listed)s…) is not the hash of the rows of %(file)s (%(actual)s…)")
+                % {"listed": seal.data_sha256[:12], "file": read.data_file, "actual": actual[:12]}
             )
     for column in ("study", "period"):
         varies = extra.groupby(tidy["respondent"])[column].nunique() > 1
         if varies.any():
             name = time if column == "period" else column
-            _fail(frame.index[tidy["respondent"].isin(varies.index[varies]).to_numpy()], f"{name}: must be the same on all rows of a respondent")
+            _fail(
+                frame.index[tidy["respondent"].isin(varies.index[varies]).to_numpy()],
+                _("%(column)s: must be the same on all rows of a respondent") % {"column": name},
+            )
     starts: dict[object, dt.datetime] = {}
     for period in extra["period"].unique():
         try:
             starts[period] = period_start(str(period))
         except ValueError:
-            _fail(frame.index[(extra["period"] == period).to_numpy()], f"{time}: expected YYYY-Qn (quarter) or YYYY-Www (ISO week)")
+            _fail(
+                frame.index[(extra["period"] == period).to_numpy()],
+                _("%(column)s: expected YYYY-Qn (quarter) or YYYY-Www (ISO week)") % {"column": time},
+            )
     empty_study = extra["study"].isna() | (extra["study"].astype(str) == "")
     if empty_study.any():
-        _fail(frame.index[empty_study.to_numpy()], "study: must not be empty")
+        _fail(frame.index[empty_study.to_numpy()], _("%(column)s: must not be empty") % {"column": "study"})
     long_people = (
         tidy.assign(study=extra["study"].astype(str), period=extra["period"].astype(str))
         .drop_duplicates("respondent")
@@ -438,7 +471,7 @@ async def _write(checked: _Checked) -> ImportReport:
     async with write_transaction() as transaction:
         for study_code in studies:
             if await Study.exists().where(Study.code == study_code):
-                raise ImportError_(f"study '{study_code}' already exists: import into a database without it")
+                raise ImportError_(_("study '%(study)s' already exists: import into a database without it") % {"study": study_code})
         version_ids = {}
         for version, content in contents.items():
             await InstrumentVersion.insert(
