@@ -2,6 +2,7 @@
 line's checks and limits, the report is shown and the import audited; a tampered zip is refused
 naming the file, and nothing is stored; other roles, and posts without the CSRF token, are refused."""
 
+import contextvars
 import csv
 import io
 import os
@@ -20,6 +21,8 @@ from server.workspace import audit
 from server.workspace.audit import Action
 from server.workspace.config import CSRF_COOKIE
 from server.workspace.export.bundle import ExportSettings, build_export
+from server.workspace.import_archive import ImportError_
+from server.workspace.importer import read_and_check
 from server.workspace.roles import Role
 
 
@@ -167,3 +170,39 @@ async def test_an_upload_larger_than_other_forms_take_reaches_the_import(as_role
     assert answered.status_code == 400, answered.text[:300]
     # The importer read it (and named the uploaded file): the size did not stop it first.
     assert 'role="alert">big.zip: not a readable export' in answered.text
+
+
+def _handmade_with_rating(source: Path, target: Path, value: str) -> tuple[Path, int]:
+    """A zip of data.csv and the questionnaires only, the first rating row holding `value`;
+    returns the zip and that row's line in data.csv."""
+    with zipfile.ZipFile(source) as original:
+        instruments = {n: original.read(n) for n in original.namelist() if n.startswith("instruments/")}
+        rows = list(csv.reader(io.StringIO(original.read("data.csv").decode())))
+    header = rows[0]
+    line = next(n for n, row in enumerate(rows[1:], start=2) if row[header.index("kind")] == "rating")
+    rows[line - 1][header.index("value")] = value
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\n").writerows(rows)
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as out:
+        out.writestr("data.csv", text.getvalue())
+        for name, content in instruments.items():
+            out.writestr(name, content)
+    return target, line
+
+
+@pytest.mark.sqlite_only
+async def test_a_danish_page_gives_the_reason_in_danish_and_the_command_line_in_english(
+    export_zip: Path, as_role, tmp_path: Path
+) -> None:
+    wrong, line = _handmade_with_rating(export_zip, tmp_path / "edited.zip", "250")
+    admin = await as_role(Role.ADMIN)
+    admin.headers["Accept-Language"] = "da"
+    refused = await _upload(admin, wrong)
+    assert refused.status_code == 400
+    assert f"kolonne &#39;value&#39;: vurderinger skal ligge på 0-100 (række {line})" in refused.text
+    assert "ratings must lie" not in refused.text
+    assert await Study.count() == 0 and await Response.count() == 0
+    # The same zip on the command line: no request sets a language (a fresh context, as in a
+    # new process; the test's own context still holds the page's), so the reason is English.
+    with pytest.raises(ImportError_, match=rf"column 'value': ratings must lie on 0-100 \(rows {line}\)"):
+        contextvars.Context().run(read_and_check, wrong)
