@@ -21,6 +21,7 @@ from server.workspace.enrolment import GROUPS
 from server.workspace.export.spreadsheet import neutralise_text
 from server.workspace.field_errors import FieldError
 from server.workspace.forms import Form, form_text
+from server.workspace.group_names import group_name
 from server.workspace.rendering import page
 from server.workspace.roles import FIELDWORK, STAFF, allow
 from server.workspace.studies import StudyOut, get_study
@@ -67,7 +68,7 @@ class DashboardPages(Controller):
         self, request: Request, study: StudyOut, status_code: int = 200, error: TargetError | None = None, typed: dict | None = None
     ) -> Template:
         board = await dashboard(study.id, study.sites)
-        rows = [(cell.shown(), progress_bar(cell.of_target, f"{cell.site} {cell.group}")) for cell in board.cells]
+        rows = [(cell.shown(), progress_bar(cell.of_target, f"{cell.site} {group_name(cell.group)}")) for cell in board.cells]
         return page(
             request,
             "dashboard.html",
@@ -83,6 +84,7 @@ class DashboardPages(Controller):
             count_text=count_text,
             fast_rule=fast_rule(),
             groups=GROUPS,
+            group_name=group_name,
             error=None if error is None else f"{error.field}: {error}",
             invalid=None if error is None else FieldError("target", error.field, str(error)),
             typed=typed or {},

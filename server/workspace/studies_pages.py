@@ -17,7 +17,8 @@ from server.workspace.field_errors import FieldError
 from server.workspace.enrolment import DEFAULT_IDLE_SECONDS, MAX_IDLE_SECONDS, MIN_IDLE_SECONDS, invitations, tablets
 from server.workspace.fieldwork import fieldwork
 from server.workspace.forms import Form, form_text
-from server.workspace.i18n import N_, _
+from server.workspace.group_names import group_name
+from server.workspace.i18n import N_, _, current_language
 from server.workspace.rendering import page
 from server.workspace.roles import FIELDWORK, STAFF, allow
 from server.workspace.studies import (
@@ -179,4 +180,8 @@ async def study_page(
         idle_default=DEFAULT_IDLE_SECONDS,
         idle_range=(MIN_IDLE_SECONDS, MAX_IDLE_SECONDS),
         card_languages=card_languages(),
+        group_name=group_name,
+        # Questionnaires by their title in the page's language (the code is the form value):
+        # the codes are English words (relative, staff), not names for a Danish page.
+        titles={code: instrument.title.get(current_language(), code) for code, (_v, _h, instrument) in registry.current.items()},
     )
