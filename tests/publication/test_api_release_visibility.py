@@ -13,7 +13,7 @@ from server.publication.api import ServedGradation
 from server.publication.release import release, review, set_public
 from server.publication.store import load_publication, publish_frame
 from server.publication.tokens import issue_token, revoke_token
-from tests.publication.conftest import QUICK, simulated
+from tests.publication.conftest import WORKFLOW, simulated
 
 
 async def _headers() -> dict[str, str]:
@@ -21,7 +21,7 @@ async def _headers() -> dict[str, str]:
 
 
 async def _draft(tidy, reference) -> int:  # type: ignore[no-untyped-def]
-    return (await publish_frame(tidy, QUICK, reference, actor="researcher-a", studies=["national"])).number
+    return (await publish_frame(tidy, WORKFLOW, reference, actor="researcher-a", studies=["national"])).number
 
 
 async def _release(number: int) -> None:

@@ -8,7 +8,7 @@ from server.publication.release import release, review
 from server.publication.store import PublicationInfo, load_publication
 from server.publication.store import publish_frame as publish_draft
 from server.publication.tokens import issue_token, revoke_token
-from tests.publication.conftest import QUICK, simulated
+from tests.publication.conftest import WORKFLOW, simulated
 
 
 async def _auth(label: str = "authority systems") -> dict[str, str]:
@@ -26,7 +26,7 @@ async def publish_frame(tidy, settings, reference, actor: str = "researcher1") -
 async def test_api_serves_latest_and_numbered_publications_with_etags(client: AsyncClient, dataset, reference) -> None:
     headers = await _auth()
     assert (await client.get("/api/v1/gradation", headers=headers)).status_code == 404
-    first = await publish_frame(dataset, QUICK, reference, actor="researcher1")
+    first = await publish_frame(dataset, WORKFLOW, reference, actor="researcher1")
     assert first.number == 1
 
     served = await client.get("/api/v1/gradation", headers=headers)
@@ -39,7 +39,7 @@ async def test_api_serves_latest_and_numbered_publications_with_etags(client: As
     assert etag.startswith('"1-')
 
     # The numbers served are the result object's (small cells aside).
-    result = analyse(dataset, QUICK, reference=reference)
+    result = analyse(dataset, WORKFLOW, reference=reference)
     body = served.json()
     full = result.group("patient", "general_adult")
     patient = next(g for g in body["groups"] if g["group"] == "patient" and g["setting"] == "general_adult")
@@ -61,7 +61,7 @@ async def test_api_serves_latest_and_numbered_publications_with_etags(client: As
     old_bytes = permanent.content
 
     # New data and a new publication: the latest moves, the old one does not change.
-    second = await publish_frame(simulated(seed=8, per_group=210), QUICK, reference, actor="researcher1")
+    second = await publish_frame(simulated(seed=8, per_group=210), WORKFLOW, reference, actor="researcher1")
     assert second.number == 2
     stale = await client.get("/api/v1/gradation", headers={**headers, "If-None-Match": etag})
     assert stale.status_code == 200 and stale.headers["content-location"] == "/api/v1/gradation/2"
@@ -76,7 +76,7 @@ async def test_api_serves_latest_and_numbered_publications_with_etags(client: As
 
 async def test_api_filters_by_setting_and_group(client: AsyncClient, dataset, reference) -> None:
     headers = await _auth()
-    await publish_frame(dataset, QUICK, reference)
+    await publish_frame(dataset, WORKFLOW, reference)
     staff = (await client.get("/api/v1/gradation/1?group=staff", headers=headers)).json()
     assert {(g["group"], g["setting"]) for g in staff["groups"]} == {("staff", "general_adult")}
     forensic = await client.get("/api/v1/gradation?setting=forensic", headers=headers)
@@ -90,7 +90,7 @@ async def test_api_filters_by_setting_and_group(client: AsyncClient, dataset, re
 
 
 async def test_api_needs_a_valid_unrevoked_token(client: AsyncClient, dataset, reference) -> None:
-    await publish_frame(dataset, QUICK, reference)
+    await publish_frame(dataset, WORKFLOW, reference)
     anonymous = await client.get("/api/v1/gradation")
     assert anonymous.status_code == 401 and anonymous.headers["www-authenticate"].startswith("Bearer")
     assert (await client.get("/api/v1/gradation/1", headers={"Authorization": "Bearer lmt_wrong"})).status_code == 401
@@ -103,7 +103,7 @@ async def test_api_needs_a_valid_unrevoked_token(client: AsyncClient, dataset, r
 
 async def test_small_cells_never_leave(client: AsyncClient, dataset, reference) -> None:
     headers = await _auth()
-    await publish_frame(dataset, QUICK, reference)
+    await publish_frame(dataset, WORKFLOW, reference)
     body = (await client.get("/api/v1/gradation", headers=headers)).json()
     assert ("relative", "forensic") not in {(g["group"], g["setting"]) for g in body["groups"]}
     assert any("relative / forensic" in note for note in body["notes"])
@@ -113,7 +113,7 @@ async def test_small_cells_never_leave(client: AsyncClient, dataset, reference) 
         assert all(p["n"] >= 5 for p in group["pairwise"])
         assert all(a["n"] >= 5 for a in group["allowed"])
     # The full result does contain the small cell, so suppression did the work.
-    full = msgspec.json.decode(analyse(dataset, QUICK, reference=reference).to_json())
+    full = msgspec.json.decode(analyse(dataset, WORKFLOW, reference=reference).to_json())
     assert ("relative", "forensic") in {(g["group"], g["setting"]) for g in full["groups"]}
 
 

@@ -4,12 +4,16 @@ was typed and marks the field."""
 
 from collections.abc import Callable
 
+import pytest
 import tinyhtml5
 
 from server.workspace import audit
 from server.workspace.roles import Role
 from server.workspace.users_pages import AUDIT_PAGE
 from tests.workspace.conftest import accounts, as_role, csrf_headers, fast_password_hashing, new_client  # noqa: F401  (fixtures)
+
+#: How admin pages read, not storage: on SQLite only.
+pytestmark = pytest.mark.sqlite_only
 
 H = "{http://www.w3.org/1999/xhtml}"
 

@@ -12,6 +12,9 @@ from server.instrument_registry import InstrumentRegistry
 from server.workspace.roles import Role
 from tests.workspace.conftest import csrf_headers
 
+#: The export form, not storage: on SQLite only.
+pytestmark = pytest.mark.sqlite_only
+
 
 @pytest.fixture
 async def registry(engine) -> InstrumentRegistry:

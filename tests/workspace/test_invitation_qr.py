@@ -18,6 +18,9 @@ from server.workspace.roles import Role
 from tests.workspace.conftest import csrf_headers
 from tests.workspace.test_studies import _study_with_two_sites
 
+#: QR codes on pages and sheets, not storage: on SQLite only.
+pytestmark = pytest.mark.sqlite_only
+
 _SVG = re.compile(r"<svg\b.*?</svg>", re.S)
 _PATH_DATA = re.compile(r'\bd="([^"]+)"')
 

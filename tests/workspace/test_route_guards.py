@@ -6,12 +6,16 @@ import uuid
 from collections.abc import Callable, Iterator
 
 import httpx
+import pytest
 from litestar import Litestar
 from litestar.routes import HTTPRoute
 
 from server.app import create_app
 from server.workspace.roles import ROLES_OPT, Role
 from tests.workspace.conftest import csrf_headers
+
+#: Which routes refuse whom, not storage: on SQLite only.
+pytestmark = pytest.mark.sqlite_only
 
 #: Routes reachable without login. `/api/v1/gradation` becomes authority-only later.
 PUBLIC = [
