@@ -1,10 +1,12 @@
 """Which sites a signed-in user may act on (coordinators: only their own)."""
 
+import msgspec
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 
 from server.storage.tables import Site
 from server.workspace.i18n import _
 from server.workspace.roles import Role
+from server.workspace.studies import StudyOut, get_study
 from server.workspace.users import coordinator_site_ids
 
 
@@ -25,6 +27,18 @@ async def study_site_ids(user: dict, study_id: int) -> list[int]:
         if not ids:
             raise NotFoundException(_("no study with id %(id)s") % {"id": study_id})
     return ids
+
+
+async def visible_study(user: dict, study_id: int) -> StudyOut:
+    """The study with only the sites this user may see; 404 if there is no such study, or
+    none of its sites is this coordinator's."""
+    site_ids = await study_site_ids(user, study_id) if user["role"] == Role.COORDINATOR else None
+    study = await get_study(study_id)
+    if study is None:
+        raise NotFoundException(_("no study with id %(id)s") % {"id": study_id})
+    if site_ids is not None:
+        study = msgspec.structs.replace(study, sites=[s for s in study.sites if s.id in site_ids])
+    return study
 
 
 async def require_site(user: dict, site_id: int) -> dict:

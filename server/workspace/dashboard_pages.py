@@ -6,15 +6,13 @@ Coordinators see only their own sites (as on the study page) and cannot set targ
 import csv
 import io
 
-import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from server.workspace import audit
 from server.workspace.audit import Action
-from server.workspace.access import study_site_ids
+from server.workspace.access import visible_study
 from server.workspace.dashboard import CHANNELS, TargetError, fast_rule, count_text, dashboard, parse_target, set_target
 from server.workspace.dashboard_chart import progress_bar, week_columns
 from server.workspace.enrolment import GROUPS
@@ -24,7 +22,7 @@ from server.workspace.forms import Form, form_text
 from server.workspace.group_names import group_name
 from server.workspace.rendering import page
 from server.workspace.roles import FIELDWORK, STAFF, allow
-from server.workspace.studies import StudyOut, get_study
+from server.workspace.studies import StudyOut
 
 #: Column names of the CSV, in the page's table order.
 CSV_COLUMNS = ("site", "group", "target", "completed", "of_target", "started", "completion", "breakoff", "median_minutes")
@@ -44,18 +42,6 @@ def _csv(rows: list[dict[str, str]], columns: tuple[str, ...], filename: str) ->
         media_type="text/csv; charset=utf-8",
         headers={"content-disposition": f'attachment; filename="{filename}"'},
     )
-
-
-async def _visible_study(request: Request, study_id: int) -> StudyOut:
-    """The study with only the sites this user may see; 404 as on the study page."""
-    user = request.state.user
-    site_ids = await study_site_ids(user, study_id) if user["role"] == "coordinator" else None
-    study = await get_study(study_id)
-    if study is None:
-        raise NotFoundException(f"no study with id {study_id}")
-    if site_ids is not None:
-        study = msgspec.structs.replace(study, sites=[s for s in study.sites if s.id in site_ids])
-    return study
 
 
 class DashboardPages(Controller):
@@ -93,26 +79,26 @@ class DashboardPages(Controller):
     @get("/{study_id:int}/dashboard", opt=allow(FIELDWORK))
     async def show(self, request: Request, study_id: FromPath[int]) -> Template:
         """Progress against targets, rates, channels, weeks and quality flags."""
-        return await self._page(request, await _visible_study(request, study_id))
+        return await self._page(request, await visible_study(request.state.user, study_id))
 
     @get("/{study_id:int}/dashboard.csv", opt=allow(FIELDWORK))
     async def table_csv(self, request: Request, study_id: FromPath[int]) -> Response:
         """The per site x group table as CSV, with the page's suppression."""
-        study = await _visible_study(request, study_id)
+        study = await visible_study(request.state.user, study_id)
         board = await dashboard(study.id, study.sites)
         return _csv([cell.shown() for cell in board.cells], CSV_COLUMNS, f"fieldwork-study-{study_id}.csv")
 
     @get("/{study_id:int}/dashboard-weeks.csv", opt=allow(FIELDWORK))
     async def weeks_csv(self, request: Request, study_id: FromPath[int]) -> Response:
         """Completed per ISO week, site and group as CSV, with the page's suppression."""
-        study = await _visible_study(request, study_id)
+        study = await visible_study(request.state.user, study_id)
         board = await dashboard(study.id, study.sites)
         return _csv([cell.shown() for cell in board.weekly], WEEKLY_CSV_COLUMNS, f"fieldwork-weeks-study-{study_id}.csv")
 
     @post("/{study_id:int}/dashboard/targets", opt=allow(STAFF))
     async def target(self, request: Request, study_id: FromPath[int], data: Form) -> Template | Redirect:
         """Set one site and group's target (0 to 100000)."""
-        study = await _visible_study(request, study_id)
+        study = await visible_study(request.state.user, study_id)
         typed = {name: form_text(data, name) for name in ("site", "group", "target")}
         try:
             site_id, group, target = parse_target(typed["site"], typed["group"], typed["target"], [s.id for s in study.sites])

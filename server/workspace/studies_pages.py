@@ -1,16 +1,14 @@
 """Study pages: list and create studies, add sites, choose questionnaires and languages,
 and say who is responsible for the data. A refused form comes back with what was typed."""
 
-import msgspec
 from litestar import Controller, Request, get, post
-from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from server.instrument_registry import RegistryDep
 from server.respondent.questionnaire_choice import offers
 from server.workspace import audit
-from server.workspace.access import site_scope, study_site_ids
+from server.workspace.access import site_scope, visible_study
 from server.workspace.audit import Action
 from server.workspace.card_language import card_languages
 from server.workspace.field_errors import FieldError
@@ -20,12 +18,11 @@ from server.workspace.forms import Form, form_text
 from server.workspace.group_names import group_name
 from server.workspace.i18n import N_, _, current_language
 from server.workspace.rendering import page
-from server.workspace.roles import FIELDWORK, STAFF, allow
+from server.workspace.roles import FIELDWORK, STAFF, Role, allow
 from server.workspace.studies import (
     StudyError,
     add_site,
     create_study,
-    get_study,
     list_studies,
     set_card_settings,
     set_instruments,
@@ -154,13 +151,9 @@ async def study_page(
 ) -> Template:
     """The study page; after a refusal (`invalid` names the form and field), `typed` and
     `chosen` hold the form as it was sent, so nothing typed is lost."""
-    user = request.state.user
-    site_ids = await study_site_ids(user, study_id) if user["role"] == "coordinator" else None
-    study = await get_study(study_id)
-    if study is None:
-        raise NotFoundException(f"no study with id {study_id}")
-    if site_ids is not None:
-        study = msgspec.structs.replace(study, sites=[s for s in study.sites if s.id in site_ids])
+    study = await visible_study(request.state.user, study_id)
+    # A coordinator's counts cover only the sites left on their view of the study.
+    site_ids = [site.id for site in study.sites] if request.state.user["role"] == Role.COORDINATOR else None
     available = {code: list(offer.languages) for code, offer in offers(registry).items()}
     return page(
         request,
