@@ -14,8 +14,27 @@ from surveys.routing import RouteStep, visible_codes
 ITEM_URL = re.compile(r"/tablet/questions/\d+$")
 END_URL = re.compile(r"/tablet/questions/end$")
 
+#: How far the page reaches past the right edge of the window (0 when it does not scroll
+#: sideways), at normal text and at the largest size: the classes the text-size control sets.
+OVERFLOW = """() => {
+    const root = document.documentElement;
+    return ['', 'text-3'].map(size => {
+        root.classList.remove('text-1', 'text-2', 'text-3');
+        if (size) { root.classList.add(size); }
+        return root.scrollWidth - window.innerWidth;
+    });
+}"""
+
 #: The database behind each live server's address (`conftest.live_server` fills it in).
 DATABASES: dict[str, Path] = {}
+
+
+def enrol_kiosk(page, base: str, code: str) -> None:
+    """Enrol this browser as a ward tablet by typing `code` on the kiosk page."""
+    page.goto(f"{base}/tablet/kiosk")
+    page.get_by_label("Tilmeldingskode").fill(code)
+    page.get_by_role("button", name="Tilmeld").click()
+    page.get_by_text("Denne tablet er nu tilmeldt").wait_for()
 
 
 def response_id(page) -> str:

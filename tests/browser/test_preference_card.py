@@ -18,7 +18,7 @@ from server.tablet.phrases import PHRASES
 from server.tablet.preference_card import CardState, card_text
 from tests.browser.conftest import KIOSK_GRACE_SECONDS, KIOSK_IDLE_SECONDS
 from tests.browser.seeding import enrolment_code
-from tests.browser.tablet_steps import DATABASES, END_URL, ITEM_URL, consent, press, response_id, start_questionnaire, stored
+from tests.browser.tablet_steps import DATABASES, END_URL, ITEM_URL, OVERFLOW, consent, enrol_kiosk, press, response_id, start_questionnaire, stored
 
 pytestmark = pytest.mark.browser
 
@@ -34,15 +34,6 @@ SCREENSHOT_RATE = {
     "transport_straps": 60, "sedation_danger": 75, "seclusion": 85, "belt_short": 85, "net_bed": 95, "belt_long": 100,
 }  # fmt: skip
 NOTE = "Tal roligt til mig først"
-#: How far the page reaches past the window's right edge at normal and at the largest text.
-OVERFLOW = """() => {
-    const root = document.documentElement;
-    return ['', 'text-3'].map(size => {
-        root.classList.remove('text-1', 'text-2', 'text-3');
-        if (size) { root.classList.add(size); }
-        return root.scrollWidth - window.innerWidth;
-    });
-}"""
 
 
 def _rate(page, value: int) -> None:
@@ -199,10 +190,7 @@ def test_screenshot_of_a_card(live_server: str, tablet) -> None:
 
 def test_after_the_kiosk_wipe_nothing_holds_the_card(live_server: str, live_database: Path, tablet) -> None:
     page = tablet
-    page.goto(f"{live_server}/tablet/kiosk")
-    page.get_by_label("Tilmeldingskode").fill(enrolment_code(live_database).lower())
-    page.get_by_role("button", name="Tilmeld").click()
-    page.get_by_text("Denne tablet er nu tilmeldt").wait_for()
+    enrol_kiosk(page, live_server, enrolment_code(live_database).lower())
     page.goto(f"{live_server}/")
     page.get_by_role("button", name="Jeg er patient").click()
     consent(page)

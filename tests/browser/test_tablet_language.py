@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from tests.browser.seeding import enrolment_code
-from tests.browser.tablet_steps import ITEM_URL, consent, index, press, response_id, start_questionnaire, stored, wait_for_index
+from tests.browser.tablet_steps import ITEM_URL, consent, enrol_kiosk, index, press, response_id, start_questionnaire, stored, wait_for_index
 
 pytestmark = pytest.mark.browser
 
@@ -75,11 +75,8 @@ def test_switching_on_question_5_shows_question_5_in_english_with_every_answer_k
 
 def test_a_ward_tablet_keeps_its_questionnaire_through_a_language_switch(live_server: str, live_database: Path, tablet) -> None:
     page = tablet
-    page.goto(f"{live_server}/tablet/kiosk")
     # A long idle time: this test is about the switch, not the idle reset.
-    page.get_by_label("Tilmeldingskode").fill(enrolment_code(live_database, idle_seconds=600))
-    page.get_by_role("button", name="Tilmeld").click()
-    page.get_by_text("Denne tablet er nu tilmeldt").wait_for()
+    enrol_kiosk(page, live_server, enrolment_code(live_database, idle_seconds=600))
     page.goto(f"{live_server}/")
     page.get_by_role("button", name="Jeg er patient").click()
     consent(page)

@@ -8,24 +8,12 @@ from pathlib import Path
 import pytest
 
 from tests.browser.seeding import invitation_code
-from tests.browser.tablet_steps import END_URL, ITEM_URL, consent, press, response_id, start_questionnaire
+from tests.browser.tablet_steps import END_URL, ITEM_URL, OVERFLOW, consent, press, response_id, start_questionnaire
 
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
 TABLET = {"width": 1024, "height": 768}
-LARGEST_TEXT = "3"
-
-#: How far the page reaches past the right edge of the window (0 when it does not scroll
-#: sideways), at normal text and at the largest size: the classes the text-size control sets.
-OVERFLOW = """() => {
-    const root = document.documentElement;
-    return ['', 'text-%s'].map(size => {
-        root.classList.remove('text-1', 'text-2', 'text-3');
-        if (size) { root.classList.add(size); }
-        return root.scrollWidth - window.innerWidth;
-    });
-}""" % LARGEST_TEXT
 
 
 def _overflows(page, where: str) -> list[str]:

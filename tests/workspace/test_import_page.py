@@ -132,15 +132,15 @@ async def test_an_upload_without_the_csrf_token_is_refused(export_zip: Path, as_
     assert await Study.count() == 0
 
 
-def _handmade_with_unknown_item(source: Path, target: Path) -> tuple[Path, int]:
-    """A zip of data.csv and the questionnaires only (no manifest), one rating row naming an
-    item the questionnaire does not have; returns the zip and that row's line in data.csv."""
+def _handmade(source: Path, target: Path, column: str, value: str) -> tuple[Path, int]:
+    """A zip of data.csv and the questionnaires only (no manifest), the first rating row
+    holding `value` in `column`; returns the zip and that row's line in data.csv."""
     with zipfile.ZipFile(source) as original:
         instruments = {n: original.read(n) for n in original.namelist() if n.startswith("instruments/")}
         rows = list(csv.reader(io.StringIO(original.read("data.csv").decode())))
     header = rows[0]
     line = next(n for n, row in enumerate(rows[1:], start=2) if row[header.index("kind")] == "rating")
-    rows[line - 1][header.index("item")] = "no_such_item"
+    rows[line - 1][header.index(column)] = value
     text = io.StringIO()
     csv.writer(text, lineterminator="\n").writerows(rows)
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as out:
@@ -151,7 +151,7 @@ def _handmade_with_unknown_item(source: Path, target: Path) -> tuple[Path, int]:
 
 
 async def test_a_wrong_row_is_named_as_on_the_command_line(export_zip: Path, as_role, tmp_path: Path) -> None:
-    wrong, line = _handmade_with_unknown_item(export_zip, tmp_path / "edited.zip")
+    wrong, line = _handmade(export_zip, tmp_path / "edited.zip", "item", "no_such_item")
     admin = await as_role(Role.ADMIN)
     refused = await _upload(admin, wrong)
     assert refused.status_code == 400
@@ -172,29 +172,11 @@ async def test_an_upload_larger_than_other_forms_take_reaches_the_import(as_role
     assert 'role="alert">big.zip: not a readable export' in answered.text
 
 
-def _handmade_with_rating(source: Path, target: Path, value: str) -> tuple[Path, int]:
-    """A zip of data.csv and the questionnaires only, the first rating row holding `value`;
-    returns the zip and that row's line in data.csv."""
-    with zipfile.ZipFile(source) as original:
-        instruments = {n: original.read(n) for n in original.namelist() if n.startswith("instruments/")}
-        rows = list(csv.reader(io.StringIO(original.read("data.csv").decode())))
-    header = rows[0]
-    line = next(n for n, row in enumerate(rows[1:], start=2) if row[header.index("kind")] == "rating")
-    rows[line - 1][header.index("value")] = value
-    text = io.StringIO()
-    csv.writer(text, lineterminator="\n").writerows(rows)
-    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as out:
-        out.writestr("data.csv", text.getvalue())
-        for name, content in instruments.items():
-            out.writestr(name, content)
-    return target, line
-
-
 @pytest.mark.sqlite_only
 async def test_a_danish_page_gives_the_reason_in_danish_and_the_command_line_in_english(
     export_zip: Path, as_role, tmp_path: Path
 ) -> None:
-    wrong, line = _handmade_with_rating(export_zip, tmp_path / "edited.zip", "250")
+    wrong, line = _handmade(export_zip, tmp_path / "edited.zip", "value", "250")
     admin = await as_role(Role.ADMIN)
     admin.headers["Accept-Language"] = "da"
     refused = await _upload(admin, wrong)
