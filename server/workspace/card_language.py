@@ -7,15 +7,12 @@ the card's language, whatever the signed-in user's.
 """
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import msgspec
 from babel.dates import format_date
 
-from server.workspace.i18n import N_, _, translations
+from server.workspace.i18n import N_, _, in_local_time, translations
 
-#: Card dates are the hospital's calendar dates.
-HOSPITAL_TIME = ZoneInfo("Europe/Copenhagen")
 DEFAULT_CARD_LANGUAGE = "da"
 
 
@@ -79,4 +76,4 @@ def card_language(value: str) -> str:
 
 def card_date(moment: dt.datetime, language: str) -> str:
     """A card's expiry as the hospital's calendar date, written out in `language`."""
-    return format_date(moment.astimezone(HOSPITAL_TIME).date(), "long", locale=language)
+    return format_date(in_local_time(moment).date(), "long", locale=language)

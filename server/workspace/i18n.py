@@ -133,8 +133,8 @@ def from_accept_language(header: str | None) -> Language:
     return best[2] if best else BROWSER_DEFAULT
 
 
-def _local(moment: datetime) -> datetime:
-    # Stored times are UTC; a naive one (SQLite) is UTC too.
+def in_local_time(moment: datetime) -> datetime:
+    """`moment` in Copenhagen time. Stored times are UTC; a naive one (SQLite) is UTC too."""
     aware = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
     return aware.astimezone(LOCAL_TIME)
 
@@ -149,14 +149,14 @@ def local_datetime(moment: datetime | None, seconds: bool = False) -> str:
     pattern = locale.datetime_formats["medium"].format(
         locale.time_formats[time_format].pattern, locale.date_formats["medium"].pattern
     )
-    return format_datetime(_local(moment), pattern, locale=locale)
+    return format_datetime(in_local_time(moment), pattern, locale=locale)
 
 
 def local_date(moment: date | datetime | None) -> str:
     """A date as the current language writes it (da "1. dec. 2026", en "1 Dec 2026")."""
     if moment is None:
         return "–"
-    day = _local(moment).date() if isinstance(moment, datetime) else moment
+    day = in_local_time(moment).date() if isinstance(moment, datetime) else moment
     return format_date(day, "medium", locale=_FORMAT_LOCALES[_current.get()])
 
 
@@ -164,7 +164,7 @@ def local_time(moment: datetime | None, seconds: bool = True) -> str:
     """A time of day in Copenhagen time (da "05.42.07", en "05:42:07")."""
     if moment is None:
         return "–"
-    return format_time(_local(moment), "medium" if seconds else "short", locale=_FORMAT_LOCALES[_current.get()])
+    return format_time(in_local_time(moment), "medium" if seconds else "short", locale=_FORMAT_LOCALES[_current.get()])
 
 
 def number(value: float | int | None, digits: int | None = None) -> str:
