@@ -32,8 +32,6 @@ from surveys.routing import Context, visible_items
 CARD_MINUTES = 30
 CARD_GROUP = "patient"
 
-_SWITCH_SQL = "SELECT s.preference_card FROM response r JOIN study s ON s.id = r.study WHERE r.id = {}"
-
 
 @dataclass(frozen=True)
 class CardSource:
@@ -56,8 +54,8 @@ def _fresh(submitted_at: dt.datetime | None) -> bool:
 
 
 async def _study_offers_card(response_id: uuid.UUID) -> bool:
-    rows = await Response.raw(_SWITCH_SQL, response_id)
-    return bool(rows) and bool(rows[0]["preference_card"])
+    row = await Response.select(Response.study.preference_card.as_alias("offered")).where(Response.id == response_id).first()
+    return bool(row and row["offered"])
 
 
 async def _eligible(held: Binding) -> StoredSession | None:
